@@ -1,0 +1,502 @@
+"""ProgressiveFusionForecaster: Progressive Fusion as a darts ``TorchForecastingModel``.
+
+Three parts, as in darts' own model files: the pure network lives in :mod:`pf_forecast.nn`; the private Lightning
+module :class:`_ProgressiveFusionModule` adapts darts' ``PLModuleInput`` to it; the public model
+:class:`ProgressiveFusionForecaster` stores hyper-parameters, resolves modalities against component names and
+validates inputs before any training work.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import torch
+from darts import TimeSeries
+from darts.models.forecasting.pl_forecasting_module import PLForecastingModule, io_processor
+from darts.models.forecasting.torch_forecasting_model import MixedCovariatesTorchModel
+from darts.utils.data.torch_datasets.utils import PLModuleInput, PLModuleOutput, TorchTrainingSample
+from darts.utils.torch import MonteCarloDropout
+
+from pf_forecast.modalities import (
+    Modality,
+    check_components_match,
+    resolve_modalities,
+    validate_modalities_spec,
+)
+from pf_forecast.nn.fusion import CONTEXT_INJECTIONS, FUSION_OPERATORS
+from pf_forecast.nn.progressive import ModalitySlot, ProgressiveFusionNetwork
+
+logger = logging.getLogger(__name__)
+
+#: Finite values beyond this magnitude overflow float32 activations; such inputs are almost surely unscaled or
+#: corrupt, so they are refused with a clear error rather than turned into NaN forecasts.
+MAX_ABS_INPUT = 1e15
+
+
+class _ProgressiveFusionModule(PLForecastingModule):
+    """Lightning module: darts batch fields in, ``(B, O, C, N)`` forecast out."""
+
+    def __init__(
+        self,
+        modality_sources: list[str],
+        modality_indices: list[list[int]],
+        target_dim: int,
+        past_dim: int,
+        future_dim: int,
+        static_dim: int,
+        nr_params: int,
+        hidden_size: int,
+        kernel_size: int,
+        num_layers: int,
+        context_size: int,
+        n_refinements: int,
+        fusion: str,
+        context_injection: str,
+        readout_points: int,
+        dropout: float,
+        modality_dropout: float,
+        use_target_skip: bool,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        slots = [ModalitySlot(s, tuple(i)) for s, i in zip(modality_sources, modality_indices)]
+        self.network = ProgressiveFusionNetwork(
+            input_chunk_length=self.input_chunk_length,
+            output_chunk_length=self.output_chunk_length,
+            slots=slots,
+            target_dim=target_dim,
+            past_dim=past_dim,
+            future_dim=future_dim,
+            static_dim=static_dim,
+            nr_params=nr_params,
+            hidden_size=hidden_size,
+            kernel_size=kernel_size,
+            num_layers=num_layers,
+            context_size=context_size,
+            n_refinements=n_refinements,
+            fusion=fusion,
+            context_injection=context_injection,
+            readout_points=readout_points,
+            dropout=dropout,
+            modality_dropout=modality_dropout,
+            use_target_skip=use_target_skip,
+            dropout_cls=MonteCarloDropout,
+        )
+
+    @io_processor
+    def forward(self, x_in: PLModuleInput) -> PLModuleOutput:
+        prediction = self.network(
+            x_in.past_target,  # (B, L, C)
+            x_in.past_covariates,  # (B, L, P) | None
+            x_in.historic_future_covariates,  # (B, L, F) | None
+            x_in.future_covariates,  # (B, O, F) | None
+            x_in.static_covariates,  # (B, C|1, S) | None
+        )
+        return PLModuleOutput(prediction=prediction)  # (B, O, C, N)
+
+
+class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
+    """Multimodal forecaster: one causal TCN encoder per covariate modality, fused, with the fused context fed
+    back into the encoders for a few refinement steps (Progressive Fusion, Shankar et al., arXiv 2209.00302).
+
+    A drop-in darts ``TorchForecastingModel``: ``fit`` / ``predict`` on one or several series, past / future /
+    static covariates, likelihoods, ``historical_forecasts``, ``backtest``, ``save`` / ``load``. NaN or infinite
+    covariate values are treated as missing (masked), a modality missing for a whole window is replaced by a learned
+    embedding, and ``modality_dropout`` trains the model to forecast without some modalities.
+
+    Parameters
+    ----------
+    input_chunk_length
+        Length of the input window L.
+    output_chunk_length
+        Steps forecast at once O (longer horizons are auto-regressive, as in darts).
+    output_chunk_shift
+        Steps between the end of the input and the start of the output window.
+    modalities
+        ``None`` for one modality per covariate component, or ``{name: [component, ...]}`` grouping components of
+        the past covariates or of the future covariates (a modality draws from one of the two). Columns darts adds
+        through ``add_encoders`` form the modalities ``"encodings_past"`` / ``"encodings_future"``. The target
+        history is always the modality ``"target"``. Resolved at fit: see :attr:`modalities_`.
+    hidden_size
+        Channels of each modality's encoder (and of the fused representation).
+    kernel_size
+        Temporal-convolution kernel size.
+    num_layers
+        Convolution layers per encoder; dilations 1, 2, 4, ... A learned readout over all time steps lets every
+        step of the window reach fusion whatever the receptive field.
+    context_size
+        Size of the fused context c fed back to the encoders.
+    n_refinements
+        Number of unrolled fusion steps R; ``1`` is exactly late fusion (no feedback), the paper's ablation.
+    fusion
+        ``"concat"`` (MLP over concatenated modality embeddings) or ``"gated"`` (one softmax weight per modality,
+        readable with :meth:`fusion_weights`).
+    context_injection
+        How c enters the encoders' first layer: ``"add"`` (per-modality shift) or ``"film"`` (scale and shift).
+    readout_points
+        Learned time weightings per modality in the temporal readout.
+    dropout
+        Dropout probability (Monte-Carlo dropout: ``predict(mc_dropout=True)`` samples with it).
+    modality_dropout
+        Probability, during training, of hiding each covariate modality of a sample, in [0, 1).
+    use_target_skip
+        Add a linear map from the target history to the forecast (a DLinear-style skip).
+    use_static_covariates
+        Use the target's static covariates when present.
+    **kwargs
+        Any ``TorchForecastingModel`` argument: ``likelihood``, ``loss_fn``, ``optimizer_cls``,
+        ``optimizer_kwargs``, ``lr_scheduler_cls``, ``lr_scheduler_kwargs``, ``use_reversible_instance_norm``,
+        ``batch_size``, ``n_epochs``, ``random_state``, ``pl_trainer_kwargs``, ``add_encoders``, ``save_checkpoints``,
+        ``work_dir``, ``model_name``, ``force_reset``...
+
+    Attributes
+    ----------
+    modalities_ : dict[str, Modality]
+        After fit: the resolved modalities, ``"target"`` first, each with its source and components.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from darts import TimeSeries
+    >>> from pf_forecast import ProgressiveFusionForecaster
+    >>> t = np.arange(200, dtype=np.float32)
+    >>> y = TimeSeries.from_values(np.sin(t / 8), columns=["y"])
+    >>> covs = TimeSeries.from_values(np.stack([np.cos(t / 8), np.sin(t / 5), t / 200], 1), columns=["a", "b", "c"])
+    >>> model = ProgressiveFusionForecaster(24, 6, modalities={"wave": ["a", "b"], "trend": ["c"]}, n_epochs=1)
+    >>> model.fit(y, past_covariates=covs)  # doctest: +SKIP
+    >>> model.predict(6).values().shape  # doctest: +SKIP
+    (6, 1)
+    """
+
+    #: The robustness toolkit passes NaN to models that declare they can take it, and imputes for the others.
+    handles_missing_covariates = True
+
+    def __init__(
+        self,
+        input_chunk_length: int,
+        output_chunk_length: int,
+        output_chunk_shift: int = 0,
+        modalities: Mapping[str, Sequence[str]] | None = None,
+        hidden_size: int = 32,
+        kernel_size: int = 3,
+        num_layers: int = 4,
+        context_size: int = 16,
+        n_refinements: int = 2,
+        fusion: str = "concat",
+        context_injection: str = "add",
+        readout_points: int = 4,
+        dropout: float = 0.1,
+        modality_dropout: float = 0.1,
+        use_target_skip: bool = True,
+        use_static_covariates: bool = True,
+        **kwargs,
+    ):
+        _validate_hyper_parameters(
+            input_chunk_length=input_chunk_length,
+            output_chunk_length=output_chunk_length,
+            output_chunk_shift=output_chunk_shift,
+            modalities=modalities,
+            hidden_size=hidden_size,
+            kernel_size=kernel_size,
+            num_layers=num_layers,
+            context_size=context_size,
+            n_refinements=n_refinements,
+            fusion=fusion,
+            context_injection=context_injection,
+            readout_points=readout_points,
+            dropout=dropout,
+            modality_dropout=modality_dropout,
+        )
+        super().__init__(**self._extract_torch_model_params(**self.model_params))
+        self.pl_module_params = self._extract_pl_module_params(**self.model_params)
+
+        self.modalities = modalities
+        self.hidden_size = hidden_size
+        self.kernel_size = kernel_size
+        self.num_layers = num_layers
+        self.context_size = context_size
+        self.n_refinements = n_refinements
+        self.fusion = fusion
+        self.context_injection = context_injection
+        self.readout_points = readout_points
+        self.dropout = dropout
+        self.modality_dropout = modality_dropout
+        self.use_target_skip = use_target_skip
+        self._considers_static_covariates = use_static_covariates
+        self._resolved_modalities: dict[str, Modality] | None = None
+
+    # ------------------------------------------------------------------ fitted state
+    @property
+    def modalities_(self) -> dict[str, Modality]:
+        """The modalities resolved at fit (``"target"`` first), each a :class:`~pf_forecast.modalities.Modality`."""
+        if self._resolved_modalities is None:
+            raise AttributeError(
+                "`modalities_` is set by `fit()`; this ProgressiveFusionForecaster has not been fitted yet."
+            )
+        return dict(self._resolved_modalities)
+
+    @property
+    def supports_static_covariates(self) -> bool:
+        return True
+
+    # ------------------------------------------------------------------ darts entry points
+    def fit(self, series, past_covariates=None, future_covariates=None, *args, **kwargs):
+        """Fit the model; see darts' ``TorchForecastingModel.fit``. Inputs are validated before any training."""
+        _check_series_argument(series, "series")
+        _check_series_argument(past_covariates, "past_covariates", optional=True)
+        _check_series_argument(future_covariates, "future_covariates", optional=True)
+        for name in ("val_series", "val_past_covariates", "val_future_covariates"):
+            _check_series_argument(kwargs.get(name), name, optional=True)
+        return super().fit(series, past_covariates, future_covariates, *args, **kwargs)
+
+    def predict(self, n: int, series=None, past_covariates=None, future_covariates=None, *args, **kwargs):
+        """Forecast ``n`` steps; see darts' ``TorchForecastingModel.predict``."""
+        if not self._fit_called:
+            raise ValueError(
+                "This ProgressiveFusionForecaster is not fitted: call `fit(series, ...)` before `predict(...)`, "
+                "or load a fitted model with `ProgressiveFusionForecaster.load(path)`."
+            )
+        _check_series_argument(series, "series", optional=True)
+        _check_series_argument(past_covariates, "past_covariates", optional=True)
+        _check_series_argument(future_covariates, "future_covariates", optional=True)
+        return super().predict(n, series, past_covariates, future_covariates, *args, **kwargs)
+
+    def _build_train_dataset(
+        self, series, past_covariates, future_covariates, sample_weight, max_samples_per_ts, stride=1
+    ):
+        min_length = self.input_chunk_length + self.output_chunk_length + self.output_chunk_shift
+        for i, ts in enumerate(series):
+            if len(ts) < min_length:
+                raise ValueError(
+                    f"`series`[{i}] has {len(ts)} time steps, fewer than input_chunk_length + output_chunk_length + "
+                    f"output_chunk_shift = {min_length} needed for one training window. Pass a longer series or "
+                    "lower `input_chunk_length` / `output_chunk_length`."
+                )
+            _check_finite_target(ts, f"series[{i}]", "fit")
+        _check_covariate_values(past_covariates, "past_covariates")
+        _check_covariate_values(future_covariates, "future_covariates")
+        past_names = _component_names(past_covariates, "past_covariates")
+        future_names = _component_names(future_covariates, "future_covariates")
+        if self._resolved_modalities is None:
+            self._resolved_modalities = resolve_modalities(
+                self.modalities, list(series[0].components), past_names, future_names
+            )
+            logger.info("Resolved modalities: %s", {k: list(m.components) for k, m in self._resolved_modalities.items()})
+        else:
+            check_components_match(self._resolved_modalities, past_names, future_names, where="fit")
+        return super()._build_train_dataset(
+            series, past_covariates, future_covariates, sample_weight, max_samples_per_ts, stride
+        )
+
+    def _build_inference_dataset(self, n, series, past_covariates, future_covariates, stride=0, bounds=None):
+        if self._resolved_modalities is not None:
+            check_components_match(
+                self._resolved_modalities,
+                _component_names(past_covariates, "past_covariates"),
+                _component_names(future_covariates, "future_covariates"),
+            )
+        for i, ts in enumerate(series):
+            # a single forecast reads only the last input window; historical forecasts read the whole series
+            window = ts if bounds is not None else ts[-self.input_chunk_length :]
+            _check_finite_target(window, f"series[{i}]", "predict")
+        _check_covariate_values(past_covariates, "past_covariates")
+        _check_covariate_values(future_covariates, "future_covariates")
+        return super()._build_inference_dataset(n, series, past_covariates, future_covariates, stride, bounds)
+
+    def _create_model(self, train_sample: TorchTrainingSample) -> PLForecastingModule:
+        target_dim = train_sample.past_target.shape[1]
+        past_dim = train_sample.past_covariates.shape[1] if train_sample.past_covariates is not None else 0
+        future_dim = (
+            train_sample.future_covariates.shape[1] if train_sample.future_covariates is not None else 0
+        )
+        static = train_sample.static_covariates
+        static_dim = static.shape[0] * static.shape[1] if static is not None else 0
+        if self._resolved_modalities is None:
+            # fit_from_dataset: no component names, so one modality per covariate column
+            if self.modalities is not None:
+                raise ValueError(
+                    "`modalities` names components, but `fit_from_dataset` gives no component names. Use `fit()`, "
+                    "or construct the model with modalities=None (one modality per covariate column)."
+                )
+            self._resolved_modalities = resolve_modalities(
+                None,
+                [f"target_{i}" for i in range(target_dim)],
+                [f"past_{i}" for i in range(past_dim)],
+                [f"future_{i}" for i in range(future_dim)],
+            )
+        mods = list(self._resolved_modalities.values())
+        nr_params = 1 if self.likelihood is None else self.likelihood.num_parameters
+        return _ProgressiveFusionModule(
+            modality_sources=[m.source for m in mods],
+            modality_indices=[list(m.indices) for m in mods],
+            target_dim=target_dim,
+            past_dim=past_dim,
+            future_dim=future_dim,
+            static_dim=static_dim,
+            nr_params=nr_params,
+            hidden_size=self.hidden_size,
+            kernel_size=self.kernel_size,
+            num_layers=self.num_layers,
+            context_size=self.context_size,
+            n_refinements=self.n_refinements,
+            fusion=self.fusion,
+            context_injection=self.context_injection,
+            readout_points=self.readout_points,
+            dropout=self.dropout,
+            modality_dropout=self.modality_dropout,
+            use_target_skip=self.use_target_skip,
+            **self.pl_module_params,
+        )
+
+    # ------------------------------------------------------------------ introspection
+    def fusion_weights(
+        self,
+        series: TimeSeries,
+        past_covariates: TimeSeries | None = None,
+        future_covariates: TimeSeries | None = None,
+        start=None,
+        stride: int = 1,
+    ) -> pd.DataFrame:
+        """Gated-fusion weight of each modality, per forecast window (last refinement step).
+
+        Parameters
+        ----------
+        series, past_covariates, future_covariates
+            One target series and its covariates, as for ``historical_forecasts``.
+        start
+            First forecast time (``historical_forecasts``' ``start``); ``None`` for the earliest possible one.
+        stride
+            Steps between forecast windows.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per forecast window (indexed by its first forecast time), one column per modality; rows sum to 1.
+            A modality absent from a window gets weight 0.
+
+        Examples
+        --------
+        >>> w = model.fusion_weights(series, past_covariates=covs)  # doctest: +SKIP
+        >>> w.mean()  # doctest: +SKIP
+        """
+        if self.fusion != "gated":
+            raise ValueError(
+                f"fusion_weights needs a model built with fusion='gated'; this one has fusion={self.fusion!r}. "
+                "Re-create the model with ProgressiveFusionForecaster(..., fusion='gated')."
+            )
+        if not self._fit_called:
+            raise ValueError("fusion_weights needs a fitted model: call `fit(...)` first.")
+        _check_series_argument(series, "series")
+        network = self.model.network
+        network.recorded_fusion_weights = []
+        try:
+            forecasts = self.historical_forecasts(
+                series,
+                past_covariates=past_covariates,
+                future_covariates=future_covariates,
+                forecast_horizon=self.output_chunk_length,
+                start=start,
+                stride=stride,
+                retrain=False,
+                last_points_only=False,
+                verbose=False,
+                show_warnings=False,
+            )
+            weights = torch.cat(network.recorded_fusion_weights).cpu().numpy()  # (windows, M)
+        finally:
+            network.recorded_fusion_weights = None
+        index = pd.Index([f.start_time() for f in forecasts], name="forecast_start")
+        return pd.DataFrame(weights[: len(index)], index=index, columns=list(self.modalities_))
+
+
+# ---------------------------------------------------------------------- validation helpers
+def _validate_hyper_parameters(**p) -> None:
+    """Raise ValueError/TypeError naming the argument, the value and the fix; nothing is built yet."""
+    for name in ("input_chunk_length", "output_chunk_length", "hidden_size", "kernel_size", "num_layers",
+                 "context_size", "n_refinements", "readout_points"):
+        value = p[name]
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"`{name}` must be an integer >= 1, got {value!r}.")
+    shift = p["output_chunk_shift"]
+    if isinstance(shift, bool) or not isinstance(shift, (int, np.integer)) or shift < 0:
+        raise ValueError(f"`output_chunk_shift` must be an integer >= 0, got {shift!r}.")
+    if p["fusion"] not in FUSION_OPERATORS:
+        raise ValueError(f"`fusion` must be one of {FUSION_OPERATORS}, got {p['fusion']!r}.")
+    if p["context_injection"] not in CONTEXT_INJECTIONS:
+        raise ValueError(f"`context_injection` must be one of {CONTEXT_INJECTIONS}, got {p['context_injection']!r}.")
+    if not 0.0 <= p["dropout"] < 1.0:
+        raise ValueError(f"`dropout` must be in [0, 1), got {p['dropout']!r}.")
+    if not (isinstance(p["modality_dropout"], (int, float)) and 0.0 <= p["modality_dropout"] < 1.0):
+        raise ValueError(
+            f"`modality_dropout` must be in [0, 1), got {p['modality_dropout']!r}: it is the probability of hiding "
+            "one covariate modality of a training sample (1 would hide all of them always)."
+        )
+    modalities = p["modalities"]
+    if modalities is not None:
+        validate_modalities_spec(modalities)  # structure only; component names are checked at fit
+
+
+def _check_series_argument(value, name: str, optional: bool = False) -> None:
+    if value is None and optional:
+        return
+    items = value if isinstance(value, (list, tuple)) else [value]
+    bad = [type(v).__name__ for v in items if not isinstance(v, TimeSeries)]
+    if bad or not items:
+        raise TypeError(
+            f"`{name}` must be a darts TimeSeries or a list of them, got {type(value).__name__}"
+            f"{' containing ' + ', '.join(sorted(set(bad))) if bad and isinstance(value, (list, tuple)) else ''}. "
+            "Convert a DataFrame with `TimeSeries.from_dataframe(df, time_col=..., value_cols=[...])`."
+        )
+    for i, ts in enumerate(items):
+        if not np.issubdtype(ts.dtype, np.floating):
+            raise TypeError(
+                f"`{name}`[{i}] has dtype {ts.dtype}; the model needs floating-point values. Cast it with "
+                "`ts.astype(np.float32)`."
+            )
+
+
+def _component_names(covariates: Sequence[TimeSeries] | None, argument: str) -> list[str] | None:
+    if not covariates:
+        return None
+    names = list(covariates[0].components)
+    for i, ts in enumerate(covariates[1:], start=1):
+        if list(ts.components) != names:
+            raise ValueError(
+                f"`{argument}`[{i}] has components {list(ts.components)} but `{argument}`[0] has {names}; all series "
+                "must carry the same covariate components in the same order."
+            )
+    return names
+
+
+def _check_finite_target(ts: TimeSeries, label: str, where: str) -> None:
+    values = ts.values(copy=False)
+    if not np.isfinite(values).all():
+        bad = int((~np.isfinite(values)).sum())
+        raise ValueError(
+            f"`{label}` (the target) has {bad} NaN or infinite values in the part {where} reads. The target must be "
+            "finite: fill gaps with `darts.utils.missing_values.fill_missing_values(series)` or split the series at "
+            "gaps with `extract_subseries(series)`. (NaN *covariates* are fine: they are treated as missing.)"
+        )
+    if np.abs(values).max(initial=0.0) > MAX_ABS_INPUT:
+        raise ValueError(
+            f"`{label}` (the target) has values of magnitude up to {np.abs(values).max():.3g}, beyond {MAX_ABS_INPUT:g}; "
+            "scale it first, e.g. with darts.dataprocessing.transformers.Scaler."
+        )
+
+
+def _check_covariate_values(covariates: Sequence[TimeSeries] | None, argument: str) -> None:
+    for i, ts in enumerate(covariates or []):
+        values = ts.values(copy=False)
+        finite = np.abs(values[np.isfinite(values)])
+        if finite.size and finite.max() > MAX_ABS_INPUT:
+            raise ValueError(
+                f"`{argument}`[{i}] has finite values of magnitude up to {finite.max():.3g}, beyond {MAX_ABS_INPUT:g}; "
+                "such values overflow the network. Scale the covariates (e.g. darts' Scaler) or set corrupt values "
+                "to NaN, which the model treats as missing."
+            )
+
+
+__all__ = ["ProgressiveFusionForecaster"]

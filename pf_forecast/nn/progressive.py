@@ -1,0 +1,261 @@
+"""The Progressive Fusion network: packing, missing-modality masks, the unrolled refinement loop and the head.
+
+Pure PyTorch: tensors in, tensors out. The darts adapter (:mod:`pf_forecast.model`) only turns darts' batches into
+the arguments of :meth:`ProgressiveFusionNetwork.forward`.
+
+Shapes: B batch, L input length, O output length, C target components, P past-covariate components, F future-
+covariate components, S static covariates (flattened), M modalities (target first), W widest modality, H hidden
+size, D fused size, K context size, T encoder time steps (L, or L + O when future covariates exist), N likelihood
+parameters per value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+import torch.nn as nn
+
+from pf_forecast.nn.fusion import (
+    ContextInjection,
+    ContextProjection,
+    TemporalReadout,
+    make_fusion,
+)
+from pf_forecast.nn.tcn import DropoutFactory, ModalityTCN, make_dropout
+
+SOURCES = ("target", "past", "future")
+
+
+@dataclass(frozen=True)
+class ModalitySlot:
+    """Where one modality's columns are: its ``source`` tensor and the column ``indices`` inside it."""
+
+    source: str
+    indices: tuple[int, ...]
+
+
+@dataclass
+class PackedModalities:
+    """All modalities on one channel count and time length, ready for the grouped encoder."""
+
+    inputs: torch.Tensor  # (B, M*2W, T): per modality W value channels then W availability channels
+    available: torch.Tensor  # (B, M) bool: the modality has at least one finite value in the window
+
+
+def build_gather_index(slots: Sequence[ModalitySlot], dims: dict[str, int]) -> torch.Tensor:
+    """Column indices into the channel pool ``[target | past | future | zero]`` for each modality, padded to W.
+
+    Narrower modalities are padded with the pool's constant-zero channel, whose availability is 0.
+    """
+    offsets = {"target": 0, "past": dims["target"], "future": dims["target"] + dims["past"]}
+    zero_channel = sum(dims.values())
+    width = max(len(s.indices) for s in slots)
+    rows = []
+    for slot in slots:
+        cols = [offsets[slot.source] + i for i in slot.indices]
+        rows.append(cols + [zero_channel] * (width - len(cols)))
+    return torch.tensor(rows, dtype=torch.long)  # (M, W)
+
+
+def pack_modalities(
+    gather_index: torch.Tensor,
+    past_target: torch.Tensor,
+    past_covariates: torch.Tensor | None,
+    historic_future_covariates: torch.Tensor | None,
+    future_covariates: torch.Tensor | None,
+) -> PackedModalities:
+    """Gather every modality's columns, with NaN/inf replaced by 0 and signalled in availability channels.
+
+    Past inputs are right-padded with unavailable zeros over the output window when future covariates extend the
+    encoder frame to L + O steps, so one grouped convolution serves all modalities.
+    """
+    batch, in_len, _ = past_target.shape
+    has_future = historic_future_covariates is not None or future_covariates is not None
+    out_len = future_covariates.shape[1] if future_covariates is not None else 0
+    steps = in_len + out_len if has_future else in_len
+
+    def frame(x: torch.Tensor | None, n_cols: int) -> torch.Tensor:
+        if x is None:
+            return past_target.new_full((batch, steps, n_cols), float("nan"))
+        pad = steps - x.shape[1]
+        return nn.functional.pad(x, (0, 0, 0, pad), value=float("nan"))  # (B, t, c) -> (B, T, c)
+
+    n_future = 0
+    future_frame = None
+    if has_future:
+        parts = [historic_future_covariates, future_covariates]
+        n_future = next(p.shape[2] for p in parts if p is not None)
+        parts = [p if p is not None else past_target.new_full((batch, n, n_future), float("nan"))
+                 for p, n in zip(parts, (in_len, out_len))]
+        future_frame = torch.cat(parts, dim=1)  # (B, L, F) + (B, O, F) -> (B, L+O, F)
+
+    n_past = past_covariates.shape[2] if past_covariates is not None else 0
+    pool = torch.cat(
+        [
+            frame(past_target, past_target.shape[2]),  # (B, T, C)
+            frame(past_covariates, n_past),  # (B, T, P)
+            future_frame if future_frame is not None else past_target.new_zeros((batch, steps, 0)),  # (B, T, F)
+            past_target.new_full((batch, steps, 1), float("nan")),  # (B, T, 1) the padding channel
+        ],
+        dim=2,
+    )  # (B, T, C+P+F+1)
+    finite = torch.isfinite(pool)  # (B, T, C+P+F+1)
+    values = torch.where(finite, pool, torch.zeros_like(pool))
+    values = values[:, :, gather_index].permute(0, 2, 3, 1)  # (B, T, M, W) -> (B, M, W, T)
+    mask = finite[:, :, gather_index].permute(0, 2, 3, 1)  # (B, M, W, T)
+    available = mask.flatten(2).any(dim=2)  # (B, M)
+    inputs = torch.cat([values, mask.to(values.dtype)], dim=2)  # (B, M, 2W, T)
+    return PackedModalities(inputs=inputs.flatten(1, 2), available=available)  # (B, M*2W, T)
+
+
+class ProgressiveFusionNetwork(nn.Module):
+    """Per-modality causal TCN encoders, fusion, and the fused context fed back for ``n_refinements`` steps.
+
+    c(0) = 0. For r = 1..R: e_m(r) = G_m(x_m, c(r-1)); z(r) = F(e_1(r), ..., e_M(r)); c(r) = P(z(r)).
+    The forecast is head(z(R)) plus a linear skip from the target history (and from future covariates over the
+    output window). With R = 1 no context is ever injected: it is exactly late fusion.
+
+    Parameters
+    ----------
+    input_chunk_length, output_chunk_length
+        L and O.
+    slots
+        One :class:`ModalitySlot` per modality, the target first.
+    target_dim, past_dim, future_dim, static_dim
+        C, P, F and the flattened static-covariate size (0 when absent).
+    nr_params
+        Likelihood parameters per forecast value (1 for point forecasts).
+    hidden_size, kernel_size, num_layers
+        Encoder width, kernel and depth.
+    context_size
+        K, the size of the fed-back context c.
+    n_refinements
+        R >= 1, the number of unrolled fusion steps.
+    fusion
+        ``"concat"`` or ``"gated"``.
+    context_injection
+        ``"add"`` or ``"film"`` (see :class:`~pf_forecast.nn.fusion.ContextInjection`).
+    readout_points
+        Learned time weightings per modality in the temporal readout.
+    dropout
+        Dropout inside encoders, fusion and head.
+    modality_dropout
+        During training, the probability of hiding each covariate modality of a sample entirely.
+    use_target_skip
+        Add a linear map from the target history to the forecast (as DLinear / TiDE do).
+    dropout_cls
+        Dropout class (darts' Monte-Carlo dropout in the adapter).
+    """
+
+    def __init__(
+        self,
+        input_chunk_length: int,
+        output_chunk_length: int,
+        slots: Sequence[ModalitySlot],
+        target_dim: int,
+        past_dim: int,
+        future_dim: int,
+        static_dim: int,
+        nr_params: int,
+        hidden_size: int,
+        kernel_size: int,
+        num_layers: int,
+        context_size: int,
+        n_refinements: int,
+        fusion: str,
+        context_injection: str,
+        readout_points: int,
+        dropout: float,
+        modality_dropout: float,
+        use_target_skip: bool,
+        dropout_cls: DropoutFactory = nn.Dropout,
+    ):
+        super().__init__()
+        if not slots or slots[0].source != "target":
+            raise ValueError("`slots` must start with the target modality.")
+        self.input_chunk_length = input_chunk_length
+        self.output_chunk_length = output_chunk_length
+        self.target_dim = target_dim
+        self.nr_params = nr_params
+        self.n_refinements = n_refinements
+        self.modality_dropout = modality_dropout
+        self.n_modalities = len(slots)
+        dims = {"target": target_dim, "past": past_dim, "future": future_dim}
+        self.register_buffer("gather_index", build_gather_index(slots, dims), persistent=False)  # (M, W)
+        width = self.gather_index.shape[1]
+        steps = input_chunk_length + (output_chunk_length if future_dim else 0)
+        fused_size = hidden_size
+
+        self.encoders = ModalityTCN(
+            self.n_modalities, 2 * width, hidden_size, kernel_size, num_layers, dropout, dropout_cls
+        )
+        self.readout = TemporalReadout(self.n_modalities, hidden_size, steps, readout_points)
+        # a learned stand-in for each modality's embedding when the modality is absent from the window
+        self.missing_embedding = nn.Parameter(torch.zeros(self.n_modalities, hidden_size))  # (M, H)
+        self.fusion = make_fusion(fusion, self.n_modalities, hidden_size, fused_size, dropout, dropout_cls)
+        self.context_projection = ContextProjection(fused_size, context_size)
+        self.context_injection = ContextInjection(self.n_modalities, context_size, hidden_size, context_injection)
+        self.static_projection = nn.Linear(static_dim, fused_size) if static_dim else None
+        out_values = output_chunk_length * target_dim * nr_params
+        self.head = nn.Sequential(
+            nn.GELU(), make_dropout(dropout, dropout_cls), nn.Linear(fused_size, out_values)
+        )
+        self.target_skip = (
+            nn.Linear(input_chunk_length, output_chunk_length * nr_params) if use_target_skip else None
+        )
+        self.future_skip = nn.Linear(future_dim, target_dim * nr_params) if future_dim else None
+        #: when a list, each forward appends the last step's gated-fusion weights (B, M); see ``fusion_weights``
+        self.recorded_fusion_weights: list[torch.Tensor] | None = None
+
+    def forward(
+        self,
+        past_target: torch.Tensor,
+        past_covariates: torch.Tensor | None = None,
+        historic_future_covariates: torch.Tensor | None = None,
+        future_covariates: torch.Tensor | None = None,
+        static_covariates: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """Forecast (B, O, C, N) from the input windows; NaN/inf covariates are treated as missing."""
+        batch = past_target.shape[0]
+        packed = pack_modalities(
+            self.gather_index, past_target, past_covariates, historic_future_covariates, future_covariates
+        )
+        available = packed.available.clone()  # (B, M)
+        available[:, 0] = True  # the target history is always a modality (validated finite upstream)
+        if self.training and self.modality_dropout > 0 and self.n_modalities > 1:
+            dropped = torch.rand(batch, self.n_modalities, device=available.device) < self.modality_dropout
+            dropped[:, 0] = False
+            available = available & ~dropped  # (B, M)
+
+        first = self.encoders.first_layer(packed.inputs)  # (B, M*2W, T) -> (B, M*H, T), shared by all steps
+        context = None
+        for step in range(self.n_refinements):
+            modulated = first if context is None else self.context_injection(first, context)  # (B, M*H, T)
+            states = self.encoders(modulated)  # (B, M*H, T)
+            states = states.view(batch, self.n_modalities, -1, states.shape[-1])  # (B, M, H, T)
+            embeddings = self.readout(states)  # (B, M, H)
+            embeddings = torch.where(available.unsqueeze(-1), embeddings, self.missing_embedding)  # (B, M, H)
+            fused, weights = self.fusion(embeddings, available)  # (B, D), (B, M) | None
+            if step < self.n_refinements - 1:
+                context = self.context_projection(fused)  # (B, D) -> (B, K)
+
+        if self.recorded_fusion_weights is not None and weights is not None:
+            self.recorded_fusion_weights.append(weights.detach())
+        if self.static_projection is not None and static_covariates is not None:
+            static = torch.nan_to_num(static_covariates.flatten(1))  # (B, C|1, S) -> (B, S')
+            fused = fused + self.static_projection(static)  # (B, D)
+        out = self.head(fused)  # (B, D) -> (B, O*C*N)
+        out = out.view(batch, self.output_chunk_length, self.target_dim, self.nr_params)  # (B, O, C, N)
+
+        if self.target_skip is not None:
+            history = torch.nan_to_num(past_target, nan=0.0, posinf=0.0, neginf=0.0).transpose(1, 2)  # (B, C, L)
+            skip = self.target_skip(history)  # (B, C, L) -> (B, C, O*N)
+            skip = skip.view(batch, self.target_dim, self.output_chunk_length, self.nr_params)  # (B, C, O, N)
+            out = out + skip.transpose(1, 2)  # (B, O, C, N)
+        if self.future_skip is not None and future_covariates is not None:
+            known = torch.nan_to_num(future_covariates, nan=0.0, posinf=0.0, neginf=0.0)  # (B, O, F)
+            direct = self.future_skip(known)  # (B, O, F) -> (B, O, C*N)
+            out = out + direct.view(batch, self.output_chunk_length, self.target_dim, self.nr_params)
+        return out
