@@ -314,20 +314,23 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
         )
         static = train_sample.static_covariates
         static_dim = static.shape[0] * static.shape[1] if static is not None else 0
-        if self._resolved_modalities is None:
-            # fit_from_dataset: no component names, so one modality per covariate column
+        resolved = self._resolved_modalities
+        if resolved is None:
+            # fit_from_dataset (or load_weights without checks) gives no component names: one modality per covariate
+            # column. Not stored, so the first call that sees names resolves the same layout with real names.
             if self.modalities is not None:
                 raise ValueError(
-                    "`modalities` names components, but `fit_from_dataset` gives no component names. Use `fit()`, "
-                    "or construct the model with modalities=None (one modality per covariate column)."
+                    "`modalities` names components, but no component names are available (fit_from_dataset, or "
+                    "load_weights with skip_checks=True). Use `fit()` / `load_weights()`, or construct the model with "
+                    "modalities=None (one modality per covariate column)."
                 )
-            self._resolved_modalities = resolve_modalities(
+            resolved = resolve_modalities(
                 None,
                 [f"target_{i}" for i in range(target_dim)],
                 [f"past_{i}" for i in range(past_dim)],
                 [f"future_{i}" for i in range(future_dim)],
             )
-        mods = list(self._resolved_modalities.values())
+        mods = list(resolved.values())
         nr_params = 1 if self.likelihood is None else self.likelihood.num_parameters
         return _ProgressiveFusionModule(
             modality_sources=[m.source for m in mods],
@@ -350,6 +353,11 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
             use_target_skip=self.use_target_skip,
             **self.pl_module_params,
         )
+
+    def _check_ckpt_parameters(self, tfm_save):
+        super()._check_ckpt_parameters(tfm_save)
+        # load_weights: the network layout follows the modalities resolved when the weights were trained
+        self._resolved_modalities = tfm_save._resolved_modalities
 
     # ------------------------------------------------------------------ introspection
     def fusion_weights(

@@ -1,0 +1,266 @@
+"""darts' generic contract for torch models, mirrored for ProgressiveFusionForecaster.
+
+Patterns from darts' test_global_forecasting_models.py, test_torch_forecasting_model.py and
+test_probabilistic_models.py (see shared/reference/darts-0.48-model-contract.md, section 2).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import make_series
+from darts import TimeSeries, concatenate
+from darts.metrics import mae
+from darts.models import TiDEModel
+from darts.utils.likelihood_models.torch import GaussianLikelihood, QuantileRegression
+
+from pf_forecast import ProgressiveFusionForecaster
+
+IN, OUT = 24, 6
+
+
+def model(tiny_kwargs, **overrides):
+    return ProgressiveFusionForecaster(IN, OUT, **{**tiny_kwargs, **overrides})
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_series(n=160, n_covariates=3)
+
+
+def test_model_params_round_trip(tiny_kwargs):
+    m = model(tiny_kwargs, modalities={"a": ["c0"], "b": ["c1", "c2"]}, n_refinements=3, fusion="gated")
+    clone = m.untrained_model()
+    assert dict(clone.model_params) == dict(m.model_params)
+    assert clone.n_refinements == 3 and clone.fusion == "gated"
+
+
+def test_unknown_kwarg_rejected(tiny_kwargs):
+    with pytest.raises(ValueError, match="n_refine"):
+        model(tiny_kwargs, n_refine=2)
+
+
+def test_single_series_past_covariates(tiny_kwargs, data):
+    y, x = data
+    y_before, x_before = y.values().copy(), x.values().copy()
+    m = model(tiny_kwargs).fit(y, past_covariates=x)
+    pred = m.predict(OUT)
+    assert len(pred) == OUT and pred.start_time() == y.end_time() + y.freq
+    assert np.isfinite(pred.values()).all()
+    # the user's series are not mutated
+    np.testing.assert_array_equal(y.values(), y_before)
+    np.testing.assert_array_equal(x.values(), x_before)
+    assert list(m.modalities_) == ["target", "c0", "c1", "c2"]
+
+
+def test_model_learns_something(tiny_kwargs, data):
+    """Trained a little longer, the model beats predicting the training mean (a sanity check, not a benchmark)."""
+    y, x = data
+    train, test = y[:-OUT], y[-OUT:]
+    m = model(tiny_kwargs, n_epochs=15).fit(train, past_covariates=x)
+    err = mae(test, m.predict(OUT, past_covariates=x))
+    mean_err = float(np.abs(test.values() - train.values().mean()).mean())
+    assert err < mean_err
+
+
+def test_multiple_series(tiny_kwargs):
+    y1, x1 = make_series(160, seed=1)
+    y2, x2 = make_series(120, seed=2)
+    m = model(tiny_kwargs).fit([y1, y2], past_covariates=[x1, x2])
+    with pytest.raises(ValueError):
+        m.predict(OUT)  # several training series: darts requires `series=`
+    preds = m.predict(OUT, series=[y1, y2], past_covariates=[x1, x2])
+    assert isinstance(preds, list) and len(preds) == 2
+    assert all(np.isfinite(p.values()).all() for p in preds)
+
+
+def test_future_covariates_and_mixed(tiny_kwargs):
+    y, x = make_series(170, n_covariates=3)
+    past, future = x[["c0", "c1"]], x[["c2"]]
+    m = model(tiny_kwargs, modalities={"p": ["c0", "c1"], "f": ["c2"]})
+    m.fit(y[:-OUT], past_covariates=past, future_covariates=future)
+    assert m.modalities_["f"].source == "future"
+    pred = m.predict(OUT)
+    assert np.isfinite(pred.values()).all()
+    # future covariates alone
+    m2 = model(tiny_kwargs).fit(y[:-OUT], future_covariates=future)
+    assert np.isfinite(m2.predict(OUT).values()).all()
+
+
+def test_covariates_required_at_predict(tiny_kwargs):
+    y1, x1 = make_series(160, seed=1)
+    y2, x2 = make_series(160, seed=2)
+    m = model(tiny_kwargs).fit([y1, y2], past_covariates=[x1, x2])
+    with pytest.raises(ValueError, match="past_covariates"):
+        m.predict(OUT, series=y1)  # trained with past covariates, none given for a new series
+    with pytest.raises(ValueError, match="extend far enough"):
+        m.predict(OUT, series=y1, past_covariates=x1[:-30])  # too short
+
+
+def test_implicit_and_explicit_inputs_agree(tiny_kwargs, data):
+    y, x = data
+    m = model(tiny_kwargs).fit(y, past_covariates=x)
+    p1 = m.predict(OUT)
+    p2 = m.predict(OUT, series=y)
+    p3 = m.predict(OUT, past_covariates=x)
+    p4 = m.predict(OUT, series=y, past_covariates=x)
+    for p in (p2, p3, p4):
+        np.testing.assert_allclose(p.values(), p1.values(), rtol=1e-6)
+
+
+def test_static_covariates(tiny_kwargs):
+    y1, x1 = make_series(160, seed=1)
+    y2, x2 = make_series(160, seed=2)
+    y1 = y1.with_static_covariates(pd.DataFrame({"site": [0.0]}))
+    y2 = y2.with_static_covariates(pd.DataFrame({"site": [1.0]}))
+    m = model(tiny_kwargs).fit([y1, y2], past_covariates=[x1, x2])
+    assert m.uses_static_covariates
+    pred = m.predict(OUT, series=y1, past_covariates=x1)
+    assert pred.static_covariates is not None and pred.static_covariates.equals(y1.static_covariates)
+    # static covariates change the forecast
+    other = m.predict(OUT, series=y1.with_static_covariates(pd.DataFrame({"site": [1.0]})), past_covariates=x1)
+    assert not np.allclose(pred.values(), other.values())
+    # and can be switched off
+    m_off = model(tiny_kwargs, use_static_covariates=False).fit([y1, y2], past_covariates=[x1, x2])
+    assert not m_off.uses_static_covariates
+
+
+def test_predict_beyond_output_chunk(tiny_kwargs):
+    y, x = make_series(180)
+    m = model(tiny_kwargs).fit(y[:150], past_covariates=x[:150])
+    pred = m.predict(20, series=y[:150], past_covariates=x[:150 + 20 - OUT])
+    assert len(pred) == 20 and np.isfinite(pred.values()).all()
+
+
+def test_multivariate_target(tiny_kwargs, data):
+    y, x = data
+    y2 = concatenate([y, y * 2.0], axis=1).with_columns_renamed(["y", "y_1"], ["y1", "y2"])
+    m = model(tiny_kwargs).fit(y2, past_covariates=x)
+    assert m.predict(OUT).values().shape == (OUT, 2)
+
+
+def test_quantile_regression_samples_and_parameters(tiny_kwargs, data):
+    y, x = data
+    m = model(tiny_kwargs, likelihood=QuantileRegression([0.1, 0.5, 0.9])).fit(y, past_covariates=x)
+    samples = m.predict(OUT, num_samples=50)
+    assert samples.n_samples == 50 and np.isfinite(samples.all_values()).all()
+    params = m.predict(OUT, predict_likelihood_parameters=True)
+    assert params.components.tolist() == ["y_q0.100", "y_q0.500", "y_q0.900"]
+
+
+def test_gaussian_likelihood(tiny_kwargs, data):
+    y, x = data
+    m = model(tiny_kwargs, likelihood=GaussianLikelihood()).fit(y, past_covariates=x)
+    assert m.predict(OUT, num_samples=20).n_samples == 20
+
+
+def test_mc_dropout_sampling(tiny_kwargs, data):
+    y, x = data
+    m = model(tiny_kwargs, dropout=0.3).fit(y, past_covariates=x)
+    assert m.supports_probabilistic_prediction
+    samples = m.predict(OUT, num_samples=20, mc_dropout=True).all_values()
+    assert samples.shape == (OUT, 1, 20) and samples.std(axis=2).mean() > 0
+    # without mc_dropout, prediction is deterministic
+    np.testing.assert_array_equal(m.predict(OUT).values(), m.predict(OUT).values())
+
+
+def test_historical_forecasts_and_backtest(tiny_kwargs, data):
+    y, x = data
+    m = model(tiny_kwargs).fit(y[:120], past_covariates=x[:120])
+    hf = m.historical_forecasts(
+        y, past_covariates=x, start=130, forecast_horizon=OUT, retrain=False, last_points_only=False
+    )
+    assert len(hf) == len(y) - 130 - OUT + 1
+    # the last window equals a manual predict from the same point
+    manual = m.predict(OUT, series=y[: -OUT], past_covariates=x)
+    np.testing.assert_allclose(hf[-1].values(), manual.values(), rtol=1e-5, atol=1e-6)
+    score = m.backtest(y, historical_forecasts=hf, metric=mae)
+    assert np.isfinite(score)
+
+
+def test_historical_forecasts_retrain(tiny_kwargs, data):
+    y, x = data
+    m = model(tiny_kwargs, n_epochs=1, modalities={"a": ["c0", "c1"], "b": ["c2"]})
+    hf = m.historical_forecasts(y, past_covariates=x, start=150, forecast_horizon=3, stride=5, retrain=True)
+    assert np.isfinite(hf.values()).all()
+
+
+def test_output_chunk_shift(tiny_kwargs, data):
+    y, x = data
+    m = model(tiny_kwargs, output_chunk_shift=2).fit(y, past_covariates=x)
+    pred = m.predict(OUT)
+    assert pred.start_time() == y.end_time() + 3 * y.freq
+
+
+@pytest.mark.parametrize("clean", [False, True])
+def test_save_load_identical_predictions(tiny_kwargs, data, tmp_path, clean):
+    y, x = data
+    m = model(tiny_kwargs, fusion="gated", modalities={"a": ["c0"], "b": ["c1", "c2"]}).fit(y, past_covariates=x)
+    expected = m.predict(OUT, series=y, past_covariates=x)
+    path = tmp_path / "pf.pt"
+    m.save(str(path), clean=clean)
+    loaded = ProgressiveFusionForecaster.load(str(path))  # safe loading: our classes are allow-listed
+    np.testing.assert_array_equal(loaded.predict(OUT, series=y, past_covariates=x).values(), expected.values())
+    assert list(loaded.modalities_) == ["target", "a", "b"]
+
+
+def test_load_weights(tiny_kwargs, data, tmp_path):
+    y, x = data
+    m = model(tiny_kwargs).fit(y, past_covariates=x)
+    path = tmp_path / "pf.pt"
+    m.save(str(path))
+    fresh = model(tiny_kwargs)
+    fresh.load_weights(str(path))
+    assert list(fresh.modalities_) == list(m.modalities_)
+    np.testing.assert_allclose(
+        fresh.predict(OUT, series=y, past_covariates=x).values(),
+        m.predict(OUT, series=y, past_covariates=x).values(),
+        rtol=1e-5,
+    )
+
+
+def test_same_seed_same_predictions_other_seed_differs(tiny_kwargs, data):
+    y, x = data
+    p1 = model(tiny_kwargs, random_state=7).fit(y, past_covariates=x).predict(OUT)
+    p2 = model(tiny_kwargs, random_state=7).fit(y, past_covariates=x).predict(OUT)
+    p3 = model(tiny_kwargs, random_state=8).fit(y, past_covariates=x).predict(OUT)
+    np.testing.assert_array_equal(p1.values(), p2.values())
+    assert not np.allclose(p1.values(), p3.values())
+
+
+def test_reversible_instance_norm_and_float64(tiny_kwargs, data):
+    y, x = data
+    shifted = y + 100.0
+    m = model(tiny_kwargs, use_reversible_instance_norm=True, n_epochs=5).fit(shifted, past_covariates=x)
+    assert abs(float(m.predict(OUT).values().mean()) - 100.0) < 5.0
+    m64 = model(tiny_kwargs).fit(y.astype(np.float64), past_covariates=x.astype(np.float64))
+    assert m64.predict(OUT).dtype == np.float64
+
+
+def test_add_encoders_become_a_modality(tiny_kwargs):
+    y, x = make_series(160, freq="h")
+    m = model(tiny_kwargs, add_encoders={"cyclic": {"past": ["hour"]}}).fit(y, past_covariates=x)
+    assert m.modalities_["encodings_past"].components[0].startswith("darts_enc_")
+    assert np.isfinite(m.predict(OUT).values()).all()
+
+
+def test_n_refinements_changes_output_and_costs_parameters_only_once(tiny_kwargs, data):
+    """Weights are shared across refinement steps: R=3 has as many parameters as R=2."""
+    y, x = data
+    m2 = model(tiny_kwargs, n_refinements=2).fit(y, past_covariates=x)
+    m3 = model(tiny_kwargs, n_refinements=3).fit(y, past_covariates=x)
+    count = lambda m: sum(p.numel() for p in m.model.parameters())  # noqa: E731
+    assert count(m2) == count(m3)
+
+
+def test_same_workflow_as_tide(tiny_kwargs, data):
+    """Swapping TiDEModel for ProgressiveFusionForecaster keeps the same calls working."""
+    y, x = data
+    kw = {k: tiny_kwargs[k] for k in ("n_epochs", "random_state", "work_dir", "pl_trainer_kwargs")}
+    for cls, extra in ((TiDEModel, {"hidden_size": 8}), (ProgressiveFusionForecaster, {"hidden_size": 8})):
+        m = cls(input_chunk_length=IN, output_chunk_length=OUT, **kw, **extra)
+        m.fit(y[:140], past_covariates=x, val_series=y[100:], val_past_covariates=x)
+        hf = m.historical_forecasts(y, past_covariates=x, start=140, forecast_horizon=OUT, retrain=False)
+        assert isinstance(hf, TimeSeries)
+        assert np.isfinite(m.backtest(y, historical_forecasts=hf, metric=mae, last_points_only=True))

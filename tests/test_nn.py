@@ -1,0 +1,163 @@
+"""The pure-torch network: grouped encoders, late-fusion equivalence, missing-data handling."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pf_forecast.nn import ModalitySlot, ModalityTCN, ProgressiveFusionNetwork, pack_modalities
+from pf_forecast.nn.progressive import build_gather_index
+
+IN, OUT = 24, 6
+SLOTS = [ModalitySlot("target", (0,)), ModalitySlot("past", (0,)), ModalitySlot("past", (1, 2)),
+         ModalitySlot("future", (0,))]
+
+
+def network(**overrides) -> ProgressiveFusionNetwork:
+    kwargs = dict(
+        input_chunk_length=IN, output_chunk_length=OUT, slots=SLOTS, target_dim=1, past_dim=3, future_dim=1,
+        static_dim=0, nr_params=1, hidden_size=8, kernel_size=3, num_layers=3, context_size=4, n_refinements=2,
+        fusion="concat", context_injection="add", readout_points=2, dropout=0.0, modality_dropout=0.0,
+        use_target_skip=True,
+    )
+    torch.manual_seed(0)
+    return ProgressiveFusionNetwork(**{**kwargs, **overrides}).eval()
+
+
+def batch(b: int = 4, seed: int = 0):
+    g = torch.Generator().manual_seed(seed)
+    return (torch.randn(b, IN, 1, generator=g), torch.randn(b, IN, 3, generator=g),
+            torch.randn(b, IN, 1, generator=g), torch.randn(b, OUT, 1, generator=g))
+
+
+def test_grouped_convolution_equals_per_modality_loop():
+    torch.manual_seed(0)
+    tcn = ModalityTCN(n_modalities=5, in_channels=6, hidden_size=7, kernel_size=3, num_layers=4, dropout=0.0)
+    x = torch.randn(3, 5 * 6, 40)
+    grouped = tcn(tcn.first_layer(x))
+    looped = tcn.forward_per_modality(x)
+    torch.testing.assert_close(grouped, looped, rtol=1e-5, atol=1e-6)
+
+
+def test_encoders_are_causal():
+    torch.manual_seed(0)
+    tcn = ModalityTCN(2, 2, 4, kernel_size=3, num_layers=3, dropout=0.0)
+    x = torch.randn(1, 4, 30)
+    y1 = tcn(tcn.first_layer(x))
+    x2 = x.clone()
+    x2[..., 20:] += 5.0  # change only the future of step 19
+    y2 = tcn(tcn.first_layer(x2))
+    torch.testing.assert_close(y1[..., :20], y2[..., :20])
+    assert not torch.allclose(y1[..., 20:], y2[..., 20:])
+
+
+def test_gather_index_pads_with_zero_channel():
+    idx = build_gather_index(SLOTS, {"target": 1, "past": 3, "future": 1})
+    assert idx.tolist() == [[0, 5], [1, 5], [2, 3], [4, 5]]
+
+
+def test_output_shape_with_likelihood_parameters():
+    net = network(nr_params=3)
+    assert net(*batch()).shape == (4, OUT, 1, 3)
+
+
+@pytest.mark.parametrize("fusion", ["concat", "gated"])
+@pytest.mark.parametrize("injection", ["add", "film"])
+def test_single_refinement_ignores_context_path(fusion, injection):
+    """n_refinements=1 is exactly late fusion: the context projection and injection weights are never used."""
+    net = network(n_refinements=1, fusion=fusion, context_injection=injection)
+    inputs = batch()
+    before = net(*inputs)
+    with torch.no_grad():
+        for p in list(net.context_projection.parameters()) + list(net.context_injection.parameters()):
+            p.add_(torch.randn_like(p) * 10)
+    torch.testing.assert_close(net(*inputs), before)
+
+
+def test_refinement_uses_context_path():
+    net = network(n_refinements=3)
+    inputs = batch()
+    before = net(*inputs)
+    with torch.no_grad():
+        for p in net.context_injection.parameters():
+            p.add_(torch.randn_like(p))
+    assert not torch.allclose(net(*inputs), before)
+
+
+def test_fully_missing_modality_uses_missing_embedding():
+    net = network()
+    pt, pc, hf, fc = batch()
+    pc_missing = pc.clone()
+    pc_missing[:, :, 0] = float("nan")  # modality 1 entirely missing
+    packed = pack_modalities(net.gather_index, pt, pc_missing, hf, fc)
+    assert packed.available[:, 1].logical_not().all() and packed.available[:, [0, 2, 3]].all()
+    out = net(pt, pc_missing, hf, fc)
+    assert torch.isfinite(out).all()
+    # a missing modality contributes only its learned embedding: its encoder weights no longer matter
+    hidden = net.encoders.hidden_size
+    with torch.no_grad():
+        net.encoders.input_layer.conv.weight[hidden : 2 * hidden] += 3.0
+    torch.testing.assert_close(net(pt, pc_missing, hf, fc), out)
+    with torch.no_grad():
+        net.missing_embedding[1] += 1.0
+    assert not torch.allclose(net(pt, pc_missing, hf, fc), out)
+
+
+def test_gated_weights_sum_to_one_and_exclude_missing():
+    net = network(fusion="gated")
+    net.recorded_fusion_weights = []
+    pt, pc, hf, fc = batch()
+    pc[:, :, 1:] = float("nan")  # modality 2 (components 1, 2) missing
+    net(pt, pc, hf, fc)
+    w = net.recorded_fusion_weights[0]
+    torch.testing.assert_close(w.sum(dim=1), torch.ones(4))
+    assert (w[:, 2] == 0).all()
+
+
+def test_modality_dropout_only_in_training():
+    net = network(modality_dropout=0.5)
+    inputs = batch()
+    torch.testing.assert_close(net(*inputs), net(*inputs))  # eval: deterministic
+    net.train()
+    torch.manual_seed(1)
+    a = net(*inputs)
+    torch.manual_seed(2)
+    b = net(*inputs)
+    assert not torch.allclose(a, b)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    nan_fraction=st.floats(0.0, 1.0),
+    missing_modalities=st.lists(st.integers(1, 3), max_size=3, unique=True),
+    use_inf=st.booleans(),
+    seed=st.integers(0, 2**16),
+)
+def test_nan_and_missing_covariates_give_finite_forecasts(nan_fraction, missing_modalities, use_inf, seed):
+    net = network(n_refinements=2, fusion="gated")
+    pt, pc, hf, fc = batch(seed=seed)
+    rng = np.random.default_rng(seed)
+    bad = float("inf") if use_inf else float("nan")
+    for tensor in (pc, hf, fc):
+        mask = torch.from_numpy(rng.random(tuple(tensor.shape)) < nan_fraction)
+        tensor[mask] = bad
+    columns = {1: (pc, [0]), 2: (pc, [1, 2]), 3: (hf, [0])}
+    for m in missing_modalities:
+        tensor, cols = columns[m]
+        tensor[:, :, cols] = float("nan")
+        if m == 3:
+            fc[:] = float("nan")
+    out = net(pt, pc, hf, fc)
+    assert torch.isfinite(out).all()
+
+
+def test_gradients_stay_finite_with_nan_inputs():
+    net = network().train()
+    pt, pc, hf, fc = batch()
+    pc[0] = float("nan")
+    out = net(pt, pc, hf, fc)
+    out.sum().backward()
+    assert all(torch.isfinite(p.grad).all() for p in net.parameters() if p.grad is not None)
