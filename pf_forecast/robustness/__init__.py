@@ -1,0 +1,58 @@
+"""Robustness toolkit: seeded corruptions, missing modalities and robustness curves for any darts model.
+
+- :mod:`~pf_forecast.robustness.corruptions`: ``GaussianNoise``, ``RandomDrop``, ``StructuredDrop``,
+  ``MissingModality``, ``MultiBench`` (pure: they return new series and never mutate their input).
+- :func:`evaluate_robustness`: sweep a corruption over levels and modalities with
+  ``historical_forecasts(retrain=False)`` and return a :class:`RobustnessReport`.
+- :func:`modality_importance`: metric increase when each modality alone is removed.
+- MultiBench's summaries: :func:`relative_robustness`, :func:`effective_robustness`,
+  :func:`normalized_robustness`.
+
+Examples
+--------
+>>> import numpy as np
+>>> from darts.utils.timeseries_generation import linear_timeseries
+>>> from pf_forecast.robustness import MultiBench
+>>> ts = linear_timeseries(length=20)
+>>> MultiBench(0.0).apply(ts, np.random.default_rng(0)) == ts
+True
+"""
+
+from .corruptions import (
+    MULTIBENCH_LEVELS,
+    Compose,
+    Corruption,
+    GaussianNoise,
+    Identity,
+    MissingModality,
+    MultiBench,
+    RandomDrop,
+    StructuredDrop,
+    corruption_factory,
+)
+from .evaluate import evaluate_robustness, mean_fusion_weights, modality_importance
+from .imputation import IMPUTE_POLICIES, impute_missing
+from .metrics import effective_robustness, normalized_robustness, relative_robustness
+from .report import RobustnessReport
+
+__all__ = [
+    "IMPUTE_POLICIES",
+    "MULTIBENCH_LEVELS",
+    "Compose",
+    "Corruption",
+    "GaussianNoise",
+    "Identity",
+    "MissingModality",
+    "MultiBench",
+    "RandomDrop",
+    "RobustnessReport",
+    "StructuredDrop",
+    "corruption_factory",
+    "effective_robustness",
+    "evaluate_robustness",
+    "impute_missing",
+    "mean_fusion_weights",
+    "modality_importance",
+    "normalized_robustness",
+    "relative_robustness",
+]
