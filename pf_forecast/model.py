@@ -51,6 +51,7 @@ class _ProgressiveFusionModule(PLForecastingModule):
         hidden_size: int,
         kernel_size: int,
         num_layers: int,
+        patch_size: int,
         context_size: int,
         n_refinements: int,
         fusion: str,
@@ -75,6 +76,7 @@ class _ProgressiveFusionModule(PLForecastingModule):
             hidden_size=hidden_size,
             kernel_size=kernel_size,
             num_layers=num_layers,
+            patch_size=patch_size,
             context_size=context_size,
             n_refinements=n_refinements,
             fusion=fusion,
@@ -123,10 +125,14 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
     hidden_size
         Channels of each modality's encoder (and of the fused representation).
     kernel_size
-        Temporal-convolution kernel size.
+        Kernel size of the encoders' residual convolutions.
     num_layers
-        Convolution layers per encoder; dilations 1, 2, 4, ... A learned readout over all time steps lets every
-        step of the window reach fusion whatever the receptive field.
+        Convolution layers per encoder: a patch-embedding stem, then residual layers with dilations 1, 2, 4, ...
+        over patches. A learned readout over all encoder steps lets every part of the window reach fusion whatever
+        the receptive field.
+    patch_size
+        Time steps per patch in the encoders' stem (1: a plain step-by-step TCN). Patches divide the encoder cost by
+        about ``patch_size`` and widen the receptive field by as much.
     context_size
         Size of the fused context c fed back to the encoders.
     n_refinements
@@ -139,7 +145,8 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
     readout_points
         Learned time weightings per modality in the temporal readout.
     dropout
-        Dropout probability (Monte-Carlo dropout: ``predict(mc_dropout=True)`` samples with it).
+        Dropout probability on the modality embeddings, fusion and head (Monte-Carlo dropout:
+        ``predict(mc_dropout=True)`` samples with it).
     modality_dropout
         Probability, during training, of hiding each covariate modality of a sample, in [0, 1).
     use_target_skip
@@ -183,6 +190,7 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
         hidden_size: int = 32,
         kernel_size: int = 3,
         num_layers: int = 4,
+        patch_size: int = 4,
         context_size: int = 16,
         n_refinements: int = 2,
         fusion: str = "concat",
@@ -202,6 +210,7 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
             hidden_size=hidden_size,
             kernel_size=kernel_size,
             num_layers=num_layers,
+            patch_size=patch_size,
             context_size=context_size,
             n_refinements=n_refinements,
             fusion=fusion,
@@ -217,6 +226,7 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
         self.hidden_size = hidden_size
         self.kernel_size = kernel_size
         self.num_layers = num_layers
+        self.patch_size = patch_size
         self.context_size = context_size
         self.n_refinements = n_refinements
         self.fusion = fusion
@@ -343,6 +353,7 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
             hidden_size=self.hidden_size,
             kernel_size=self.kernel_size,
             num_layers=self.num_layers,
+            patch_size=self.patch_size,
             context_size=self.context_size,
             n_refinements=self.n_refinements,
             fusion=self.fusion,
@@ -424,7 +435,7 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
 def _validate_hyper_parameters(**p) -> None:
     """Raise ValueError/TypeError naming the argument, the value and the fix; nothing is built yet."""
     for name in ("input_chunk_length", "output_chunk_length", "hidden_size", "kernel_size", "num_layers",
-                 "context_size", "n_refinements", "readout_points"):
+                 "patch_size", "context_size", "n_refinements", "readout_points"):
         value = p[name]
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise ValueError(f"`{name}` must be an integer >= 1, got {value!r}.")

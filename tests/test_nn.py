@@ -19,7 +19,8 @@ SLOTS = [ModalitySlot("target", (0,)), ModalitySlot("past", (0,)), ModalitySlot(
 def network(**overrides) -> ProgressiveFusionNetwork:
     kwargs = dict(
         input_chunk_length=IN, output_chunk_length=OUT, slots=SLOTS, target_dim=1, past_dim=3, future_dim=1,
-        static_dim=0, nr_params=1, hidden_size=8, kernel_size=3, num_layers=3, context_size=4, n_refinements=2,
+        static_dim=0, nr_params=1, hidden_size=8, kernel_size=3, num_layers=3, patch_size=2, context_size=4,
+        n_refinements=2,
         fusion="concat", context_injection="add", readout_points=2, dropout=0.0, modality_dropout=0.0,
         use_target_skip=True,
     )
@@ -35,7 +36,7 @@ def batch(b: int = 4, seed: int = 0):
 
 def test_grouped_convolution_equals_per_modality_loop():
     torch.manual_seed(0)
-    tcn = ModalityTCN(n_modalities=5, in_channels=6, hidden_size=7, kernel_size=3, num_layers=4, dropout=0.0)
+    tcn = ModalityTCN(n_modalities=5, in_channels=6, hidden_size=7, kernel_size=3, num_layers=4, patch_size=3)
     x = torch.randn(3, 5 * 6, 40)
     grouped = tcn(tcn.first_layer(x))
     looped = tcn.forward_per_modality(x)
@@ -44,14 +45,28 @@ def test_grouped_convolution_equals_per_modality_loop():
 
 def test_encoders_are_causal():
     torch.manual_seed(0)
-    tcn = ModalityTCN(2, 2, 4, kernel_size=3, num_layers=3, dropout=0.0)
+    tcn = ModalityTCN(2, 2, 4, kernel_size=3, num_layers=3, patch_size=2)
     x = torch.randn(1, 4, 30)
     y1 = tcn(tcn.first_layer(x))
     x2 = x.clone()
-    x2[..., 20:] += 5.0  # change only the future of step 19
+    x2[..., 20:] += 5.0  # change only steps >= 20, i.e. patches >= 10 (patches of 2 aligned on the last step)
     y2 = tcn(tcn.first_layer(x2))
-    torch.testing.assert_close(y1[..., :20], y2[..., :20])
-    assert not torch.allclose(y1[..., 20:], y2[..., 20:])
+    assert y1.shape[-1] == 15
+    torch.testing.assert_close(y1[..., :10], y2[..., :10])
+    assert not torch.allclose(y1[..., 10:], y2[..., 10:])
+
+
+def test_patches_align_on_the_last_step():
+    """With T not a multiple of the patch size, the padding goes on the left: the newest patch is complete."""
+    torch.manual_seed(0)
+    tcn = ModalityTCN(1, 1, 4, kernel_size=2, num_layers=1, patch_size=4)
+    x = torch.randn(1, 1, 10)
+    y1 = tcn(tcn.first_layer(x))
+    x2 = x.clone()
+    x2[..., :2] += 1.0  # the two oldest steps fall in the first, left-padded patch only
+    y2 = tcn(tcn.first_layer(x2))
+    assert tcn.n_steps(10) == y1.shape[-1] == 3
+    torch.testing.assert_close(y1[..., 1:], y2[..., 1:])
 
 
 def test_gather_index_pads_with_zero_channel():

@@ -5,7 +5,7 @@
 - :class:`ContextProjection`: P, the small bounded projection c = tanh(W z) of the fused state.
 - :class:`ContextInjection`: the per-modality projection of c fed back into each encoder's first layer.
 
-Shapes: B batch, M modalities, H hidden size per modality, D fused size, K context size, T time steps.
+Shapes: B batch, M modalities, H hidden size per modality, D fused size, K context size, T' encoder steps.
 Missing modalities arrive as ``available`` (B, M) booleans; fusion never lets an absent modality's encoder output
 in (the caller has already replaced it by a learned "missing" embedding, and gated fusion gives it zero weight).
 """
@@ -109,16 +109,16 @@ class ContextInjection(nn.Module):
         self.bias = nn.Parameter(torch.zeros(n_modalities, n_out * hidden_size))
 
     def forward(self, first: torch.Tensor, context: torch.Tensor) -> torch.Tensor:
-        """Apply the context to the first layer's output ``first`` (B, M*H, T); returns the same shape."""
+        """Apply the context to the first layer's output ``first`` (B, M*H, T'); returns the same shape."""
         batch, _, steps = first.shape
         n_mod = self.weight.shape[0]
         proj = torch.einsum("bk,mko->bmo", context, self.weight) + self.bias  # (B, K) -> (B, M, n_out*H)
         if self.mode == "add":
-            return first + proj.reshape(batch, -1, 1)  # (B, M*H, T) + (B, M*H, 1)
+            return first + proj.reshape(batch, -1, 1)  # (B, M*H, T') + (B, M*H, 1)
         scale, shift = proj.chunk(2, dim=2)  # 2 x (B, M, H)
-        first = first.view(batch, n_mod, -1, steps)  # (B, M*H, T) -> (B, M, H, T)
-        out = first * (1 + scale.unsqueeze(-1)) + shift.unsqueeze(-1)  # (B, M, H, T)
-        return out.view(batch, -1, steps)  # (B, M*H, T)
+        first = first.view(batch, n_mod, -1, steps)  # (B, M*H, T') -> (B, M, H, T')
+        out = first * (1 + scale.unsqueeze(-1)) + shift.unsqueeze(-1)  # (B, M, H, T')
+        return out.view(batch, -1, steps)  # (B, M*H, T')
 
 
 class TemporalReadout(nn.Module):
@@ -133,14 +133,14 @@ class TemporalReadout(nn.Module):
         init = torch.randn(n_modalities, n_points, n_steps) / n_steps**0.5
         init[:, 0] = 0.0
         init[:, 0, -1] = 1.0  # the first point starts as the last causal state
-        self.time_weight = nn.Parameter(init)  # (M, P, T)
+        self.time_weight = nn.Parameter(init)  # (M, P, T')
         self.proj_weight = nn.Parameter(
             torch.randn(n_modalities, hidden_size * n_points, hidden_size) / (hidden_size * n_points) ** 0.5
         )  # (M, H*P, H)
         self.proj_bias = nn.Parameter(torch.zeros(n_modalities, hidden_size))  # (M, H)
 
     def forward(self, states: torch.Tensor) -> torch.Tensor:
-        # states: (B, M, H, T) x (M, P, T) -> (B, M, H, P)
+        # states: (B, M, H, T') x (M, P, T') -> (B, M, H, P)
         pooled = torch.einsum("bmht,mpt->bmhp", states, self.time_weight)
         pooled = pooled.flatten(2)  # (B, M, H*P)
         return F.gelu(torch.einsum("bmk,mkh->bmh", pooled, self.proj_weight) + self.proj_bias)  # (B, M, H)

@@ -5,8 +5,8 @@ the arguments of :meth:`ProgressiveFusionNetwork.forward`.
 
 Shapes: B batch, L input length, O output length, C target components, P past-covariate components, F future-
 covariate components, S static covariates (flattened), M modalities (target first), W widest modality, H hidden
-size, D fused size, K context size, T encoder time steps (L, or L + O when future covariates exist), N likelihood
-parameters per value.
+size, D fused size, K context size, T input time steps (L, or L + O when future covariates exist), T' encoder
+steps (T / patch size), N likelihood parameters per value.
 """
 
 from __future__ import annotations
@@ -129,6 +129,8 @@ class ProgressiveFusionNetwork(nn.Module):
         Likelihood parameters per forecast value (1 for point forecasts).
     hidden_size, kernel_size, num_layers
         Encoder width, kernel and depth.
+    patch_size
+        Time steps per patch embedded by the encoders' stem (see :class:`~pf_forecast.nn.tcn.ModalityTCN`).
     context_size
         K, the size of the fed-back context c.
     n_refinements
@@ -162,6 +164,7 @@ class ProgressiveFusionNetwork(nn.Module):
         hidden_size: int,
         kernel_size: int,
         num_layers: int,
+        patch_size: int,
         context_size: int,
         n_refinements: int,
         fusion: str,
@@ -188,10 +191,10 @@ class ProgressiveFusionNetwork(nn.Module):
         steps = input_chunk_length + (output_chunk_length if future_dim else 0)
         fused_size = hidden_size
 
-        self.encoders = ModalityTCN(
-            self.n_modalities, 2 * width, hidden_size, kernel_size, num_layers, dropout, dropout_cls
-        )
-        self.readout = TemporalReadout(self.n_modalities, hidden_size, steps, readout_points)
+        self.encoders = ModalityTCN(self.n_modalities, 2 * width, hidden_size, kernel_size, num_layers, patch_size)
+        self.readout = TemporalReadout(self.n_modalities, hidden_size, self.encoders.n_steps(steps), readout_points)
+        # dropout on the per-modality embeddings, not on the long encoder activations (cheap, and MC-dropout ready)
+        self.embedding_dropout = make_dropout(dropout, dropout_cls)
         # a learned stand-in for each modality's embedding when the modality is absent from the window
         self.missing_embedding = nn.Parameter(torch.zeros(self.n_modalities, hidden_size))  # (M, H)
         self.fusion = make_fusion(fusion, self.n_modalities, hidden_size, fused_size, dropout, dropout_cls)
@@ -229,13 +232,13 @@ class ProgressiveFusionNetwork(nn.Module):
             dropped[:, 0] = False
             available = available & ~dropped  # (B, M)
 
-        first = self.encoders.first_layer(packed.inputs)  # (B, M*2W, T) -> (B, M*H, T), shared by all steps
+        first = self.encoders.first_layer(packed.inputs)  # (B, M*2W, T) -> (B, M*H, T'), shared by all steps
         context = None
         for step in range(self.n_refinements):
-            modulated = first if context is None else self.context_injection(first, context)  # (B, M*H, T)
-            states = self.encoders(modulated)  # (B, M*H, T)
-            states = states.view(batch, self.n_modalities, -1, states.shape[-1])  # (B, M, H, T)
-            embeddings = self.readout(states)  # (B, M, H)
+            modulated = first if context is None else self.context_injection(first, context)  # (B, M*H, T')
+            states = self.encoders(modulated)  # (B, M*H, T')
+            states = states.view(batch, self.n_modalities, -1, states.shape[-1])  # (B, M, H, T')
+            embeddings = self.embedding_dropout(self.readout(states))  # (B, M, H)
             embeddings = torch.where(available.unsqueeze(-1), embeddings, self.missing_embedding)  # (B, M, H)
             fused, weights = self.fusion(embeddings, available)  # (B, D), (B, M) | None
             if step < self.n_refinements - 1:

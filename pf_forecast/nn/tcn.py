@@ -4,7 +4,8 @@ Every modality is packed to the same channel count and time length (see
 :func:`pf_forecast.nn.progressive.pack_modalities`), so the M encoders become one ``Conv1d(groups=M)`` per layer:
 the cost of M modalities is one kernel call per layer instead of a Python loop.
 
-Shapes: B batch, M modalities, C channels per modality (values and masks), H hidden size, T time steps.
+Shapes: B batch, M modalities, C channels per modality (values and masks), H hidden size, T time steps,
+T' = ceil(T / patch_size) encoder steps.
 """
 
 from __future__ import annotations
@@ -21,40 +22,51 @@ def make_dropout(p: float, dropout_cls: DropoutFactory = nn.Dropout) -> nn.Modul
     return dropout_cls(p) if p > 0 else nn.Identity()
 
 
-
 class GroupedCausalConv(nn.Module):
-    """M independent causal dilated 1-d convolutions in one grouped ``Conv1d``.
+    """M independent causal dilated (optionally strided) 1-d convolutions in one grouped ``Conv1d``.
 
-    Left padding of ``dilation * (kernel_size - 1)`` keeps the output at step t a function of inputs <= t.
+    Left padding keeps the output at step t a function of inputs <= t. With ``stride == kernel_size`` the layer cuts
+    the series into non-overlapping patches aligned on the *last* step, so the newest patch ends at the window's end.
     """
 
-    def __init__(self, n_groups: int, in_per_group: int, out_per_group: int, kernel_size: int, dilation: int):
+    def __init__(
+        self, n_groups: int, in_per_group: int, out_per_group: int, kernel_size: int, dilation: int = 1,
+        stride: int = 1,
+    ):
         super().__init__()
         self.n_groups = n_groups
-        self.left_pad = dilation * (kernel_size - 1)
+        self.stride = stride
+        self.left_pad = dilation * (kernel_size - 1) if stride == 1 else 0
         self.conv = nn.Conv1d(
-            n_groups * in_per_group, n_groups * out_per_group, kernel_size, dilation=dilation, groups=n_groups
+            n_groups * in_per_group, n_groups * out_per_group, kernel_size, dilation=dilation, stride=stride,
+            groups=n_groups,
         )
 
+    def _pad(self, x: torch.Tensor) -> torch.Tensor:
+        # patches: pad on the left to a multiple of the stride, so the last patch ends at the last step
+        pad = self.left_pad if self.stride == 1 else (-x.shape[-1]) % self.stride
+        return F.pad(x, (pad, 0))
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        # x: (B, M*C_in, T) -> (B, M*C_in, pad + T) -> (B, M*C_out, T)
-        return self.conv(F.pad(x, (self.left_pad, 0)))
+        # x: (B, M*C_in, T) -> (B, M*C_in, pad + T) -> (B, M*C_out, T')
+        return self.conv(self._pad(x))
 
     def forward_group(self, x: torch.Tensor, group: int) -> torch.Tensor:
         """The convolution of one modality alone, using that group's slice of the weights (reference path)."""
         out = self.conv.out_channels // self.n_groups
         weight = self.conv.weight[group * out : (group + 1) * out]  # (C_out, C_in, K)
         bias = self.conv.bias[group * out : (group + 1) * out]  # (C_out,)
-        # x: (B, C_in, T) -> (B, C_out, T)
-        return F.conv1d(F.pad(x, (self.left_pad, 0)), weight, bias, dilation=self.conv.dilation)
+        # x: (B, C_in, T) -> (B, C_out, T')
+        return F.conv1d(self._pad(x), weight, bias, dilation=self.conv.dilation, stride=self.stride)
 
 
 class ModalityTCN(nn.Module):
     """Per-modality causal TCN encoders with a context-injection point at the first layer.
 
-    Layer 0 maps each modality's input channels to ``hidden_size``; layers 1..L-1 are residual blocks with
-    dilation 2**i. Progressive Fusion feeds the fused context back into layer 0's pre-activation output, so
-    :meth:`first_layer` is computed once per forward pass and only the later layers are re-run per refinement step.
+    Layer 0 (the stem) embeds non-overlapping patches of ``patch_size`` steps of each modality's input channels into
+    ``hidden_size`` channels; layers 1..L-1 are residual blocks with dilation 2**(i-1) over patches. Progressive
+    Fusion feeds the fused context back into the stem's pre-activation output, so :meth:`first_layer` is computed
+    once per forward pass and only the later layers are re-run per refinement step.
 
     Parameters
     ----------
@@ -65,13 +77,12 @@ class ModalityTCN(nn.Module):
     hidden_size
         Channels per modality after each layer.
     kernel_size
-        Convolution kernel size.
+        Kernel size of the residual layers.
     num_layers
-        Number of convolution layers (>= 1). The receptive field is ``1 + (kernel_size - 1) * (2**num_layers - 1)``.
-    dropout
-        Dropout probability after each layer's activation.
-    dropout_cls
-        Dropout class; the darts adapter passes darts' ``MonteCarloDropout`` so ``mc_dropout=True`` sampling works.
+        Number of convolution layers (>= 1), the stem included.
+    patch_size
+        Time steps per patch in the stem (1: every step is its own patch). Patches cut the encoder's cost and widen
+        its receptive field by the same factor.
     """
 
     def __init__(
@@ -81,45 +92,51 @@ class ModalityTCN(nn.Module):
         hidden_size: int,
         kernel_size: int,
         num_layers: int,
-        dropout: float,
-        dropout_cls: DropoutFactory = nn.Dropout,
+        patch_size: int = 1,
     ):
         super().__init__()
         self.n_modalities = n_modalities
         self.hidden_size = hidden_size
-        self.input_layer = GroupedCausalConv(n_modalities, in_channels, hidden_size, kernel_size, dilation=1)
+        self.patch_size = patch_size
+        self.input_layer = GroupedCausalConv(
+            n_modalities, in_channels, hidden_size, kernel_size=patch_size, stride=patch_size
+        )
         self.residual_layers = nn.ModuleList(
-            GroupedCausalConv(n_modalities, hidden_size, hidden_size, kernel_size, dilation=2**i)
+            GroupedCausalConv(n_modalities, hidden_size, hidden_size, kernel_size, dilation=2 ** (i - 1))
             for i in range(1, num_layers)
         )
-        self.dropout = make_dropout(dropout, dropout_cls)
+
+    def n_steps(self, input_steps: int) -> int:
+        """T', the number of encoder steps for T input steps."""
+        return -(-input_steps // self.patch_size)
 
     @property
     def receptive_field(self) -> int:
-        k = self.input_layer.conv.kernel_size[0]
-        return 1 + (k - 1) * (2 ** (len(self.residual_layers) + 1) - 1)
+        """Input time steps that reach the last encoder step."""
+        patches = 1 + sum(layer.left_pad for layer in self.residual_layers)
+        return patches * self.patch_size
 
     def first_layer(self, x: torch.Tensor) -> torch.Tensor:
-        """Layer 0 before its activation; independent of the context, so computed once per forward pass."""
-        # x: (B, M*C_in, T) -> (B, M*H, T)
+        """The stem before its activation; independent of the context, so computed once per forward pass."""
+        # x: (B, M*C_in, T) -> (B, M*H, T')
         return self.input_layer(x)
 
     def forward(self, first: torch.Tensor) -> torch.Tensor:
-        """Finish the encoders from the first layer's pre-activation output (context already applied).
+        """Finish the encoders from the stem's pre-activation output (context already applied).
 
         Parameters
         ----------
         first
-            Output of :meth:`first_layer`, shape (B, M*H, T), possibly modulated by the fused context.
+            Output of :meth:`first_layer`, shape (B, M*H, T'), possibly modulated by the fused context.
 
         Returns
         -------
         torch.Tensor
-            (B, M*H, T) hidden states.
+            (B, M*H, T') hidden states.
         """
-        h = self.dropout(F.gelu(first))  # (B, M*H, T)
+        h = F.relu(first)  # (B, M*H, T')
         for layer in self.residual_layers:
-            h = h + self.dropout(F.gelu(layer(h)))  # (B, M*H, T) -> (B, M*H, T)
+            h = h + F.relu(layer(h))  # (B, M*H, T') -> (B, M*H, T')
         return h
 
     def forward_per_modality(self, x: torch.Tensor) -> torch.Tensor:
@@ -131,9 +148,8 @@ class ModalityTCN(nn.Module):
         xs = x.view(batch, self.n_modalities, -1, steps)  # (B, M*C_in, T) -> (B, M, C_in, T)
         outs = []
         for m in range(self.n_modalities):
-            h = self.input_layer.forward_group(xs[:, m], m)  # (B, C_in, T) -> (B, H, T)
-            h = self.dropout(F.gelu(h))
+            h = F.relu(self.input_layer.forward_group(xs[:, m], m))  # (B, C_in, T) -> (B, H, T')
             for layer in self.residual_layers:
-                h = h + self.dropout(F.gelu(layer.forward_group(h, m)))
+                h = h + F.relu(layer.forward_group(h, m))
             outs.append(h)
-        return torch.cat(outs, dim=1)  # M x (B, H, T) -> (B, M*H, T)
+        return torch.cat(outs, dim=1)  # M x (B, H, T') -> (B, M*H, T')
