@@ -9,6 +9,8 @@ validates inputs before any training work.
 from __future__ import annotations
 
 import logging
+import os
+import uuid
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -17,8 +19,14 @@ import torch
 from darts import TimeSeries
 from darts.models.forecasting.pl_forecasting_module import PLForecastingModule, io_processor
 from darts.models.forecasting.torch_forecasting_model import MixedCovariatesTorchModel
-from darts.utils.data.torch_datasets.utils import PLModuleInput, PLModuleOutput, TorchTrainingSample
+from darts.utils.data.torch_datasets.utils import (
+    ModuleStage,
+    PLModuleInput,
+    PLModuleOutput,
+    TorchTrainingSample,
+)
 from darts.utils.torch import MonteCarloDropout
+from pytorch_lightning.strategies import ParallelStrategy
 
 from pf_forecast.modalities import (
     Modality,
@@ -60,9 +68,11 @@ class _ProgressiveFusionModule(PLForecastingModule):
         dropout: float,
         modality_dropout: float,
         use_target_skip: bool,
+        deep_supervision: bool = False,
         **kwargs,
     ):
         super().__init__(**kwargs)
+        self.deep_supervision = deep_supervision
         slots = [ModalitySlot(s, tuple(i)) for s, i in zip(modality_sources, modality_indices)]
         self.network = ProgressiveFusionNetwork(
             input_chunk_length=self.input_chunk_length,
@@ -90,14 +100,29 @@ class _ProgressiveFusionModule(PLForecastingModule):
 
     @io_processor
     def forward(self, x_in: PLModuleInput) -> PLModuleOutput:
-        prediction = self.network(
+        inputs = (
             x_in.past_target,  # (B, L, C)
             x_in.past_covariates,  # (B, L, P) | None
             x_in.historic_future_covariates,  # (B, L, F) | None
             x_in.future_covariates,  # (B, O, F) | None
             x_in.static_covariates,  # (B, C|1, S) | None
         )
-        return PLModuleOutput(prediction=prediction)  # (B, O, C, N)
+        if self.deep_supervision and x_in.stage is ModuleStage.TRAIN:
+            prediction, earlier = self.network(*inputs, return_all_steps=True)
+            # the earlier steps' forecasts ride in `state` (unused by darts in training) to `_compute_loss`
+            return PLModuleOutput(prediction=prediction, state=earlier)
+        return PLModuleOutput(prediction=self.network(*inputs))  # (B, O, C, N)
+
+    def _compute_loss(self, output: PLModuleOutput, target, criterion, sample_weight):
+        loss = super()._compute_loss(output, target, criterion, sample_weight)
+        if not (self.deep_supervision and isinstance(output.state, list) and output.state):
+            return loss
+        # deep supervision: the mean loss over all refinement steps, so every step learns to forecast
+        for earlier in output.state:
+            if self.use_reversible_instance_norm:
+                earlier = self.rin.inverse(earlier)  # io_processor only de-normalises `prediction`
+            loss = loss + super()._compute_loss(PLModuleOutput(prediction=earlier), target, criterion, sample_weight)
+        return loss / (len(output.state) + 1)
 
 
 class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
@@ -151,6 +176,9 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
         Probability, during training, of hiding each covariate modality of a sample, in [0, 1).
     use_target_skip
         Add a linear map from the target history to the forecast (a DLinear-style skip).
+    deep_supervision
+        Train on the mean loss of the forecasts decoded after every refinement step (not only the last), so each
+        step must forecast on its own and later steps learn to refine.
     use_static_covariates
         Use the target's static covariates when present.
     **kwargs
@@ -199,6 +227,7 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
         dropout: float = 0.1,
         modality_dropout: float = 0.1,
         use_target_skip: bool = True,
+        deep_supervision: bool = False,
         use_static_covariates: bool = True,
         **kwargs,
     ):
@@ -235,6 +264,7 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
         self.dropout = dropout
         self.modality_dropout = modality_dropout
         self.use_target_skip = use_target_skip
+        self.deep_supervision = deep_supervision
         self._considers_static_covariates = use_static_covariates
         self._resolved_modalities: dict[str, Modality] | None = None
 
@@ -260,6 +290,12 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
         _check_series_argument(future_covariates, "future_covariates", optional=True)
         for name in ("val_series", "val_past_covariates", "val_future_covariates"):
             _check_series_argument(kwargs.get(name), name, optional=True)
+        for target, prefix in ((series, ""), (kwargs.get("val_series"), "val_")):
+            _check_time_axes(target, past_covariates if not prefix else kwargs.get("val_past_covariates"),
+                             f"{prefix}past_covariates", f"{prefix}series")
+            _check_time_axes(target, future_covariates if not prefix else kwargs.get("val_future_covariates"),
+                             f"{prefix}future_covariates", f"{prefix}series")
+            _check_likelihood_support(self.likelihood, target, f"{prefix}series")
         return super().fit(series, past_covariates, future_covariates, *args, **kwargs)
 
     def predict(self, n: int, series=None, past_covariates=None, future_covariates=None, *args, **kwargs):
@@ -269,10 +305,37 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
                 "This ProgressiveFusionForecaster is not fitted: call `fit(series, ...)` before `predict(...)`, "
                 "or load a fitted model with `ProgressiveFusionForecaster.load(path)`."
             )
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise ValueError(
+                f"`n` (the number of time steps to forecast) must be an integer >= 1, got {n!r}; e.g. "
+                f"`predict(n={self.output_chunk_length})` for one output chunk."
+            )
         _check_series_argument(series, "series", optional=True)
         _check_series_argument(past_covariates, "past_covariates", optional=True)
         _check_series_argument(future_covariates, "future_covariates", optional=True)
-        return super().predict(n, series, past_covariates, future_covariates, *args, **kwargs)
+        for argument, given, used in (
+            ("past_covariates", past_covariates, self.uses_past_covariates),
+            ("future_covariates", future_covariates, self.uses_future_covariates),
+        ):
+            if given is not None and not used:
+                raise ValueError(
+                    f"`{argument}` were passed to predict, but the model was fitted without {argument}; pass the "
+                    f"covariates it was fitted with (as in `fit`), or refit it with `{argument}=`."
+                )
+        reference = series if series is not None else self.training_series
+        _check_time_axes(reference, past_covariates, "past_covariates", "series")
+        _check_time_axes(reference, future_covariates, "future_covariates", "series")
+        single_device = _single_device_trainer_params(self.trainer_params)
+        if single_device is None or args or kwargs.get("trainer") is not None:
+            return super().predict(n, series, past_covariates, future_covariates, *args, **kwargs)
+        # darts predicts with the fit's trainer settings; under a multi-process strategy (DDP) each process would
+        # predict a shard and the main process would get nothing back (darts issue #2265). Predict on one device.
+        logger.info("Predicting on one device (the model was configured for multi-process training).")
+        saved, self.trainer_params = self.trainer_params, single_device
+        try:
+            return super().predict(n, series, past_covariates, future_covariates, **kwargs)
+        finally:
+            self.trainer_params = saved
 
     def _build_train_dataset(
         self, series, past_covariates, future_covariates, sample_weight, max_samples_per_ts, stride=1
@@ -288,6 +351,16 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
             _check_finite_target(ts, f"series[{i}]", "fit")
         _check_covariate_values(past_covariates, "past_covariates")
         _check_covariate_values(future_covariates, "future_covariates")
+        for argument, covariates in (("past_covariates", past_covariates), ("future_covariates", future_covariates)):
+            _check_training_coverage(
+                series, covariates, argument, self.input_chunk_length, self.output_chunk_length,
+                self.output_chunk_shift, stride, max_samples_per_ts,
+            )
+        # torch needs one dtype: covariates (and, on refit, the target) follow the model's, i.e. the target's, dtype
+        dtype = self._model_dtype() or series[0].dtype
+        series, past_covariates, future_covariates = (
+            _as_dtype(series, dtype), _as_dtype(past_covariates, dtype), _as_dtype(future_covariates, dtype)
+        )
         past_names = _component_names(past_covariates, "past_covariates")
         future_names = _component_names(future_covariates, "future_covariates")
         if self._resolved_modalities is None:
@@ -314,7 +387,17 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
             _check_finite_target(window, f"series[{i}]", "predict")
         _check_covariate_values(past_covariates, "past_covariates")
         _check_covariate_values(future_covariates, "future_covariates")
+        dtype = self._model_dtype()  # a float64 input to a float32 network would fail deep inside torch
+        if dtype is not None:
+            series, past_covariates, future_covariates = (
+                _as_dtype(series, dtype), _as_dtype(past_covariates, dtype), _as_dtype(future_covariates, dtype)
+            )
         return super()._build_inference_dataset(n, series, past_covariates, future_covariates, stride, bounds)
+
+    def _model_dtype(self) -> np.dtype | None:
+        """The network's dtype (that of the target it was first fitted on); ``None`` before the first fit."""
+        sample = self.train_sample
+        return None if sample is None else sample.past_target.dtype
 
     def _create_model(self, train_sample: TorchTrainingSample) -> PLForecastingModule:
         target_dim = train_sample.past_target.shape[1]
@@ -362,6 +445,7 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
             dropout=self.dropout,
             modality_dropout=self.modality_dropout,
             use_target_skip=self.use_target_skip,
+            deep_supervision=self.deep_supervision,
             **self.pl_module_params,
         )
 
@@ -369,6 +453,77 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
         super()._check_ckpt_parameters(tfm_save)
         # load_weights: the network layout follows the modalities resolved when the weights were trained
         self._resolved_modalities = tfm_save._resolved_modalities
+
+    # ------------------------------------------------------------------ save / load
+    def save(self, path: str | os.PathLike | None = None, clean: bool = False) -> None:
+        """Save the model to ``path`` (the pickled model) and ``path + ".ckpt"`` (its weights), atomically.
+
+        Both files are first written under temporary names in the same folder and then moved into place with
+        ``os.replace``, so a crash, a full disk or a kill during ``save`` leaves any model previously saved at
+        ``path`` intact (the two renames follow each other immediately). See darts' ``TorchForecastingModel.save``
+        for ``clean``.
+
+        Examples
+        --------
+        >>> model.save("pf.pt")  # doctest: +SKIP
+        >>> ProgressiveFusionForecaster.load("pf.pt").predict(6)  # doctest: +SKIP
+        """
+        path = os.fspath(path) if path is not None else self._default_save_path() + ".pt"
+        folder, name = os.path.split(os.path.abspath(path))
+        tmp = os.path.join(folder, f".{name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+        try:
+            super().save(tmp, clean=clean)  # writes tmp and, for a model with weights, tmp + ".ckpt"
+            if os.path.exists(tmp + ".ckpt"):
+                os.replace(tmp + ".ckpt", path + ".ckpt")
+                os.replace(tmp, path)
+            else:  # no weights (never fitted): a weights file left by an older save would not match
+                os.replace(tmp, path)
+                if os.path.exists(path + ".ckpt"):
+                    os.remove(path + ".ckpt")
+        finally:
+            for leftover in (tmp, tmp + ".ckpt"):
+                if os.path.exists(leftover):
+                    os.remove(leftover)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, pl_trainer_kwargs: dict | None = None, trusted: bool = False, **kwargs):
+        """Load a model written by :meth:`save`; see darts' ``TorchForecastingModel.load``.
+
+        Raises
+        ------
+        FileNotFoundError
+            If ``path`` (or, for a fitted model, its weights ``path + ".ckpt"``) is not a file.
+        ValueError
+            If the files are truncated, corrupt or not written by ``save`` (the message names the path).
+        TypeError
+            If the file holds another darts model class.
+        """
+        path = os.fspath(path)
+        if not os.path.isfile(path):
+            what = "is a directory" if os.path.isdir(path) else "does not exist"
+            raise FileNotFoundError(
+                f"Cannot load a {cls.__name__} from {path!r}: the path {what}. Pass the file given to "
+                "`model.save(path)` (save() also writes the weights next to it, as path + '.ckpt')."
+            )
+        try:
+            model = super().load(path, pl_trainer_kwargs=pl_trainer_kwargs, trusted=trusted, **kwargs)
+        except Exception as err:
+            raise ValueError(
+                f"Cannot load a {cls.__name__} from {path!r} (or its weights {path + '.ckpt'!r}): "
+                f"{type(err).__name__}: {err or 'unreadable file'}. The file is truncated, corrupt or was not written "
+                f"by `{cls.__name__}.save()`; save the model again, or copy both files again."
+            ) from err
+        if not isinstance(model, cls):
+            raise TypeError(
+                f"{path!r} holds a {type(model).__name__}, not a {cls.__name__}; load it with "
+                f"`{type(model).__name__}.load(path)`."
+            )
+        if model.train_sample is not None and not os.path.isfile(path + ".ckpt"):
+            raise FileNotFoundError(
+                f"{path!r} holds a fitted {cls.__name__}, but its weights file {path + '.ckpt'!r} is missing; "
+                "copy it next to the model file (save() writes both), or save the model again."
+            )
+        return model
 
     # ------------------------------------------------------------------ introspection
     def fusion_weights(
@@ -516,6 +671,167 @@ def _check_covariate_values(covariates: Sequence[TimeSeries] | None, argument: s
                 "such values overflow the network. Scale the covariates (e.g. darts' Scaler) or set corrupt values "
                 "to NaN, which the model treats as missing."
             )
+
+
+def _as_list(value) -> list[TimeSeries]:
+    return [] if value is None else list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _check_time_axes(series, covariates, argument: str, series_argument: str) -> None:
+    """Covariates must share the target's kind of time index and frequency; darts' own message names neither fix."""
+    for i, (ts, cov) in enumerate(zip(_as_list(series), _as_list(covariates))):
+        if type(ts.time_index) is not type(cov.time_index):
+            raise ValueError(
+                f"`{argument}`[{i}] has a {type(cov.time_index).__name__} time index but `{series_argument}`[{i}] "
+                f"has a {type(ts.time_index).__name__}; both need the same kind of time axis. Build the covariates "
+                "on the target's axis, e.g. `TimeSeries.from_times_and_values(times, values)` with the target's "
+                "timestamps, or integer-index both with `TimeSeries.from_values`."
+            )
+        if ts.freq != cov.freq:
+            raise ValueError(
+                f"`{argument}`[{i}] has frequency {cov.freq_str!r} but `{series_argument}`[{i}] has "
+                f"{ts.freq_str!r}; covariates must be sampled on the target's time grid. Resample them first, e.g. "
+                f"`covariates.resample(freq={ts.freq_str!r})`."
+            )
+
+
+def _check_training_coverage(series, covariates, argument: str, icl: int, ocl: int, shift: int, stride: int,
+                             max_samples_per_ts: int | None) -> None:
+    """Covariates must span every training window darts will draw (the most recent ones first); otherwise darts
+    fails with a bare index range, or, for covariates that start late, with a shape error in the middle of training."""
+    size = icl + shift + ocl
+    for i, (ts, cov) in enumerate(zip(_as_list(series), _as_list(covariates))):
+        n_windows = -(-(len(ts) - size + 1) // stride)  # ceil
+        used = n_windows if max_samples_per_ts is None else min(n_windows, max_samples_per_ts)
+        first = len(ts) - (used - 1) * stride - size  # first step of the earliest window used
+        last = len(ts) - 1 if argument.startswith("future") else len(ts) - ocl - shift - 1
+        if used < 1 or first < 0:
+            continue  # too short: reported by the length check
+        start, end = ts.time_index[first], ts.time_index[last]
+        if cov.start_time() > start or cov.end_time() < end:
+            raise ValueError(
+                f"`{argument}`[{i}] cover {cov.start_time()} .. {cov.end_time()}, but training on `series`[{i}] "
+                f"needs them from {start} to {end} ({used} training windows of input_chunk_length={icl}"
+                f"{' + the output window' if argument.startswith('future') else ''}). Pass covariates that cover "
+                f"that span, or train on the part of the target they cover, e.g. "
+                f"`series.slice_intersect({argument})`, or use fewer, more recent windows with "
+                "`fit(..., max_samples_per_ts=...)`."
+            )
+
+
+def _count_outside(values: np.ndarray, low: float, high: float, low_open: bool, high_open: bool,
+                   integer: bool = False, choices: tuple[float, ...] | None = None) -> np.ndarray:
+    """Mask of the finite values outside the support (NaN/inf are left to the finiteness check)."""
+    finite = np.isfinite(values)
+    if choices is not None:
+        return finite & ~np.isin(values, choices)
+    bad = (values <= low) if low_open else (values < low)
+    bad |= (values >= high) if high_open else (values > high)
+    if integer:
+        bad |= values != np.round(values)
+    return finite & bad
+
+
+_NON_NEGATIVE_FIX = (
+    "Shift the target to be non-negative (a standardised target has negative values: use "
+    "Scaler(MinMaxScaler()) or no scaling), or use a likelihood on all reals, e.g. GaussianLikelihood() or "
+    "QuantileRegression()."
+)
+_POSITIVE_FIX = (
+    "Make the target strictly positive (e.g. add an offset: `series + c`; a MinMaxScaler maps the minimum to 0), or "
+    "use a likelihood on all reals, e.g. GaussianLikelihood() or QuantileRegression()."
+)
+#: likelihood class -> (the support in words, _count_outside arguments, the fix)
+_LIKELIHOOD_SUPPORT: dict[str, tuple[str, dict, str]] = {
+    "PoissonLikelihood": ("non-negative values (counts)", {"low": 0, "high": np.inf, "low_open": False,
+                                                          "high_open": True}, _NON_NEGATIVE_FIX),
+    "NegativeBinomialLikelihood": ("non-negative integers (counts)", {"low": 0, "high": np.inf, "low_open": False,
+                                                                      "high_open": True, "integer": True},
+                                   "Round the counts, or use PoissonLikelihood() (which accepts non-integer "
+                                   "non-negative values) or GaussianLikelihood()."),
+    "GeometricLikelihood": ("non-negative integers (counts)", {"low": 0, "high": np.inf, "low_open": False,
+                                                               "high_open": True, "integer": True},
+                            "Round the counts, or use PoissonLikelihood() or GaussianLikelihood()."),
+    "ExponentialLikelihood": ("non-negative values", {"low": 0, "high": np.inf, "low_open": False,
+                                                      "high_open": True}, _NON_NEGATIVE_FIX),
+    "HalfNormalLikelihood": ("non-negative values", {"low": 0, "high": np.inf, "low_open": False,
+                                                     "high_open": True}, _NON_NEGATIVE_FIX),
+    "GammaLikelihood": ("strictly positive values", {"low": 0, "high": np.inf, "low_open": True,
+                                                     "high_open": True}, _POSITIVE_FIX),
+    "LogNormalLikelihood": ("strictly positive values", {"low": 0, "high": np.inf, "low_open": True,
+                                                         "high_open": True}, _POSITIVE_FIX),
+    "WeibullLikelihood": ("strictly positive values", {"low": 0, "high": np.inf, "low_open": True,
+                                                       "high_open": True}, _POSITIVE_FIX),
+    "BetaLikelihood": ("values strictly between 0 and 1", {"low": 0, "high": 1, "low_open": True,
+                                                           "high_open": True},
+                       "Rescale the target into (0, 1), e.g. Scaler(MinMaxScaler(feature_range=(0.01, 0.99)))."),
+    "ContinuousBernoulliLikelihood": ("values in [0, 1]", {"low": 0, "high": 1, "low_open": False,
+                                                           "high_open": False},
+                                      "Rescale the target into [0, 1], e.g. Scaler(MinMaxScaler())."),
+    "DirichletLikelihood": ("values in [0, 1] (components summing to 1)", {"low": 0, "high": 1, "low_open": False,
+                                                                          "high_open": False},
+                            "Normalise each time step's components to proportions that sum to 1."),
+    "BernoulliLikelihood": ("only the values 0 and 1", {"low": 0, "high": 1, "low_open": False,
+                                                        "high_open": False, "choices": (0.0, 1.0)},
+                            "Threshold the target into 0/1 (e.g. `series.map(lambda x: (x > t) * 1.0)`), or use "
+                            "GaussianLikelihood() for a continuous target."),
+}
+
+
+def _check_likelihood_support(likelihood, series, argument: str) -> None:
+    """Refuse, before training, a target outside the likelihood's support (torch would fail mid-epoch)."""
+    rule = _LIKELIHOOD_SUPPORT.get(type(likelihood).__name__) if likelihood is not None else None
+    if rule is None:
+        return
+    support, bounds, fix = rule
+    for i, ts in enumerate(_as_list(series)):
+        values = ts.all_values(copy=False)
+        bad = _count_outside(values, **bounds)
+        if bad.any():
+            finite = values[np.isfinite(values)]
+            raise ValueError(
+                f"likelihood={type(likelihood).__name__}() models {support}, but `{argument}`[{i}] has "
+                f"{int(bad.sum())} values outside that (min {finite.min():.4g}, max {finite.max():.4g}, first "
+                f"offending value {values[bad][0]:.4g}). {fix}"
+            )
+
+
+def _as_dtype(series: Sequence[TimeSeries] | None, dtype) -> Sequence[TimeSeries] | None:
+    """``series`` with every element in ``dtype`` (new series where a cast is needed; inputs are not modified)."""
+    if series is None or all(ts.dtype == dtype for ts in series):
+        return series
+    return [ts if ts.dtype == dtype else ts.astype(dtype) for ts in series]
+
+
+#: Lightning strategies that run one process per device: darts' predict() then returns nothing in the main process.
+_MULTI_PROCESS_STRATEGIES = ("ddp", "fsdp", "deepspeed")
+
+
+def _single_device_trainer_params(params: Mapping) -> dict | None:
+    """One-device copy of trainer settings that ask for several devices / processes; ``None`` if they do not."""
+    strategy, devices, nodes = params.get("strategy"), params.get("devices"), params.get("num_nodes", 1)
+    if isinstance(devices, str):  # Lightning accepts "auto", "2", "-1", "0,1", "1,"
+        text = devices.strip()
+        parts = [p for p in text.split(",") if p.strip()]
+        n_devices = 1 if text in ("", "auto") else len(parts) if "," in text else int(text) if text.lstrip("-").isdigit() else 1
+    elif isinstance(devices, (list, tuple)):
+        n_devices = len(devices)
+    elif isinstance(devices, (int, np.integer)) and not isinstance(devices, bool):
+        n_devices = int(devices)
+    else:
+        n_devices = 1
+    many = (
+        n_devices > 1
+        or n_devices == -1
+        or nodes not in (None, 1)
+        or isinstance(strategy, ParallelStrategy)
+        or (isinstance(strategy, str) and strategy.startswith(_MULTI_PROCESS_STRATEGIES))
+    )
+    if not many:
+        return None
+    single = {k: v for k, v in params.items() if k not in ("strategy", "devices", "num_nodes")}
+    single["devices"] = [devices[0]] if isinstance(devices, (list, tuple)) and devices else 1
+    return single
 
 
 __all__ = ["ProgressiveFusionForecaster"]

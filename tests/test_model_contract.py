@@ -264,3 +264,14 @@ def test_same_workflow_as_tide(tiny_kwargs, data):
         hf = m.historical_forecasts(y, past_covariates=x, start=140, forecast_horizon=OUT, retrain=False)
         assert isinstance(hf, TimeSeries)
         assert np.isfinite(m.backtest(y, historical_forecasts=hf, metric=mae, last_points_only=True))
+
+
+def test_deep_supervision_trains_every_step(tiny_kwargs, data):
+    y, x = data
+    m = model(tiny_kwargs, n_refinements=3, deep_supervision=True, use_reversible_instance_norm=True)
+    m.fit(y, past_covariates=x)
+    assert np.isfinite(m.predict(OUT).values()).all()
+    # with one step there is nothing earlier to supervise: identical to plain training
+    one = model(tiny_kwargs, n_refinements=1, deep_supervision=True).fit(y, past_covariates=x).predict(OUT)
+    plain = model(tiny_kwargs, n_refinements=1).fit(y, past_covariates=x).predict(OUT)
+    np.testing.assert_array_equal(one.values(), plain.values())

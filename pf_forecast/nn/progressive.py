@@ -219,8 +219,13 @@ class ProgressiveFusionNetwork(nn.Module):
         historic_future_covariates: torch.Tensor | None = None,
         future_covariates: torch.Tensor | None = None,
         static_covariates: torch.Tensor | None = None,
-    ) -> torch.Tensor:
-        """Forecast (B, O, C, N) from the input windows; NaN/inf covariates are treated as missing."""
+        return_all_steps: bool = False,
+    ) -> torch.Tensor | tuple[torch.Tensor, list[torch.Tensor]]:
+        """Forecast (B, O, C, N) from the input windows; NaN/inf covariates are treated as missing.
+
+        With ``return_all_steps``, also return the forecasts decoded from the earlier refinement steps (for deep
+        supervision), as a list of R - 1 tensors of shape (B, O, C, N).
+        """
         batch = past_target.shape[0]
         packed = pack_modalities(
             self.gather_index, past_target, past_covariates, historic_future_covariates, future_covariates
@@ -234,6 +239,7 @@ class ProgressiveFusionNetwork(nn.Module):
 
         first = self.encoders.first_layer(packed.inputs)  # (B, M*2W, T) -> (B, M*H, T'), shared by all steps
         context = None
+        earlier_steps = []
         for step in range(self.n_refinements):
             modulated = first if context is None else self.context_injection(first, context)  # (B, M*H, T')
             states = self.encoders(modulated)  # (B, M*H, T')
@@ -243,9 +249,23 @@ class ProgressiveFusionNetwork(nn.Module):
             fused, weights = self.fusion(embeddings, available)  # (B, D), (B, M) | None
             if step < self.n_refinements - 1:
                 context = self.context_projection(fused)  # (B, D) -> (B, K)
+                if return_all_steps:
+                    earlier_steps.append(self._decode(fused, past_target, future_covariates, static_covariates))
 
         if self.recorded_fusion_weights is not None and weights is not None:
             self.recorded_fusion_weights.append(weights.detach())
+        out = self._decode(fused, past_target, future_covariates, static_covariates)  # (B, O, C, N)
+        return (out, earlier_steps) if return_all_steps else out
+
+    def _decode(
+        self,
+        fused: torch.Tensor,
+        past_target: torch.Tensor,
+        future_covariates: torch.Tensor | None,
+        static_covariates: torch.Tensor | None,
+    ) -> torch.Tensor:
+        """The head: fused state (B, D) to a forecast (B, O, C, N), plus the linear skips."""
+        batch = fused.shape[0]
         if self.static_projection is not None and static_covariates is not None:
             static = torch.nan_to_num(static_covariates.flatten(1))  # (B, C|1, S) -> (B, S')
             fused = fused + self.static_projection(static)  # (B, D)

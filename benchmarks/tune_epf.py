@@ -1,0 +1,161 @@
+"""Choose ProgressiveFusionForecaster's defaults on EPF with rolling-origin validation (never the test segment).
+
+Each configuration is trained on everything before an origin and scored (standardized MSE, 24 h horizon, one
+forecast per day) on the next ``FOLD_ROWS`` rows, for three origins inside the training + validation period of the
+TimeXer split. The test segment (last 20 % of rows) is never read. Every finished (config, market, fold, seed) cell
+is written atomically to ``benchmarks/tuning/cells/`` so an interrupted run resumes where it stopped.
+
+Usage::
+
+    python benchmarks/tune_epf.py --configs base,late,film --markets NP,PJM --seeds 0
+    python benchmarks/tune_epf.py --summary    # table of mean validation MSE per config
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+HERE = Path(__file__).resolve().parent
+CELLS = HERE / "tuning" / "cells"
+FOLD_ROWS = 24 * 7 * 8  # eight weeks of validation per fold
+EPOCHS = 8
+TRAIN_WINDOWS = 12_000  # most recent training windows per fit (darts' max_samples_per_ts)
+
+#: Configurations: keyword overrides of ProgressiveFusionForecaster (or another model via "model").
+BASE: dict = {}
+CONFIGS: dict[str, dict] = {
+    "base": BASE,
+    "late": {"n_refinements": 1},
+    "r3": {"n_refinements": 3},
+    "film": {"context_injection": "film"},
+    "gated": {"fusion": "gated"},
+    "patch8": {"patch_size": 8},
+    "patch2": {"patch_size": 2},
+    "h32": {"hidden_size": 32},
+    "rin": {"use_reversible_instance_norm": True},
+    "noskip": {"use_target_skip": False},
+    "mdrop0": {"modality_dropout": 0.0},
+    "mdrop3": {"modality_dropout": 0.3},
+    "lr3e-3": {"optimizer_kwargs": {"lr": 3e-3}},
+    "layers6": {"num_layers": 6},
+    "deep": {"deep_supervision": True},
+    "deep_r3": {"deep_supervision": True, "n_refinements": 3},
+    "deep_film": {"deep_supervision": True, "context_injection": "film"},
+    "tide": {"model": "tide"},
+    "dlinear": {"model": "dlinear"},
+}
+
+
+def fold_origins(n_rows: int) -> list[int]:
+    """Three origins: the last two folds of the training split and the first fold of the validation split."""
+    val_row = round(0.7 * n_rows)
+    return [val_row - 2 * FOLD_ROWS, val_row - FOLD_ROWS, val_row]
+
+
+def build_model(name: str, overrides: dict, task, seed: int, work_dir: str):
+    from darts.models import DLinearModel, TiDEModel
+    from pytorch_lightning.callbacks import EarlyStopping  # noqa: F401  (fixed epochs here: folds are short)
+
+    from pf_forecast import ProgressiveFusionForecaster
+
+    common = {
+        "input_chunk_length": task.input_chunk_length,
+        "output_chunk_length": task.horizon,
+        "n_epochs": EPOCHS,
+        "batch_size": 64,
+        "random_state": seed,
+        "work_dir": work_dir,
+        "pl_trainer_kwargs": {"accelerator": "cpu", "enable_progress_bar": False, "enable_model_summary": False,
+                              "logger": False},
+    }
+    overrides = dict(overrides)
+    kind = overrides.pop("model", "pf")
+    if kind == "tide":
+        return TiDEModel(**common, **overrides)
+    if kind == "dlinear":
+        return DLinearModel(**common, **overrides)
+    return ProgressiveFusionForecaster(modalities=task.modalities, **common, **overrides)
+
+
+def run_cell(config: str, market: str, fold: int, seed: int) -> dict:
+    from darts.metrics import mse
+
+    from pf_forecast.data import load_epf
+
+    task = load_epf(market)
+    origin = fold_origins(len(task.series))[fold]
+    series, covs = task.series, task.past_covariates
+    model = build_model(config, CONFIGS[config], task, seed, work_dir=str(HERE / "tuning" / "logs"))
+    start = time.perf_counter()
+    model.fit(series[:origin], past_covariates=covs, max_samples_per_ts=TRAIN_WINDOWS)
+    fit_seconds = time.perf_counter() - start
+    evaluated = series[: origin + FOLD_ROWS]
+    forecasts = model.historical_forecasts(
+        evaluated, past_covariates=covs, start=series.time_index[origin], forecast_horizon=task.horizon,
+        stride=24, retrain=False, last_points_only=False, verbose=False,
+    )
+    scores = [mse(evaluated.slice_intersect(f), f) for f in forecasts]
+    return {"config": config, "market": market, "fold": fold, "seed": seed, "val_mse": float(np.mean(scores)),
+            "fit_seconds": fit_seconds, "params": json.dumps(CONFIGS[config], sort_keys=True)}
+
+
+def write_atomically(path: Path, frame: pd.DataFrame) -> None:
+    tmp = path.with_suffix(".tmp")
+    frame.to_csv(tmp, index=False)
+    os.replace(tmp, path)
+
+
+def summary() -> pd.DataFrame:
+    frames = [pd.read_csv(p) for p in sorted(CELLS.glob("*.csv"))]
+    if not frames:
+        raise SystemExit("no finished cells yet")
+    cells = pd.concat(frames)
+    table = cells.groupby(["config", "market"])["val_mse"].mean().unstack("market")
+    table["mean"] = table.mean(axis=1)
+    table["fit_s"] = cells.groupby("config")["fit_seconds"].mean()
+    table["cells"] = cells.groupby("config").size()
+    return table.sort_values("mean")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--configs", default=",".join(CONFIGS))
+    parser.add_argument("--markets", default="NP,PJM")
+    parser.add_argument("--seeds", default="0")
+    parser.add_argument("--folds", default="0,1,2")
+    parser.add_argument("--summary", action="store_true")
+    args = parser.parse_args()
+    if args.summary:
+        print(summary().round(4).to_string())
+        return
+    torch.set_num_threads(1)
+    logging.disable(logging.WARNING)
+    warnings.filterwarnings("ignore")
+    CELLS.mkdir(parents=True, exist_ok=True)
+    for config in args.configs.split(","):
+        if config not in CONFIGS:
+            raise SystemExit(f"unknown config {config!r}; choose from {sorted(CONFIGS)}")
+        for market in args.markets.split(","):
+            for fold in map(int, args.folds.split(",")):
+                for seed in map(int, args.seeds.split(",")):
+                    path = CELLS / f"{config}__{market}__{fold}__{seed}.csv"
+                    if path.exists():
+                        continue
+                    row = run_cell(config, market, fold, seed)
+                    write_atomically(path, pd.DataFrame([row]))
+                    print(f"{config:10s} {market:4s} fold {fold} seed {seed}: val MSE {row['val_mse']:.4f} "
+                          f"({row['fit_seconds']:.0f} s)", flush=True)
+
+
+if __name__ == "__main__":
+    main()
