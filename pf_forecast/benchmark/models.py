@@ -1,0 +1,557 @@
+"""The benchmark's model zoo: every compared model is built by :func:`make_model` from one set of settings.
+
+All neural models share the same training budget (``max_epochs``), early stopping on the task's validation segment
+(``EarlyStopping("val_loss", patience)`` plus restoring the best epoch's weights), the same capped set of training
+windows (``max_train_samples``, ``train_stride``), batch size and optimiser defaults, and ``random_state=seed``.
+The data are those of the :class:`~pf_forecast.data.ForecastingTask`, already scaled on its training rows.
+
+Models
+------
+``pf``
+    :class:`~pf_forecast.ProgressiveFusionForecaster` with its defaults and the task's modalities.
+``pf-late``
+    The same with ``n_refinements=1``: late fusion, no feedback (the paper's ablation).
+``pf-early``
+    The same with one modality holding every covariate component (early fusion of the covariates).
+``tide``, ``tsmixer``, ``tcn``, ``nhits``, ``dlinear``
+    darts' ``TiDEModel``, ``TSMixerModel``, ``TCNModel``, ``NHiTSModel``, ``DLinearModel`` (darts defaults).
+``linear``
+    darts' ``LinearRegressionModel`` on lags of the target and the covariates (``input_chunk_length`` lags, fewer
+    where the least-squares problem would be under-determined: see :func:`linear_lags`), all training windows.
+``naive-seasonal``
+    darts' ``NaiveSeasonal`` (K = 24 on hourly data, else 1): a local model, refit on every test window.
+``arima``, ``exp-smoothing``
+    darts' ``ARIMA(1, 0, 1)`` and simple ``ExponentialSmoothing``: local models refit on every test window; only
+    run where that is tractable (see :func:`applicability`).
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import math
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytorch_lightning as pl
+import torch
+from darts.models import (
+    ARIMA,
+    DLinearModel,
+    ExponentialSmoothing,
+    LinearRegressionModel,
+    NaiveSeasonal,
+    NHiTSModel,
+    TCNModel,
+    TiDEModel,
+    TSMixerModel,
+)
+from darts.models.forecasting.forecasting_model import ForecastingModel
+from darts.models.forecasting.torch_forecasting_model import TorchForecastingModel
+from pytorch_lightning.callbacks import EarlyStopping
+
+from pf_forecast.data import ForecastingTask
+from pf_forecast.model import ProgressiveFusionForecaster
+
+__all__ = [
+    "DETERMINISTIC_MODELS",
+    "LOCAL_MODELS",
+    "MODEL_NAMES",
+    "NEURAL_MODELS",
+    "BenchSettings",
+    "RestoreBestWeights",
+    "applicability",
+    "check_model_names",
+    "count_parameters",
+    "fit_model",
+    "linear_lags",
+    "make_model",
+    "model_inputs",
+    "seasonal_period",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Every model name :func:`make_model` knows, in report order.
+MODEL_NAMES: tuple[str, ...] = (
+    "pf",
+    "pf-late",
+    "pf-early",
+    "tide",
+    "tsmixer",
+    "tcn",
+    "nhits",
+    "dlinear",
+    "linear",
+    "naive-seasonal",
+    "arima",
+    "exp-smoothing",
+)
+#: Torch models: trained for ``max_epochs`` with early stopping on the validation segment.
+NEURAL_MODELS: tuple[str, ...] = ("pf", "pf-late", "pf-early", "tide", "tsmixer", "tcn", "nhits", "dlinear")
+#: Local statistical models: refit on every test window (``historical_forecasts(retrain=True)``).
+LOCAL_MODELS: tuple[str, ...] = ("naive-seasonal", "arima", "exp-smoothing")
+#: Models whose result does not depend on the seed: the runner fits them for the first seed only.
+DETERMINISTIC_MODELS: tuple[str, ...] = ("linear", *LOCAL_MODELS)
+#: Models that cannot take future covariates: on a track with future covariates they read them as past covariates.
+PAST_ONLY_MODELS: tuple[str, ...] = ("tcn", "nhits")
+
+#: Refitting a local model on every test window is considered tractable up to this many fits x series length.
+LOCAL_REFIT_BUDGET = 4_000_000
+
+
+@dataclass(frozen=True)
+class BenchSettings:
+    """Training and evaluation settings shared by every model of a benchmark run.
+
+    Parameters
+    ----------
+    max_epochs
+        Epoch cap of every neural model.
+    patience
+        Early-stopping patience (epochs without a lower validation loss).
+    max_train_samples
+        Training (and validation) windows per series and epoch, darts' ``max_samples_per_ts``; ``None`` for all.
+    train_stride
+        Steps between training windows (darts ``fit(stride=...)``); ``None`` ("auto") spreads the
+        ``max_train_samples`` windows evenly over the whole training segment instead of taking the most recent.
+    test_stride
+        Steps between test windows of the clean metrics (1 = the published protocols).
+    robustness_stride
+        Steps between test windows of the noise and missing-modality sweeps; ``None`` uses the horizon
+        (non-overlapping windows that cover every test step once).
+    batch_size
+        Mini-batch size of the neural models.
+    learning_rate
+        Adam learning rate of the neural models.
+    profile
+        ``"default"`` (the models' default sizes) or ``"tiny"`` (very small networks for smoke runs).
+    levels
+        MultiBench noise levels p.
+    n_repeats
+        Noise draws per level (averaged).
+    missing
+        Whether to run the missing-modality sweep.
+    work_dir
+        darts ``work_dir`` (nothing is written there: checkpoints and loggers are off).
+
+    Examples
+    --------
+    >>> BenchSettings(max_epochs=3).fingerprint()["max_epochs"]
+    3
+    """
+
+    max_epochs: int = 10
+    patience: int = 2
+    max_train_samples: int | None = 2000
+    train_stride: int | None = None
+    test_stride: int = 1
+    robustness_stride: int | None = None
+    batch_size: int = 64
+    learning_rate: float = 1e-3
+    profile: str = "default"
+    levels: tuple[float, ...] = tuple(round(0.1 * i, 1) for i in range(9))
+    n_repeats: int = 1
+    missing: bool = True
+    work_dir: str | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        for name in ("max_epochs", "patience", "test_stride", "batch_size", "n_repeats"):
+            _check_positive_int(name, getattr(self, name))
+        if self.max_train_samples is not None:
+            _check_positive_int("max_train_samples", self.max_train_samples)
+        for name in ("train_stride", "robustness_stride"):
+            if getattr(self, name) is not None:
+                _check_positive_int(name, getattr(self, name))
+        if self.profile not in ("default", "tiny"):
+            raise ValueError(f"profile={self.profile!r} is not valid; choose 'default' or 'tiny'.")
+        if not self.levels or any(not 0.0 <= float(p) <= 1.0 for p in self.levels):
+            raise ValueError(f"levels={self.levels!r} must be noise levels in [0, 1], e.g. 0,0.1,...,0.8.")
+        if not self.learning_rate > 0:
+            raise ValueError(f"learning_rate={self.learning_rate!r} must be positive.")
+
+    def fingerprint(self) -> dict[str, Any]:
+        """The settings that change results (everything but ``work_dir``), as plain JSON-able values.
+
+        Returns
+        -------
+        dict
+        """
+        out = asdict(self)
+        out.pop("work_dir")
+        out["levels"] = [float(p) for p in self.levels]
+        return out
+
+
+def _check_positive_int(name: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise ValueError(f"{name}={value!r} must be a positive integer.")
+
+
+def check_model_names(names: Any) -> list[str]:
+    """Validate model names against :data:`MODEL_NAMES`.
+
+    Parameters
+    ----------
+    names
+        An iterable of names.
+
+    Returns
+    -------
+    list of str
+        The names, duplicates removed, in the given order.
+
+    Raises
+    ------
+    ValueError
+        Naming the unknown model(s) and listing the valid ones.
+    """
+    names = list(dict.fromkeys(str(n).strip() for n in names if str(n).strip()))
+    if not names:
+        raise ValueError(f"no model given; choose from {list(MODEL_NAMES)}.")
+    unknown = [n for n in names if n not in MODEL_NAMES]
+    if unknown:
+        raise ValueError(f"unknown model(s) {unknown}; valid models are {list(MODEL_NAMES)}.")
+    return names
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Task facts
+# --------------------------------------------------------------------------------------------------------------
+def seasonal_period(task: ForecastingTask) -> int:
+    """Season length of :class:`NaiveSeasonal`: 24 for an hourly series, else 1 (e.g. stocks' trading steps).
+
+    Parameters
+    ----------
+    task
+        The task.
+
+    Returns
+    -------
+    int
+    """
+    freq = task.series.freq
+    if isinstance(task.series.time_index, pd.DatetimeIndex):
+        try:
+            if pd.Timedelta(pd.tseries.frequencies.to_offset(freq)) == pd.Timedelta(hours=1):
+                return 24
+        except (ValueError, TypeError):  # non-fixed frequencies such as month ends
+            return 1
+    return 1
+
+
+def _covariate_components(task: ForecastingTask) -> dict[str, list[str]]:
+    return {
+        source: list(ts.components)
+        for source, ts in (("past", task.past_covariates), ("future", task.future_covariates))
+        if ts is not None
+    }
+
+
+def model_inputs(name: str, task: ForecastingTask) -> dict[str, Any]:
+    """The covariates model ``name`` is given, as keyword arguments for fit / predict / historical forecasts.
+
+    Models without future-covariate support (``tcn``, ``nhits``) read future covariates as past covariates, i.e.
+    over the input window only. Local statistical models get no covariates.
+
+    Parameters
+    ----------
+    name
+        Model name.
+    task
+        The task.
+
+    Returns
+    -------
+    dict
+        ``{"past_covariates": ..., "future_covariates": ...}`` (values may be ``None``).
+    """
+    if name in LOCAL_MODELS:
+        return {"past_covariates": None, "future_covariates": None}
+    past, future = task.past_covariates, task.future_covariates
+    if name in PAST_ONLY_MODELS and future is not None:
+        past = future if past is None else past.stack(future)
+        future = None
+    return {"past_covariates": past, "future_covariates": future}
+
+
+def applicability(name: str, task: ForecastingTask, settings: BenchSettings) -> str | None:
+    """Why model ``name`` is not run on ``task``, or ``None`` when it is.
+
+    Local models other than ``naive-seasonal`` are refit on every test window; that is run only when
+    ``windows x series length <= LOCAL_REFIT_BUDGET`` (true for the stocks task, false for the hourly tasks).
+
+    Parameters
+    ----------
+    name
+        Model name.
+    task
+        The task.
+    settings
+        The run's settings (the test stride sets the number of refits).
+
+    Returns
+    -------
+    str or None
+    """
+    if name in ("arima", "exp-smoothing"):
+        n_windows = task.n_test_windows(settings.test_stride)
+        cost = n_windows * len(task.series)
+        if cost > LOCAL_REFIT_BUDGET:
+            return (
+                f"intractable: refitting {name} on each of {n_windows} test windows of a {len(task.series)}-step "
+                f"series ({cost:.3g} > {LOCAL_REFIT_BUDGET:.0e} fit-steps); raise --test-stride to include it"
+            )
+    if name == "tcn" and task.horizon >= task.input_chunk_length:
+        return "TCNModel needs horizon < input_chunk_length"
+    return None
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Keeping the best epoch
+# --------------------------------------------------------------------------------------------------------------
+class RestoreBestWeights(pl.Callback):
+    """Keep, in memory, the weights of the epoch with the lowest ``monitor`` and restore them when training ends.
+
+    ``EarlyStopping`` alone stops training but keeps the last epoch's weights; this callback gives the best
+    epoch's, without writing checkpoints to disk.
+
+    Parameters
+    ----------
+    monitor
+        The logged metric to minimise.
+    """
+
+    def __init__(self, monitor: str = "val_loss") -> None:
+        super().__init__()
+        self.monitor = monitor
+        self.best = math.inf
+        self.best_epoch: int | None = None
+        self._state: dict[str, torch.Tensor] | None = None
+
+    def on_validation_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:  # noqa: D102
+        if trainer.sanity_checking:
+            return
+        value = trainer.callback_metrics.get(self.monitor)
+        if value is None:
+            return
+        value = float(value)
+        if math.isfinite(value) and value < self.best:
+            self.best = value
+            self.best_epoch = int(trainer.current_epoch)
+            self._state = {k: v.detach().clone() for k, v in pl_module.state_dict().items()}
+
+    def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:  # noqa: D102
+        if self._state is not None:
+            pl_module.load_state_dict(self._state)
+            self._state = None
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The zoo
+# --------------------------------------------------------------------------------------------------------------
+_TINY: dict[str, dict[str, Any]] = {
+    "pf": {"hidden_size": 8, "num_layers": 2, "context_size": 4, "readout_points": 2},
+    "tide": {"hidden_size": 16, "decoder_output_dim": 4, "temporal_decoder_hidden": 8, "temporal_width_past": 2,
+             "temporal_width_future": 2},
+    "tsmixer": {"hidden_size": 8, "ff_size": 8, "num_blocks": 1},
+    "tcn": {"num_filters": 3},
+    "nhits": {"num_stacks": 2, "layer_widths": 16},
+    "dlinear": {},
+}
+
+
+def _trainer_kwargs(patience: int) -> dict[str, Any]:
+    return {
+        "accelerator": "cpu",
+        "enable_progress_bar": False,
+        "enable_model_summary": False,
+        "logger": False,
+        "enable_checkpointing": False,
+        "callbacks": [EarlyStopping("val_loss", patience=patience, mode="min"), RestoreBestWeights("val_loss")],
+    }
+
+
+def make_model(name: str, task: ForecastingTask, seed: int, settings: BenchSettings) -> ForecastingModel:
+    """Build the (unfitted) model ``name`` for ``task``.
+
+    Parameters
+    ----------
+    name
+        One of :data:`MODEL_NAMES`.
+    task
+        The task: sets ``input_chunk_length``, ``output_chunk_length`` (= horizon) and the modalities.
+    seed
+        ``random_state`` of the neural models (ignored by deterministic models).
+    settings
+        Shared training settings.
+
+    Returns
+    -------
+    darts ForecastingModel
+
+    Raises
+    ------
+    ValueError
+        For an unknown name.
+
+    Examples
+    --------
+    >>> from pf_forecast.data import load_task
+    >>> model = make_model("pf-late", load_task("etth1"), seed=0, settings=BenchSettings())  # doctest: +SKIP
+    >>> model.n_refinements  # doctest: +SKIP
+    1
+    """
+    check_model_names([name])
+    icl, horizon = task.input_chunk_length, task.horizon
+    if name in NEURAL_MODELS:
+        common: dict[str, Any] = {
+            "input_chunk_length": icl,
+            "output_chunk_length": horizon,
+            "n_epochs": settings.max_epochs,
+            "batch_size": settings.batch_size,
+            "optimizer_kwargs": {"lr": settings.learning_rate},
+            "random_state": int(seed),
+            "model_name": f"bench-{name}-{seed}",
+            "force_reset": True,
+            "save_checkpoints": False,
+            "pl_trainer_kwargs": _trainer_kwargs(settings.patience),
+        }
+        if settings.work_dir is not None:
+            common["work_dir"] = settings.work_dir
+        family = "pf" if name.startswith("pf") else name
+        common.update(copy.deepcopy(_TINY[family]) if settings.profile == "tiny" else {})
+        if family == "pf":
+            modalities: Mapping[str, list[str]] = task.modalities or None
+            if name == "pf-late":
+                common["n_refinements"] = 1
+            elif name == "pf-early":
+                # one modality holding every covariate (a modality reads one source: past and future apart)
+                sources = _covariate_components(task)
+                modalities = (
+                    {"all": next(iter(sources.values()))} if len(sources) == 1
+                    else {f"all_{source}": components for source, components in sources.items()}
+                ) or None
+            return ProgressiveFusionForecaster(modalities=modalities, **common)
+        cls = {"tide": TiDEModel, "tsmixer": TSMixerModel, "tcn": TCNModel, "nhits": NHiTSModel,
+               "dlinear": DLinearModel}[name]
+        return cls(**common)
+    if name == "linear":
+        inputs = model_inputs(name, task)
+        lags = linear_lags(task)
+        return LinearRegressionModel(
+            lags=lags,
+            lags_past_covariates=lags if inputs["past_covariates"] is not None else None,
+            lags_future_covariates=(lags, horizon) if inputs["future_covariates"] is not None else None,
+            output_chunk_length=horizon,
+        )
+    if name == "naive-seasonal":
+        return NaiveSeasonal(K=seasonal_period(task))
+    if name == "arima":
+        return ARIMA(p=1, d=0, q=1, trend="c", random_state=int(seed))
+    return ExponentialSmoothing(trend=None, seasonal=None)  # "exp-smoothing": simple exponential smoothing
+
+
+def linear_lags(task: ForecastingTask) -> int:
+    """Lags of the ``linear`` model: ``input_chunk_length``, fewer when that would leave the least-squares fit
+    under-determined.
+
+    ``min(input_chunk_length, train windows // (2 x input components))``: at least two training windows per
+    coefficient (e.g. 168 on EPF, 234 instead of 500 on stocks, whose 1,878 training windows cannot fit
+    4 x 500 coefficients).
+
+    Parameters
+    ----------
+    task
+        The task.
+
+    Returns
+    -------
+    int
+    """
+    inputs = model_inputs("linear", task)
+    n_inputs = task.series.n_components + sum(
+        ts.n_components for ts in inputs.values() if ts is not None
+    )
+    n_windows = len(task.train_series()) - task.input_chunk_length - task.horizon + 1
+    return int(max(1, min(task.input_chunk_length, n_windows // (2 * n_inputs))))
+
+
+def _auto_train_stride(task: ForecastingTask, settings: BenchSettings) -> int:
+    if settings.train_stride is not None:
+        return settings.train_stride
+    if settings.max_train_samples is None:
+        return 1
+    n_windows = len(task.train_series()) - task.input_chunk_length - task.horizon + 1
+    return max(1, n_windows // settings.max_train_samples)
+
+
+def fit_model(model: ForecastingModel, name: str, task: ForecastingTask, settings: BenchSettings) -> dict[str, Any]:
+    """Fit ``model`` on the task's training segment, early-stopping neural models on its validation segment.
+
+    Local models are fitted on the history before the test segment (train + validation), which is what their
+    first test window sees.
+
+    Parameters
+    ----------
+    model
+        A model from :func:`make_model`.
+    name
+        Its name.
+    task
+        The task.
+    settings
+        Shared training settings.
+
+    Returns
+    -------
+    dict
+        Facts about the fit: ``train_stride`` and, for neural models, ``epochs_trained`` and ``best_epoch``.
+    """
+    inputs = model_inputs(name, task)
+    facts: dict[str, Any] = {}
+    if name in NEURAL_MODELS:
+        stride = _auto_train_stride(task, settings)
+        model.fit(
+            task.train_series(),
+            past_covariates=inputs["past_covariates"],
+            future_covariates=inputs["future_covariates"],
+            val_series=task.val_series(),
+            val_past_covariates=inputs["past_covariates"],
+            val_future_covariates=inputs["future_covariates"],
+            max_samples_per_ts=settings.max_train_samples,
+            stride=stride,
+            verbose=False,
+            dataloader_kwargs={"pin_memory": False},
+        )
+        restore = [cb for cb in model.trainer_params.get("callbacks", []) if isinstance(cb, RestoreBestWeights)]
+        facts.update(train_stride=stride, epochs_trained=int(model.epochs_trained),
+                     best_epoch=restore[0].best_epoch if restore else None)
+    elif name == "linear":
+        model.fit(task.train_series(), past_covariates=inputs["past_covariates"],
+                  future_covariates=inputs["future_covariates"])
+        facts.update(train_stride=1, lags=linear_lags(task))
+    else:
+        _, test_row = task.split_index()
+        model.fit(task.series[:test_row])
+    return facts
+
+
+def count_parameters(model: ForecastingModel) -> float:
+    """Number of trainable torch parameters of a fitted torch model; NaN for other models.
+
+    Parameters
+    ----------
+    model
+        A fitted model.
+
+    Returns
+    -------
+    float
+    """
+    if isinstance(model, TorchForecastingModel) and getattr(model, "model", None) is not None:
+        return float(sum(p.numel() for p in model.model.parameters()))
+    return float("nan")

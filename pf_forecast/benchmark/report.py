@@ -1,0 +1,462 @@
+"""``report.md`` and noise-curve plots from a benchmark's ``results.csv``.
+
+Every table shows the mean ± sample standard deviation over seeds (``n`` = number of seeds; deterministic models
+have one). Robustness summaries follow MultiBench (see :mod:`pf_forecast.robustness.metrics`): relative robustness
+is the trapezoid area under the MSE-vs-noise-level curve, effective robustness is
+``sum_p (f_p - (g_p + f_0 - g_0))`` against ``pf-late`` (late fusion) with the same seed; both are raw values where
+lower is more robust, and both are also min-max normalised over the compared models (1 = most robust).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import platform
+import sys
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pf_forecast.robustness import effective_robustness, normalized_robustness, relative_robustness
+
+from .models import MODEL_NAMES
+from .runner import RESULTS_FILE, read_cell_meta
+
+__all__ = ["EPF_PUBLISHED", "EPF_PUBLISHED_SOURCE", "machine_info", "noise_plot", "write_report"]
+
+logger = logging.getLogger(__name__)
+
+REPORT_FILE = "report.md"
+PLOTS_DIR = "plots"
+RUNS_FILE = "runs.jsonl"
+REFERENCE_MODEL = "pf-late"
+SPEED_REFERENCE = "tide"
+
+#: Where :data:`EPF_PUBLISHED` comes from.
+EPF_PUBLISHED_SOURCE = (
+    "TimeXer (Wang et al., NeurIPS 2024), Table 2, as quoted in shared/data/README.md: input 168, horizon 24, "
+    "past covariates, 70/10/20 split, StandardScaler on train, test stride 1, full training"
+)
+#: Published EPF MSE / MAE (TimeXer protocol) per market and method.
+EPF_PUBLISHED: dict[str, dict[str, tuple[float, float]]] = {
+    "NP": {"TimeXer": (0.236, 0.268), "iTransformer": (0.265, 0.300), "PatchTST": (0.267, 0.284),
+           "TimesNet": (0.250, 0.289), "DLinear": (0.309, 0.321), "TiDE": (0.335, 0.340)},
+    "PJM": {"TimeXer": (0.093, 0.192), "iTransformer": (0.097, 0.197), "PatchTST": (0.106, 0.209),
+            "TimesNet": (0.097, 0.195), "DLinear": (0.108, 0.215), "TiDE": (0.124, 0.228)},
+    "BE": {"TimeXer": (0.379, 0.243), "iTransformer": (0.394, 0.270), "PatchTST": (0.400, 0.262),
+           "TimesNet": (0.419, 0.288), "DLinear": (0.463, 0.313), "TiDE": (0.523, 0.336)},
+    "FR": {"TimeXer": (0.385, 0.208), "iTransformer": (0.439, 0.233), "PatchTST": (0.411, 0.220),
+           "TimesNet": (0.431, 0.234), "DLinear": (0.429, 0.260), "TiDE": (0.510, 0.290)},
+    "DE": {"TimeXer": (0.440, 0.415), "iTransformer": (0.479, 0.443), "PatchTST": (0.461, 0.432),
+           "TimesNet": (0.502, 0.446), "DLinear": (0.520, 0.463), "TiDE": (0.568, 0.496)},
+}
+_PUBLISHED_NAME = {"tide": "TiDE", "dlinear": "DLinear"}
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Small helpers
+# --------------------------------------------------------------------------------------------------------------
+def machine_info() -> dict[str, Any]:
+    """A description of this machine and software stack, for the report.
+
+    Returns
+    -------
+    dict
+        ``platform``, ``cpu``, ``logical_cpus``, ``memory_gib``, ``torch_threads``, ``python``, ``torch``,
+        ``darts``, ``pandas``, ``pf_forecast``.
+    """
+    import darts
+    import torch
+
+    import pf_forecast
+
+    cpu = platform.processor() or ""
+    memory = float("nan")
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            cpu = next((line.split(":", 1)[1].strip() for line in handle if line.startswith("model name")), cpu)
+        with open("/proc/meminfo", encoding="utf-8") as handle:
+            kib = next((int(line.split()[1]) for line in handle if line.startswith("MemTotal")), None)
+            memory = round(kib / 2**20, 1) if kib else memory
+    except OSError:
+        pass
+    return {
+        "platform": platform.platform(),
+        "cpu": cpu or "unknown",
+        "logical_cpus": os.cpu_count(),
+        "memory_gib": memory,
+        "torch_threads": torch.get_num_threads(),
+        "cuda": bool(torch.cuda.is_available()),
+        "python": sys.version.split()[0],
+        "torch": torch.__version__,
+        "darts": darts.__version__,
+        "pandas": pd.__version__,
+        "pf_forecast": pf_forecast.__version__,
+    }
+
+
+def _model_order(models: Iterable[str]) -> list[str]:
+    order = {name: i for i, name in enumerate(MODEL_NAMES)}
+    return sorted(set(models), key=lambda m: (order.get(m, len(order)), m))
+
+
+def _mean_std(values: Sequence[float] | pd.Series, digits: int = 3) -> str:
+    values = np.asarray(pd.Series(values, dtype=float).dropna())
+    if values.size == 0:
+        return "n/a"
+    mean = values.mean()
+    if values.size == 1:
+        return f"{mean:.{digits}f}"
+    return f"{mean:.{digits}f} ± {values.std(ddof=1):.{digits}f}"
+
+
+def _table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _epf_market(dataset: str) -> str | None:
+    market = dataset[4:] if dataset.startswith("epf-") else None
+    return market if market in EPF_PUBLISHED else None
+
+
+def _groups(results: pd.DataFrame) -> list[tuple[str, str]]:
+    return list(results[["dataset", "track"]].drop_duplicates().itertuples(index=False, name=None))
+
+
+def _per_seed(frame: pd.DataFrame, column: str = "value") -> pd.Series:
+    """(model, seed) -> value (one row per model and seed expected)."""
+    return frame.groupby(["model", "seed"])[column].first()
+
+
+def _curves(results: pd.DataFrame, dataset: str, track: str, metric: str = "mse") -> pd.DataFrame:
+    """Rows (model, seed), columns levels: the MultiBench curve of each fitted model."""
+    sel = results[(results.dataset == dataset) & (results.track == track) & (results.corruption == "multibench")
+                  & (results.metric == metric)]
+    if sel.empty:
+        return pd.DataFrame()
+    return sel.pivot_table(index=["model", "seed"], columns="level", values="value", aggfunc="mean").sort_index(axis=1)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Sections
+# --------------------------------------------------------------------------------------------------------------
+def _clean_section(results: pd.DataFrame) -> str:
+    parts = ["## Clean test metrics\n",
+             "MSE and MAE on the protocol's standardized target, over every test window and step (mean ± std over "
+             "seeds). `n` = seeds; deterministic models run once. `published` = numbers quoted from the "
+             "literature under the full protocol, NOT measured here.\n"]
+    clean = results[results.corruption == "none"]
+    overview: dict[str, dict[str, str]] = {}
+    for dataset, track in _groups(results):
+        sel = clean[(clean.dataset == dataset) & (clean.track == track)]
+        if sel.empty:
+            continue
+        market = _epf_market(dataset) if track == "past" else None
+        rows = []
+        for model in _model_order(sel.model):
+            m = sel[sel.model == model]
+            mse, mae = m[m.metric == "mse"].value, m[m.metric == "mae"].value
+            epochs = m[m.metric == "epochs_trained"].value
+            windows = m[m.metric == "n_test_windows"].value
+            row = [model, _mean_std(mse), _mean_std(mae), mse.size,
+                   "n/a" if m.n_params.isna().all() else f"{int(m.n_params.iloc[0]):,}",
+                   f"{epochs.mean():.1f}" if epochs.size else "—",
+                   f"{int(windows.iloc[0])}" if windows.size else "—"]
+            if market is not None:
+                published = EPF_PUBLISHED[market].get(_PUBLISHED_NAME.get(model, ""))
+                row.append(f"{published[0]:.3f} / {published[1]:.3f}" if published else "—")
+            rows.append(row)
+            overview.setdefault(model, {})[f"{dataset} / {track}"] = _mean_std(mse)
+        header = ["model", "MSE", "MAE", "n", "params", "epochs", "test windows"]
+        if market is not None:
+            header.append("published MSE / MAE")
+        parts.append(f"### {dataset} / {track}\n")
+        parts.append(_table(header, rows) + "\n")
+        if market is not None:
+            quoted = "; ".join(f"{method} {mse:.3f} / {mae:.3f}" for method, (mse, mae) in EPF_PUBLISHED[market].items())
+            parts.append(f"Published ({EPF_PUBLISHED_SOURCE}), MSE / MAE for {market}: {quoted}.\n")
+    if len(_groups(clean)) > 1:
+        columns = list(dict.fromkeys(f"{d} / {t}" for d, t in _groups(clean)))
+        parts.append("### Overview: clean MSE per dataset / track\n")
+        parts.append(_table(["model", *columns],
+                            ([m, *(overview[m].get(c, "—") for c in columns)] for m in _model_order(overview))) + "\n")
+    return "\n".join(parts)
+
+
+def _robustness_scores(curves: pd.DataFrame) -> pd.DataFrame:
+    """Per (model, seed): relative robustness and effective robustness against pf-late with the same seed."""
+    levels = [float(x) for x in curves.columns]
+    records = []
+    for (model, seed), values in curves.iterrows():
+        record = {"model": model, "seed": seed, "clean": values.iloc[0], "worst": values.iloc[-1],
+                  "relative": relative_robustness(levels, values.to_numpy()), "effective": np.nan}
+        if (REFERENCE_MODEL, seed) in curves.index:
+            reference = curves.loc[(REFERENCE_MODEL, seed)].to_numpy()
+            record["effective"] = effective_robustness(levels, values.to_numpy(), reference)
+        records.append(record)
+    return pd.DataFrame.from_records(records)
+
+
+def _robustness_section(results: pd.DataFrame, plots: Mapping[tuple[str, str], str]) -> str:
+    parts = ["## Robustness to MultiBench noise\n",
+             "Test covariates corrupted with MultiBench's white noise + random drop + structured drop at level p "
+             "(the target history is not corrupted; scores use the clean target). `relative` = area under the "
+             "MSE-vs-p curve (raw, lower = more robust); `effective` = sum over p of (f_p - (g_p + f_0 - g_0)) with "
+             "g = `pf-late` of the same seed (raw, lower = more robust, 0 for pf-late itself); `norm.` = MultiBench "
+             "min-max normalisation of the negated mean raw score over the models of the table (1 = most robust). "
+             "Models that read no covariates (local statistical baselines) are not swept.\n"]
+    for dataset, track in _groups(results):
+        curves = _curves(results, dataset, track)
+        if curves.empty:
+            continue
+        scores = _robustness_scores(curves)
+        means = scores.groupby("model")[["relative", "effective"]].mean()
+        norm_rel = normalized_robustness(means["relative"])
+        norm_eff = (normalized_robustness(means["effective"]) if means["effective"].notna().any()
+                    else pd.Series(np.nan, index=means.index))
+        levels = [float(x) for x in curves.columns]
+        rows = []
+        for model in _model_order(scores.model):
+            s = scores[scores.model == model]
+            rows.append([model, _mean_std(s.clean), _mean_std(s.worst), _mean_std(s.relative, 4),
+                         _mean_std(s.effective, 4) if s.effective.notna().any() else "n/a (no pf-late)",
+                         f"{norm_rel[model]:.3f}",
+                         "n/a" if pd.isna(norm_eff.get(model)) else f"{norm_eff[model]:.3f}"])
+        parts.append(f"### {dataset} / {track}\n")
+        parts.append(f"Levels p = {', '.join(f'{p:g}' for p in levels)}.\n")
+        parts.append(_table(["model", "MSE p=0", f"MSE p={levels[-1]:g}", "relative (AUC MSE)", "effective vs pf-late",
+                             "norm. relative", "norm. effective"], rows) + "\n")
+        if (dataset, track) in plots:
+            parts.append(f"![noise curves {dataset} / {track}]({plots[(dataset, track)]})\n")
+    return "\n".join(parts)
+
+
+def _missing_section(results: pd.DataFrame) -> str:
+    parts = ["## Missing modalities\n",
+             "Each covariate modality removed alone over the whole test period (all its values missing). "
+             "`ProgressiveFusionForecaster` receives NaN (it declares `handles_missing_covariates`); the other "
+             "models get the robustness toolkit's declared imputation (zero = MultiBench's drop value, recorded "
+             "per cell in `cells/*.json`). Cells: MSE with the modality removed (increase over the clean MSE at "
+             "the same windows), mean over seeds.\n"]
+    missing = results[results.corruption.str.startswith("missing:") & (results.metric == "mse")]
+    for dataset, track in _groups(missing):
+        sel = missing[(missing.dataset == dataset) & (missing.track == track)]
+        modalities = list(dict.fromkeys(c.split(":", 1)[1] for c in sel.corruption))
+        rows = []
+        for model in _model_order(sel.model):
+            m = sel[sel.model == model]
+            clean = m[m.level == 0.0].groupby("seed").value.mean()
+            row = [model, _mean_std(clean)]
+            for modality in modalities:
+                removed = m[(m.corruption == f"missing:{modality}") & (m.level == 1.0)].groupby("seed").value.mean()
+                clean_m = m[(m.corruption == f"missing:{modality}") & (m.level == 0.0)].groupby("seed").value.mean()
+                delta = (removed - clean_m).dropna()
+                row.append(f"{removed.mean():.3f} ({delta.mean():+.3f})" if removed.size else "—")
+            rows.append(row)
+        parts.append(f"### {dataset} / {track}\n")
+        parts.append(_table(["model", "clean MSE", *[f"without {m}" for m in modalities]], rows) + "\n")
+    return "\n".join(parts) if len(parts) > 2 else parts[0] + "\nNo missing-modality sweep in these results.\n"
+
+
+def _speed_section(results: pd.DataFrame) -> str:
+    parts = ["## Speed\n",
+             f"Fit = wall seconds of `fit` (early stopping included); predict = median of single `predict(horizon)` "
+             f"calls; throughput = clean test windows per second of `historical_forecasts` (local models: including "
+             f"the refit per window). Ratios against `{SPEED_REFERENCE}` pair cells of the same dataset, track and "
+             f"seed measured in the same run (> 1 = slower than {SPEED_REFERENCE}).\n"]
+    clean = results[results.corruption == "none"]
+    for dataset, track in _groups(clean):
+        sel = clean[(clean.dataset == dataset) & (clean.track == track)]
+        per_cell = sel.groupby(["model", "seed"]).agg(fit=("fit_seconds", "first"), predict=("predict_seconds", "first"),
+                                                      params=("n_params", "first"))
+        throughput = _per_seed(sel[sel.metric == "hf_windows_per_s"])
+        epochs = _per_seed(sel[sel.metric == "epochs_trained"])
+        reference = per_cell.loc[SPEED_REFERENCE] if SPEED_REFERENCE in per_cell.index.get_level_values(0) else None
+        rows = []
+        for model in _model_order(per_cell.index.get_level_values(0)):
+            cell = per_cell.loc[model]
+            fit_ratio = predict_ratio = "n/a"
+            if reference is not None:
+                common = cell.index.intersection(reference.index)
+                if len(common):
+                    fit_ratio = _mean_std(cell.loc[common, "fit"] / reference.loc[common, "fit"], 2)
+                    predict_ratio = _mean_std(cell.loc[common, "predict"] / reference.loc[common, "predict"], 2)
+            rows.append([
+                model, _mean_std(cell.fit, 1), _mean_std(cell.predict * 1e3, 1),
+                _mean_std(throughput.get(model, pd.Series(dtype=float)), 0),
+                "n/a" if cell.params.isna().all() else f"{int(cell.params.iloc[0]):,}",
+                _mean_std(epochs.get(model, pd.Series(dtype=float)), 1), fit_ratio, predict_ratio,
+            ])
+        parts.append(f"### {dataset} / {track}\n")
+        parts.append(_table(["model", "fit s", "predict ms", "hf windows/s", "params", "epochs",
+                             f"fit / {SPEED_REFERENCE}", f"predict / {SPEED_REFERENCE}"], rows) + "\n")
+    return "\n".join(parts)
+
+
+def noise_plot(results: pd.DataFrame, dataset: str, track: str, path: str | os.PathLike) -> Path | None:
+    """Plot MSE against the MultiBench noise level, one line per model (mean, band = ± std over seeds).
+
+    Parameters
+    ----------
+    results
+        ``results.csv`` as a frame.
+    dataset, track
+        Which curves.
+    path
+        PNG file to write.
+
+    Returns
+    -------
+    pathlib.Path or None
+        ``path``, or ``None`` when there is no curve to plot.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    curves = _curves(results, dataset, track)
+    if curves.empty:
+        return None
+    levels = [float(x) for x in curves.columns]
+    figure, axis = plt.subplots(figsize=(6.4, 4.2))
+    try:
+        for model in _model_order(curves.index.get_level_values(0)):
+            values = curves.loc[model]
+            mean = values.mean(axis=0).to_numpy()
+            std = values.std(axis=0, ddof=1).fillna(0.0).to_numpy() if len(values) > 1 else np.zeros_like(mean)
+            (line,) = axis.plot(levels, mean, marker="o", markersize=3, label=model)
+            axis.fill_between(levels, mean - std, mean + std, color=line.get_color(), alpha=0.15, linewidth=0)
+        axis.set_xlabel("MultiBench noise level p (test covariates)")
+        axis.set_ylabel("test MSE (standardized)")
+        axis.set_title(f"{dataset} / {track}")
+        axis.grid(alpha=0.3)
+        axis.legend(fontsize=8, ncol=2)
+        figure.tight_layout()
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.stem}.tmp.png")
+        figure.savefig(tmp, dpi=110)
+        os.replace(tmp, path)
+    finally:
+        plt.close(figure)
+    return path
+
+
+def _settings_section(metas: Sequence[Mapping[str, Any]]) -> str:
+    by_group: dict[str, set[str]] = {}
+    for meta in metas:
+        by_group.setdefault(json.dumps(meta.get("settings", {}), sort_keys=True), set()).add(
+            f"{meta.get('dataset')} / {meta.get('track')}")
+    parts = ["## Settings\n"]
+    for settings, groups in by_group.items():
+        values = json.loads(settings)
+        parts.append(f"For {', '.join(sorted(groups))}:\n")
+        parts.append("\n".join(f"- `{k}` = {v!r}" for k, v in values.items()) + "\n")
+    parts.append(
+        "`max_train_samples` caps the training (and validation) windows per epoch via darts' `max_samples_per_ts` "
+        "(the most recent windows); `train_stride` None = auto: the stride that spreads those windows over the "
+        "whole training segment. `test_stride` is the stride of the clean test windows (1 = protocol); "
+        "`robustness_stride` None = the horizon (non-overlapping windows covering the test segment) for the noise "
+        "and missing-modality sweeps. Every neural model: the same epoch cap, `EarlyStopping(\"val_loss\", "
+        "patience)` on the task's validation segment with the best epoch's weights restored, Adam, the same batch "
+        "size, `random_state=seed`. `linear` is fitted by least squares on all training windows. Local "
+        "statistical models are refit on the history before every test window.\n")
+    train_strides = sorted({str(m.get("fit", {}).get("train_stride")) for m in metas if m.get("fit")})
+    if train_strides:
+        parts.append(f"Training strides used: {', '.join(train_strides)}.\n")
+    return "\n".join(parts)
+
+
+def _read_runs(out: Path) -> list[dict[str, Any]]:
+    runs = []
+    path = out / RUNS_FILE
+    if path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                runs.append(json.loads(line))
+            except ValueError:
+                continue
+    return runs
+
+
+def write_report(out: str | os.PathLike, results: pd.DataFrame | None = None) -> Path:
+    """Write ``out/report.md`` and ``out/plots/noise_<dataset>__<track>.png`` from the benchmark's results.
+
+    Parameters
+    ----------
+    out
+        Benchmark output folder (holding ``results.csv``, ``cells/`` and ``runs.jsonl``).
+    results
+        The results frame; read from ``out/results.csv`` when ``None``.
+
+    Returns
+    -------
+    pathlib.Path
+        The report file.
+    """
+    from .runner import atomic_write_text
+
+    out = Path(out)
+    if results is None:
+        results = pd.read_csv(out / RESULTS_FILE)
+    results = results.copy()
+    results["corruption"] = results["corruption"].astype(str)
+    metas = read_cell_meta(out)
+    runs = _read_runs(out)
+
+    plots: dict[tuple[str, str], str] = {}
+    for dataset, track in _groups(results):
+        name = f"noise_{dataset}__{track}.png".replace("/", "_")
+        if noise_plot(results, dataset, track, out / PLOTS_DIR / name) is not None:
+            plots[(dataset, track)] = f"{PLOTS_DIR}/{name}"
+
+    parts = ["# pf_forecast benchmark report\n", f"Generated {time.strftime('%Y-%m-%d %H:%M:%S')}.\n"]
+    if runs:
+        last = runs[-1]
+        parts.append("## Command\n")
+        parts.append(f"Latest run (equivalent command with every resolved option):\n\n```\n{last.get('command')}\n```\n")
+        parts.append(f"Invoked as: `{last.get('argv')}`\n")
+        if len(runs) > 1:
+            parts.append("Earlier runs into this folder:\n\n" + "\n".join(
+                f"- {r.get('started')}: `{r.get('command')}` ({len(r.get('ran', []))} cells run, "
+                f"{len(r.get('skipped', []))} reused)" for r in runs[:-1]) + "\n")
+        machine = last.get("machine") or {}
+    else:
+        machine = machine_info()
+    parts.append("## Machine\n")
+    parts.append("\n".join(f"- {k}: {v}" for k, v in machine.items()) + "\n")
+    if metas:
+        parts.append(_settings_section(metas))
+    if results.empty:
+        parts.append("No finished cell yet.\n")
+    else:
+        parts.append(_clean_section(results))
+        parts.append(_robustness_section(results, plots))
+        parts.append(_missing_section(results))
+        parts.append(_speed_section(results))
+    excluded = {(e["dataset"], e["track"], e["model"]): e["reason"] for r in runs for e in r.get("excluded", [])}
+    failed = {k: v for r in runs for k, v in r.get("failed", {}).items()}
+    if excluded or failed:
+        parts.append("## Left out\n")
+        parts.append("\n".join(f"- {d} / {t} / {m}: {reason}" for (d, t, m), reason in sorted(excluded.items())))
+        parts.append("\n".join(f"- cell {key} FAILED: {error}" for key, error in sorted(failed.items())) + "\n")
+    parts.append("## Notes\n")
+    parts.append(
+        "- Models that cannot take future covariates (`tcn`, `nhits`) read the future covariates of a `future` / "
+        "`oracle` track as past covariates (input window only).\n"
+        "- `pf-early` puts every covariate component in one modality (one per source when a task has both past "
+        "and future covariates).\n"
+        "- Throughput rows are `metric = hf_windows_per_s`; `n_test_windows` and `epochs_trained` are recorded "
+        "the same way (corruption `none`).\n"
+        "- Raw per-measurement values are in `results.csv`; per-cell settings and facts in `cells/*.json`.\n")
+    report = out / REPORT_FILE
+    atomic_write_text(report, "\n".join(parts))
+    return report

@@ -1,0 +1,545 @@
+"""Benchmark cells: fit one model on one task with one seed, measure it, and store the result atomically.
+
+A *cell* is one ``(dataset, track, model, seed)``. Running a cell fits the model (see
+:func:`~pf_forecast.benchmark.models.fit_model`), then measures, on the task's test segment:
+
+- clean MSE and MAE over every test window and step (``historical_forecasts(start=test_start,
+  forecast_horizon=horizon, stride=test_stride, retrain=False, last_points_only=False)``; local statistical
+  models use ``retrain=True``, i.e. they are refit on the history before every window);
+- the throughput of those historical forecasts (windows per second) and the predict latency (median of
+  ``predict(horizon)`` calls from the test start);
+- the MultiBench noise sweep and the missing-modality sweep through
+  :func:`pf_forecast.robustness.evaluate_robustness` (global models with covariates only).
+
+Storage
+-------
+Each finished cell is written to ``<out>/cells/<dataset>__<track>__<model>__<seed>.csv`` (rows in
+:data:`RESULT_COLUMNS`) plus a ``.json`` sidecar with the settings and facts of the run. Both are written to a
+temporary file in the same folder, flushed to disk and moved into place with ``os.replace``, the CSV last; a cell
+counts as finished when its CSV exists. A re-run skips finished cells, so an interrupted run loses no finished
+cell, and ``results.csv`` is always regenerated from the cell files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import re
+import statistics
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from darts import TimeSeries
+from tqdm.auto import tqdm
+
+from pf_forecast.data import ForecastingTask
+from pf_forecast.robustness import evaluate_robustness
+
+from .models import (
+    DETERMINISTIC_MODELS,
+    LOCAL_MODELS,
+    MODEL_NAMES,
+    BenchSettings,
+    applicability,
+    count_parameters,
+    fit_model,
+    make_model,
+    model_inputs,
+)
+
+__all__ = [
+    "RESULT_COLUMNS",
+    "BenchRun",
+    "Cell",
+    "atomic_write_text",
+    "collect_results",
+    "plan_cells",
+    "quiet_training",
+    "read_cell_meta",
+    "run_benchmark",
+    "run_cell",
+]
+
+logger = logging.getLogger(__name__)
+
+#: The columns of ``results.csv`` and of every cell file, in order.
+RESULT_COLUMNS: tuple[str, ...] = (
+    "dataset",
+    "track",
+    "model",
+    "seed",
+    "corruption",
+    "level",
+    "metric",
+    "value",
+    "fit_seconds",
+    "predict_seconds",
+    "n_params",
+)
+CELLS_DIR = "cells"
+RESULTS_FILE = "results.csv"
+_PREDICT_REPEATS = 5
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One benchmark measurement unit.
+
+    Parameters
+    ----------
+    dataset, track, model
+        Names as they appear in ``results.csv``.
+    seed
+        The model's ``random_state`` (and the seed of the noise draws).
+    """
+
+    dataset: str
+    track: str
+    model: str
+    seed: int
+
+    @property
+    def key(self) -> str:
+        """File-name stem ``<dataset>__<track>__<model>__<seed>`` (unsafe characters replaced by ``_``)."""
+        return "__".join(_slug(str(part)) for part in (self.dataset, self.track, self.model, self.seed))
+
+    def csv_path(self, out: Path) -> Path:
+        """The cell's result file under ``out``."""
+        return Path(out) / CELLS_DIR / f"{self.key}.csv"
+
+    def meta_path(self, out: Path) -> Path:
+        """The cell's JSON sidecar under ``out``."""
+        return Path(out) / CELLS_DIR / f"{self.key}.json"
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9.+=-]+", "_", text)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Atomic files
+# --------------------------------------------------------------------------------------------------------------
+def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    """Write ``text`` to ``path`` atomically: a temporary file in the same folder, fsync, ``os.replace``.
+
+    A reader (or a crash) never sees a partial ``path``; on error the temporary file is removed.
+
+    Parameters
+    ----------
+    path
+        Destination file; its folder is created if needed.
+    text
+        File content.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def _write_cell(out: Path, cell: Cell, frame: pd.DataFrame, meta: dict[str, Any]) -> None:
+    atomic_write_text(cell.meta_path(out), json.dumps(meta, indent=2, sort_keys=True, default=str))
+    atomic_write_text(cell.csv_path(out), frame.to_csv(index=False))  # last: its presence marks the cell done
+
+
+def read_cell_meta(out: str | os.PathLike) -> list[dict[str, Any]]:
+    """The JSON sidecars of the finished cells under ``out``.
+
+    Parameters
+    ----------
+    out
+        Benchmark output folder.
+
+    Returns
+    -------
+    list of dict
+    """
+    metas = []
+    for csv in sorted((Path(out) / CELLS_DIR).glob("*.csv")):
+        sidecar = csv.with_suffix(".json")
+        if sidecar.is_file():
+            with contextlib.suppress(ValueError):
+                metas.append(json.loads(sidecar.read_text(encoding="utf-8")))
+    return metas
+
+
+def collect_results(out: str | os.PathLike) -> pd.DataFrame:
+    """Concatenate every finished cell file under ``out`` and (re)write ``out/results.csv`` atomically.
+
+    Parameters
+    ----------
+    out
+        Benchmark output folder.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`RESULT_COLUMNS`.
+    """
+    out = Path(out)
+    frames = [pd.read_csv(path) for path in sorted((out / CELLS_DIR).glob("*.csv")) if not path.name.startswith(".")]
+    frames = [f for f in frames if not f.empty]
+    results = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(RESULT_COLUMNS))
+    results = results.loc[:, list(RESULT_COLUMNS)]
+    if not results.empty:
+        order = {name: i for i, name in enumerate(MODEL_NAMES)}
+        results = results.assign(_m=results["model"].map(order).fillna(len(order))).sort_values(
+            ["dataset", "track", "_m", "model", "seed", "corruption", "metric", "level"], kind="stable"
+        ).drop(columns="_m").reset_index(drop=True)
+    atomic_write_text(out / RESULTS_FILE, results.to_csv(index=False))
+    return results
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Quiet, single-purpose training
+# --------------------------------------------------------------------------------------------------------------
+_NOISY_LOGGERS = ("pytorch_lightning", "lightning", "lightning.pytorch", "lightning_fabric", "darts")
+_NOISY_WARNINGS = (
+    ".*pin_memory.*",
+    ".*num_workers.*",
+    ".*does not have many workers.*",
+    ".*LeafSpec.*",
+    ".*Total length of .* across ranks is zero.*",
+    ".*predict\\(\\) was called with.*",
+    ".*GPU available.*",
+    ".*TPU available.*",
+    ".*litlogger.*",
+)
+
+
+@contextlib.contextmanager
+def quiet_training() -> Iterator[None]:
+    """Silence Lightning's and darts' per-fit chatter (INFO logs, known harmless warnings) within the block.
+
+    Logger levels and warning filters are restored on exit.
+    """
+    saved = {name: logging.getLogger(name).level for name in _NOISY_LOGGERS}
+    try:
+        for name in _NOISY_LOGGERS:
+            logging.getLogger(name).setLevel(logging.ERROR)
+        with warnings.catch_warnings():
+            for pattern in _NOISY_WARNINGS:
+                warnings.filterwarnings("ignore", message=pattern)
+            warnings.filterwarnings("ignore", category=DeprecationWarning)
+            yield
+    finally:
+        for name, level in saved.items():
+            logging.getLogger(name).setLevel(level)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# One cell
+# --------------------------------------------------------------------------------------------------------------
+def _historical_forecasts(model: Any, name: str, task: ForecastingTask, inputs: dict[str, Any],
+                          stride: int) -> tuple[list[TimeSeries], float]:
+    start = time.perf_counter()
+    forecasts = model.historical_forecasts(
+        task.series,
+        start=task.test_start,
+        forecast_horizon=task.horizon,
+        stride=stride,
+        retrain=name in LOCAL_MODELS,
+        last_points_only=False,
+        overlap_end=False,
+        verbose=False,
+        show_warnings=False,
+        **({} if name in LOCAL_MODELS else inputs),
+    )
+    return list(forecasts), time.perf_counter() - start
+
+
+def pooled_errors(series: TimeSeries, forecasts: Sequence[TimeSeries]) -> dict[str, float]:
+    """MSE and MAE over every window and step (and target component) of ``forecasts`` against ``series``.
+
+    Parameters
+    ----------
+    series
+        The actual target.
+    forecasts
+        Deterministic forecasts lying inside ``series``.
+
+    Returns
+    -------
+    dict
+        ``{"mse": ..., "mae": ...}``.
+    """
+    if not forecasts:
+        raise ValueError("no forecast window to score; the test segment is shorter than the horizon.")
+    actual = series.values(copy=False)
+    index = series.time_index
+    errors = []
+    for forecast in forecasts:
+        position = index.get_loc(forecast.start_time())
+        errors.append(forecast.values(copy=False) - actual[position:position + len(forecast)])
+    error = np.concatenate(errors).astype(np.float64)
+    return {"mse": float(np.mean(error**2)), "mae": float(np.mean(np.abs(error)))}
+
+
+def _predict_latency(model: Any, name: str, task: ForecastingTask, inputs: dict[str, Any]) -> float:
+    """Median seconds of ``predict(horizon)`` from the test start (after one warm-up call)."""
+    if name in LOCAL_MODELS:
+        def call() -> Any:
+            return model.predict(task.horizon, verbose=False, show_warnings=False)
+    else:
+        _, test_row = task.split_index()
+        history = task.series[:test_row]
+
+        def call() -> Any:
+            return model.predict(task.horizon, series=history, verbose=False, show_warnings=False, **inputs)
+    call()
+    timings = []
+    for _ in range(_PREDICT_REPEATS):
+        start = time.perf_counter()
+        call()
+        timings.append(time.perf_counter() - start)
+    return float(statistics.median(timings))
+
+
+def _mean_curves(curves: pd.DataFrame) -> pd.Series:
+    """Mean over noise repeats: (modality, level, metric) -> value."""
+    return curves.groupby(["modality", "level", "metric"], sort=True)["value"].mean()
+
+
+def run_cell(task: ForecastingTask, cell: Cell, settings: BenchSettings) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Fit and measure one cell; nothing is written.
+
+    Parameters
+    ----------
+    task
+        The task (``task.name`` / ``task.track`` should match ``cell.dataset`` / ``cell.track``).
+    cell
+        Which model and seed.
+    settings
+        Shared settings.
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        The cell's rows, columns :data:`RESULT_COLUMNS`.
+    meta : dict
+        Settings and facts of the run (fit facts, numbers of windows, imputation policy, timings).
+    """
+    name = cell.model
+    inputs = model_inputs(name, task)
+    meta: dict[str, Any] = {
+        "cell": cell.key, "dataset": cell.dataset, "track": cell.track, "model": name, "seed": cell.seed,
+        "settings": settings.fingerprint(), "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+    }
+    wall = time.perf_counter()
+    with quiet_training():
+        model = make_model(name, task, cell.seed, settings)
+        start = time.perf_counter()
+        meta["fit"] = fit_model(model, name, task, settings)
+        fit_seconds = time.perf_counter() - start
+        n_params = count_parameters(model)
+        predict_seconds = _predict_latency(model, name, task, inputs)
+
+        forecasts, hf_seconds = _historical_forecasts(model, name, task, inputs, settings.test_stride)
+        scores = pooled_errors(task.series, forecasts)
+        rows: list[tuple[str, float, str, float]] = [
+            ("none", 0.0, "mse", scores["mse"]),
+            ("none", 0.0, "mae", scores["mae"]),
+            ("none", 0.0, "hf_windows_per_s", len(forecasts) / max(hf_seconds, 1e-9)),
+            ("none", 0.0, "n_test_windows", float(len(forecasts))),
+        ]
+        if meta["fit"].get("epochs_trained") is not None:
+            rows.append(("none", 0.0, "epochs_trained", float(meta["fit"]["epochs_trained"])))
+        meta.update(test_stride=settings.test_stride, n_test_windows=len(forecasts), hf_seconds=hf_seconds,
+                    hf_retrain=name in LOCAL_MODELS)
+
+        has_covariates = inputs["past_covariates"] is not None or inputs["future_covariates"] is not None
+        if name in LOCAL_MODELS or not has_covariates:
+            meta["robustness"] = "not applicable: the model reads no covariates"
+        else:
+            stride = settings.robustness_stride or task.horizon
+            common = {"forecast_horizon": task.horizon, "start": task.test_start, "stride": stride,
+                      "metrics": ("mse", "mae"), "seed": int(cell.seed), **inputs}
+            noise = evaluate_robustness(model, task.series, corruption="multibench", levels=settings.levels,
+                                        modalities=None, n_repeats=settings.n_repeats, **common)
+            for (_, level, metric), value in _mean_curves(noise.curves).items():
+                rows.append(("multibench", float(level), metric, float(value)))
+            meta["robustness"] = {key: noise.metadata.get(key) for key in
+                                  ("impute", "stride", "n_windows", "corruption_start", "n_repeats")}
+            if settings.missing and task.modalities:
+                missing = evaluate_robustness(
+                    model, task.series, corruption="missing", levels=(0.0, 1.0),
+                    modalities={mod: list(cols) for mod, cols in task.modalities.items()}, **common,
+                )
+                for (modality, level, metric), value in _mean_curves(missing.curves).items():
+                    rows.append((f"missing:{modality}", float(level), metric, float(value)))
+                meta["missing_impute"] = missing.metadata.get("impute")
+    meta["wall_seconds"] = time.perf_counter() - wall
+    meta["fit_seconds"], meta["predict_seconds"], meta["n_params"] = fit_seconds, predict_seconds, n_params
+    frame = pd.DataFrame(rows, columns=["corruption", "level", "metric", "value"])
+    frame.insert(0, "seed", int(cell.seed))
+    frame.insert(0, "model", name)
+    frame.insert(0, "track", cell.track)
+    frame.insert(0, "dataset", cell.dataset)
+    frame["fit_seconds"], frame["predict_seconds"], frame["n_params"] = fit_seconds, predict_seconds, n_params
+    return frame.loc[:, list(RESULT_COLUMNS)], meta
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Planning and running many cells
+# --------------------------------------------------------------------------------------------------------------
+def plan_cells(tasks: Sequence[ForecastingTask], models: Sequence[str], seeds: Sequence[int],
+               settings: BenchSettings) -> tuple[list[tuple[ForecastingTask, Cell]], list[dict[str, Any]]]:
+    """The cells to run, and the (task, model) pairs left out with the reason.
+
+    Deterministic models (``linear`` and the local statistical models) run for the first seed only.
+
+    Parameters
+    ----------
+    tasks
+        Loaded tasks.
+    models
+        Model names.
+    seeds
+        Seeds.
+    settings
+        Shared settings (local models' tractability depends on the test stride).
+
+    Returns
+    -------
+    cells : list of (ForecastingTask, Cell)
+    excluded : list of dict
+        ``{"dataset", "track", "model", "reason"}``.
+    """
+    cells: list[tuple[ForecastingTask, Cell]] = []
+    excluded: list[dict[str, Any]] = []
+    for task in tasks:
+        for name in models:
+            reason = applicability(name, task, settings)
+            if reason is not None:
+                excluded.append({"dataset": task.name, "track": task.track, "model": name, "reason": reason})
+                continue
+            for seed in (seeds[:1] if name in DETERMINISTIC_MODELS else seeds):
+                cells.append((task, Cell(task.name, task.track, name, int(seed))))
+    return cells, excluded
+
+
+def _check_existing(out: Path, cells: Sequence[tuple[ForecastingTask, Cell]], settings: BenchSettings) -> None:
+    """Refuse to mix finished cells computed with other settings into this run (before any training)."""
+    wanted = settings.fingerprint()
+    for _, cell in cells:
+        if not cell.csv_path(out).is_file() or not cell.meta_path(out).is_file():
+            continue
+        try:
+            stored = json.loads(cell.meta_path(out).read_text(encoding="utf-8")).get("settings", {})
+        except ValueError:
+            continue
+        stored = {**stored, "levels": [float(p) for p in stored.get("levels", [])]}
+        diff = {k: (stored.get(k), v) for k, v in wanted.items() if stored.get(k) != v}
+        if diff:
+            changes = ", ".join(f"{k}: {old!r} -> {new!r}" for k, (old, new) in diff.items())
+            raise ValueError(
+                f"--out {str(out)!r} already holds cell {cell.key!r} computed with other settings ({changes}); "
+                f"pass a new --out, or the same settings to resume that run."
+            )
+
+
+@dataclass
+class BenchRun:
+    """What :func:`run_benchmark` did.
+
+    Attributes
+    ----------
+    out : pathlib.Path
+    ran, skipped : list of str
+        Keys of the cells run now / found finished and reused.
+    failed : dict
+        Cell key -> error message (only with ``keep_going``).
+    excluded : list of dict
+        (dataset, track, model, reason) left out by :func:`plan_cells`.
+    results : pandas.DataFrame
+        ``results.csv`` as regenerated at the end.
+    """
+
+    out: Path
+    ran: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    excluded: list[dict[str, Any]] = field(default_factory=list)
+    results: pd.DataFrame | None = None
+
+
+def run_benchmark(tasks: Sequence[ForecastingTask], models: Sequence[str], seeds: Sequence[int],
+                  settings: BenchSettings, out: str | os.PathLike, *, progress: bool = True,
+                  keep_going: bool = False) -> BenchRun:
+    """Run every planned cell not finished yet, writing each atomically, then regenerate ``results.csv``.
+
+    Parameters
+    ----------
+    tasks
+        Loaded tasks.
+    models
+        Model names.
+    seeds
+        Seeds.
+    settings
+        Shared settings.
+    out
+        Output folder (created if needed).
+    progress
+        Show a tqdm progress bar over the cells (on stderr).
+    keep_going
+        Record a failing cell and go on with the others instead of stopping at the first error.
+
+    Returns
+    -------
+    BenchRun
+
+    Raises
+    ------
+    ValueError
+        If ``out`` holds finished cells computed with other settings (checked before any training).
+    """
+    out = Path(out)
+    cells, excluded = plan_cells(tasks, models, seeds, settings)
+    _check_existing(out, cells, settings)
+    (out / CELLS_DIR).mkdir(parents=True, exist_ok=True)
+    run = BenchRun(out=out, excluded=excluded)
+    bar = tqdm(total=len(cells), desc="bench", unit="cell", disable=not progress, file=sys.stderr,
+               dynamic_ncols=True)
+    try:
+        for task, cell in cells:
+            bar.set_postfix_str(cell.key, refresh=False)
+            if cell.csv_path(out).is_file():
+                run.skipped.append(cell.key)
+                bar.update(1)
+                continue
+            try:
+                frame, meta = run_cell(task, cell, settings)
+            except Exception as error:
+                if not keep_going:
+                    raise
+                logger.exception("cell %s failed", cell.key)
+                run.failed[cell.key] = f"{type(error).__name__}: {error}"
+            else:
+                _write_cell(out, cell, frame, meta)
+                run.ran.append(cell.key)
+                logger.info("cell %s done in %.1f s", cell.key, meta["wall_seconds"])
+            bar.update(1)
+    finally:
+        bar.close()
+        run.results = collect_results(out)  # whatever happened, results.csv reflects every finished cell
+    return run
