@@ -68,6 +68,7 @@ class _ProgressiveFusionModule(PLForecastingModule):
         dropout: float,
         modality_dropout: float,
         use_target_skip: bool,
+        use_covariate_skip: bool = False,
         deep_supervision: bool = False,
         **kwargs,
     ):
@@ -95,6 +96,7 @@ class _ProgressiveFusionModule(PLForecastingModule):
             dropout=dropout,
             modality_dropout=modality_dropout,
             use_target_skip=use_target_skip,
+            use_covariate_skip=use_covariate_skip,
             dropout_cls=MonteCarloDropout,
         )
 
@@ -176,6 +178,9 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
         Probability, during training, of hiding each covariate modality of a sample, in [0, 1).
     use_target_skip
         Add a linear map from the target history to the forecast (a DLinear-style skip).
+    use_covariate_skip
+        Add a linear map from the covariate values (input window, plus the output window for future covariates) to
+        the forecast: a linear ARX path beside the deep one. Missing or dropped modalities contribute zeros.
     deep_supervision
         Train on the mean loss of the forecasts decoded after every refinement step (not only the last), so each
         step must forecast on its own and later steps learn to refine.
@@ -227,6 +232,7 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
         dropout: float = 0.1,
         modality_dropout: float = 0.1,
         use_target_skip: bool = True,
+        use_covariate_skip: bool = False,
         deep_supervision: bool = False,
         use_static_covariates: bool = True,
         **kwargs,
@@ -264,6 +270,7 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
         self.dropout = dropout
         self.modality_dropout = modality_dropout
         self.use_target_skip = use_target_skip
+        self.use_covariate_skip = use_covariate_skip
         self.deep_supervision = deep_supervision
         self._considers_static_covariates = use_static_covariates
         self._resolved_modalities: dict[str, Modality] | None = None
@@ -325,15 +332,19 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
         reference = series if series is not None else self.training_series
         _check_time_axes(reference, past_covariates, "past_covariates", "series")
         _check_time_axes(reference, future_covariates, "future_covariates", "series")
-        single_device = _single_device_trainer_params(self.trainer_params)
-        if single_device is None or args or kwargs.get("trainer") is not None:
-            return super().predict(n, series, past_covariates, future_covariates, *args, **kwargs)
-        # darts predicts with the fit's trainer settings; under a multi-process strategy (DDP) each process would
-        # predict a shard and the main process would get nothing back (darts issue #2265). Predict on one device.
-        logger.info("Predicting on one device (the model was configured for multi-process training).")
+        return super().predict(n, series, past_covariates, future_covariates, *args, **kwargs)
+
+    def predict_from_dataset(self, n: int, dataset, trainer=None, *args, **kwargs):
+        """darts' ``predict_from_dataset`` (behind ``predict`` and ``historical_forecasts``), on one device when the
+        trainer settings ask for several: under a multi-process strategy (DDP) each process would predict a shard and
+        the caller would get nothing back (darts issue #2265). Pass ``trainer=`` to choose otherwise."""
+        single_device = _single_device_trainer_params(self.trainer_params) if trainer is None else None
+        if single_device is None:
+            return super().predict_from_dataset(n, dataset, trainer, *args, **kwargs)
+        logger.info("Predicting on one device (the trainer settings ask for multi-process training).")
         saved, self.trainer_params = self.trainer_params, single_device
         try:
-            return super().predict(n, series, past_covariates, future_covariates, **kwargs)
+            return super().predict_from_dataset(n, dataset, trainer, *args, **kwargs)
         finally:
             self.trainer_params = saved
 
@@ -445,6 +456,7 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
             dropout=self.dropout,
             modality_dropout=self.modality_dropout,
             use_target_skip=self.use_target_skip,
+            use_covariate_skip=self.use_covariate_skip,
             deep_supervision=self.deep_supervision,
             **self.pl_module_params,
         )
@@ -461,7 +473,7 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
         Both files are first written under temporary names in the same folder and then moved into place with
         ``os.replace``, so a crash, a full disk or a kill during ``save`` leaves any model previously saved at
         ``path`` intact (the two renames follow each other immediately). See darts' ``TorchForecastingModel.save``
-        for ``clean``.
+        for ``clean``. In a distributed (DDP) script call it on every rank: only rank 0 writes.
 
         Examples
         --------
@@ -471,6 +483,11 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
         path = os.fspath(path) if path is not None else self._default_save_path() + ".pt"
         folder, name = os.path.split(os.path.abspath(path))
         tmp = os.path.join(folder, f".{name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+        if self.trainer is not None and self.trainer.global_rank != 0:
+            # distributed run (every rank calls save): Lightning's checkpoint write is collective (a barrier) and
+            # happens on rank 0 only, so the other ranks join it and write nothing
+            self.trainer.save_checkpoint(tmp + ".ckpt", weights_only=clean)
+            return
         try:
             super().save(tmp, clean=clean)  # writes tmp and, for a model with weights, tmp + ".ckpt"
             if os.path.exists(tmp + ".ckpt"):

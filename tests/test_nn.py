@@ -22,7 +22,7 @@ def network(**overrides) -> ProgressiveFusionNetwork:
         static_dim=0, nr_params=1, hidden_size=8, kernel_size=3, num_layers=3, patch_size=2, context_size=4,
         n_refinements=2,
         fusion="concat", context_injection="add", readout_points=2, dropout=0.0, modality_dropout=0.0,
-        use_target_skip=True,
+        use_target_skip=True, use_covariate_skip=True,
     )
     torch.manual_seed(0)
     return ProgressiveFusionNetwork(**{**kwargs, **overrides}).eval()
@@ -111,7 +111,8 @@ def test_fully_missing_modality_uses_missing_embedding():
     assert packed.available[:, 1].logical_not().all() and packed.available[:, [0, 2, 3]].all()
     out = net(pt, pc_missing, hf, fc)
     assert torch.isfinite(out).all()
-    # a missing modality contributes only its learned embedding: its encoder weights no longer matter
+    # a missing modality contributes only its learned embedding (and zeros to the covariate skip): its encoder
+    # weights no longer matter
     hidden = net.encoders.hidden_size
     with torch.no_grad():
         net.encoders.input_layer.conv.weight[hidden : 2 * hidden] += 3.0

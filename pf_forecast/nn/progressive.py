@@ -114,8 +114,8 @@ class ProgressiveFusionNetwork(nn.Module):
     """Per-modality causal TCN encoders, fusion, and the fused context fed back for ``n_refinements`` steps.
 
     c(0) = 0. For r = 1..R: e_m(r) = G_m(x_m, c(r-1)); z(r) = F(e_1(r), ..., e_M(r)); c(r) = P(z(r)).
-    The forecast is head(z(R)) plus a linear skip from the target history (and from future covariates over the
-    output window). With R = 1 no context is ever injected: it is exactly late fusion.
+    The forecast is head(z(R)) plus linear skips from the target history and from the covariate values. With R = 1
+    no context is ever injected: it is exactly late fusion.
 
     Parameters
     ----------
@@ -147,6 +147,9 @@ class ProgressiveFusionNetwork(nn.Module):
         During training, the probability of hiding each covariate modality of a sample entirely.
     use_target_skip
         Add a linear map from the target history to the forecast (as DLinear / TiDE do).
+    use_covariate_skip
+        Add a linear map from the covariate values (input window, and output window for future covariates) to the
+        forecast: a linear ARX path beside the deep one. Missing and dropped modalities contribute zeros.
     dropout_cls
         Dropout class (darts' Monte-Carlo dropout in the adapter).
     """
@@ -173,6 +176,7 @@ class ProgressiveFusionNetwork(nn.Module):
         dropout: float,
         modality_dropout: float,
         use_target_skip: bool,
+        use_covariate_skip: bool = False,
         dropout_cls: DropoutFactory = nn.Dropout,
     ):
         super().__init__()
@@ -208,7 +212,12 @@ class ProgressiveFusionNetwork(nn.Module):
         self.target_skip = (
             nn.Linear(input_chunk_length, output_chunk_length * nr_params) if use_target_skip else None
         )
-        self.future_skip = nn.Linear(future_dim, target_dim * nr_params) if future_dim else None
+        n_covariate_values = (self.n_modalities - 1) * width * steps  # every covariate modality, all T steps
+        self.covariate_skip = (
+            nn.Linear(n_covariate_values, output_chunk_length * target_dim * nr_params)
+            if use_covariate_skip and n_covariate_values
+            else None
+        )
         #: when a list, each forward appends the last step's gated-fusion weights (B, M); see ``fusion_weights``
         self.recorded_fusion_weights: list[torch.Tensor] | None = None
 
@@ -250,21 +259,28 @@ class ProgressiveFusionNetwork(nn.Module):
             if step < self.n_refinements - 1:
                 context = self.context_projection(fused)  # (B, D) -> (B, K)
                 if return_all_steps:
-                    earlier_steps.append(self._decode(fused, past_target, future_covariates, static_covariates))
+                    earlier_steps.append(self._decode(fused, past_target, static_covariates))
 
         if self.recorded_fusion_weights is not None and weights is not None:
             self.recorded_fusion_weights.append(weights.detach())
-        out = self._decode(fused, past_target, future_covariates, static_covariates)  # (B, O, C, N)
+        out = self._decode(fused, past_target, static_covariates)  # (B, O, C, N)
+        if self.covariate_skip is not None:
+            out = out + self._covariate_skip(packed, available)
+            earlier_steps = [e + self._covariate_skip(packed, available) for e in earlier_steps]
         return (out, earlier_steps) if return_all_steps else out
 
+    def _covariate_skip(self, packed: PackedModalities, available: torch.Tensor) -> torch.Tensor:
+        """The linear path from every covariate value to the forecast; absent modalities contribute zeros."""
+        batch, _, steps = packed.inputs.shape
+        values = packed.inputs.view(batch, self.n_modalities, 2, -1, steps)[:, 1:, 0]  # (B, M-1, W, T) values only
+        values = values * available[:, 1:, None, None].to(values.dtype)  # (B, M-1, W, T)
+        out = self.covariate_skip(values.flatten(1))  # (B, (M-1)*W*T) -> (B, O*C*N)
+        return out.view(batch, self.output_chunk_length, self.target_dim, self.nr_params)
+
     def _decode(
-        self,
-        fused: torch.Tensor,
-        past_target: torch.Tensor,
-        future_covariates: torch.Tensor | None,
-        static_covariates: torch.Tensor | None,
+        self, fused: torch.Tensor, past_target: torch.Tensor, static_covariates: torch.Tensor | None
     ) -> torch.Tensor:
-        """The head: fused state (B, D) to a forecast (B, O, C, N), plus the linear skips."""
+        """The head: fused state (B, D) to a forecast (B, O, C, N), plus the linear skip from the target history."""
         batch = fused.shape[0]
         if self.static_projection is not None and static_covariates is not None:
             static = torch.nan_to_num(static_covariates.flatten(1))  # (B, C|1, S) -> (B, S')
@@ -277,8 +293,4 @@ class ProgressiveFusionNetwork(nn.Module):
             skip = self.target_skip(history)  # (B, C, L) -> (B, C, O*N)
             skip = skip.view(batch, self.target_dim, self.output_chunk_length, self.nr_params)  # (B, C, O, N)
             out = out + skip.transpose(1, 2)  # (B, O, C, N)
-        if self.future_skip is not None and future_covariates is not None:
-            known = torch.nan_to_num(future_covariates, nan=0.0, posinf=0.0, neginf=0.0)  # (B, O, F)
-            direct = self.future_skip(known)  # (B, O, F) -> (B, O, C*N)
-            out = out + direct.view(batch, self.output_chunk_length, self.target_dim, self.nr_params)
         return out
