@@ -32,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="train on Beijing PM2.5 and compare with seasonal naive and TiDE")
     demo.add_argument("--out", default="demo_out", help="output folder for forecast.png (default: demo_out)")
     demo.add_argument("--epochs", type=_positive_int, default=4, help="training epochs (default: 4)")
-    demo.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    demo.add_argument("--seed", type=_non_negative_int, default=0, help="random seed (default: 0)")
     demo.add_argument("--threads", type=_positive_int, default=1, help="torch CPU threads (default: 1)")
     demo.add_argument("--data-dir", default=None, help="datasets folder (default: the packaged datasets)")
     demo.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -59,6 +59,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``pf-forecast`` console script."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -72,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
         return args.handler(args)
     except (ValueError, TypeError, FileNotFoundError, NotADirectoryError) as err:
         # a caller's mistake: one clear line, no stack trace from deep inside torch
-        print(f"pf-forecast {args.command}: error: {err}", file=sys.stderr)
+        message = " ".join(line.strip() for line in str(err).splitlines() if line.strip())
+        print(f"pf-forecast {args.command}: error: {message}", file=sys.stderr)
         return 2
 
 

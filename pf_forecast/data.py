@@ -776,7 +776,10 @@ def load_etth1(data_dir: str | os.PathLike | None = None) -> ForecastingTask:
 
 
 def _as_name_list(argument: str, value: str | Sequence[str]) -> list[str]:
-    names = [value] if isinstance(value, str) else list(value)
+    try:
+        names = [value] if isinstance(value, str) else list(value)
+    except TypeError:
+        raise TypeError(f"{argument}={value!r} must be a column name or a sequence of column names.") from None
     if any(not isinstance(name, str) for name in names):
         raise TypeError(f"{argument}={value!r} must be a column name or a sequence of column names.")
     if len(set(names)) != len(names):
@@ -833,10 +836,29 @@ def _check_columns(frame: pd.DataFrame, time_col: str, target: list[str], past: 
 
 
 def _parse_time_index(frame: pd.DataFrame, time_col: str, freq: str | None) -> pd.DatetimeIndex:
+    if pd.api.types.is_numeric_dtype(frame[time_col]):  # to_datetime would read 0, 1, 2 as nanoseconds since 1970
+        raise ValueError(
+            f"time_col={time_col!r} holds numbers ({frame[time_col].dtype}), not timestamps; write dates such as "
+            f"2024-01-01 00:00 in the file, or convert the column first, e.g. pd.to_datetime(df[{time_col!r}], "
+            f"unit='s') for Unix seconds."
+        )
     try:
         times = pd.DatetimeIndex(pd.to_datetime(frame[time_col]))
     except (ValueError, TypeError) as error:
         raise ValueError(f"time_col={time_col!r}: values could not be parsed as timestamps ({error}).") from error
+    if times.tz is not None:
+        raise ValueError(
+            f"time_col={time_col!r} has time-zone-aware timestamps ({times.tz}); darts series are time-zone naive. "
+            f"Convert them first, e.g. to UTC: pd.to_datetime(df[{time_col!r}], utc=True).dt.tz_localize(None), "
+            f"and save the file again."
+        )
+    if freq is not None:
+        try:
+            pd.tseries.frequencies.to_offset(freq)
+        except ValueError:
+            raise ValueError(
+                f"freq={freq!r} is not a pandas frequency string; use e.g. 'h', '15min', 'D' or 'W-MON'."
+            ) from None
     duplicated = times[times.duplicated()]
     if len(duplicated):
         raise ValueError(
@@ -992,7 +1014,15 @@ def load_csv(
     _check_fractions(val_fraction, test_fraction)
     _check_lengths(input_chunk_length, horizon)
 
-    raw = pd.read_csv(file)
+    try:
+        raw = pd.read_csv(file)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        raise ValueError(
+            f"path={str(path)!r} could not be read as a CSV file ({type(error).__name__}: {error}); pass a "
+            f"comma-separated UTF-8 text file with a header row."
+        ) from error
+    if raw.empty:
+        raise ValueError(f"path={str(path)!r} has a header but no data rows; pass a file with data.")
     _check_columns(raw, time_col, targets, past, future)
     resolved_modalities = _resolve_modalities(modalities, past + future)
     index = _parse_time_index(raw, time_col, freq)
@@ -1001,6 +1031,12 @@ def load_csv(
         .set_index(pd.DatetimeIndex(pd.to_datetime(raw[time_col])))
         .reindex(index)  # an explicit freq may reveal missing timestamps: they become NaN rows
     )
+    infinite = {col: int(n) for col, n in np.isinf(frame).sum().items() if n}
+    if infinite:
+        raise ValueError(
+            f"columns {infinite} hold infinite values (column: count); replace them with finite values, or with "
+            f"empty cells / NaN in covariate columns (missing values), before loading."
+        )
     missing_target = frame[targets].isna().any(axis=1)
     if missing_target.any():
         raise ValueError(

@@ -44,7 +44,8 @@ def impute_missing(
     reference: TimeSeries | None = None,
     before: pd.Timestamp | int | None = None,
 ) -> TimeSeries:
-    """Fill the NaN values of ``ts`` with a declared policy; returns a new series (``ts`` is not mutated).
+    """Fill the NaN (and infinite) values of ``ts`` with a declared policy; returns a new series (``ts`` is not
+    mutated).
 
     Parameters
     ----------
@@ -80,6 +81,8 @@ def impute_missing(
     if not isinstance(ts, TimeSeries):
         raise TypeError(f"`ts` must be a darts TimeSeries; got {type(ts).__name__}.")
     values = ts.all_values(copy=True)  # (T, C, S), our own copy
+    if policy != "none":
+        values[np.isinf(values)] = np.nan  # +-inf is as unusable as NaN for a model that cannot take missing values
     missing = np.isnan(values)
     if policy == "none" or not missing.any():
         return ts.copy()
