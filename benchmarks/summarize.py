@@ -210,6 +210,42 @@ def section(path: Path, title: str) -> list[str]:
     return [body.strip()]
 
 
+HEADLINE_MODELS = ("pf", "pf-late", "tide", "tsmixer", "dlinear", "linear", "naive-seasonal")
+README_START, README_END = "<!-- headline:start -->", "<!-- headline:end -->"
+
+
+def headline(table: pd.DataFrame) -> list[str]:
+    """README's headline: clean test MSE per EPF market and stocks for the main models (mean over seeds)."""
+    past = table[table.track == "past"]
+    datasets = sorted(past.dataset.unique(), key=lambda d: (not d.startswith("epf"), d))
+    models = [m for m in HEADLINE_MODELS if m in set(past.model)]
+    lines = ["| model | " + " | ".join(datasets) + " |", "|---|" + "---|" * len(datasets)]
+    for model in models:
+        cells = []
+        for dataset in datasets:
+            row = past[(past.dataset == dataset) & (past.model == model)]
+            cells.append(f"{row['mean'].iloc[0]:.3f}" if len(row) else "—")
+        lines.append(f"| {model} | " + " | ".join(cells) + " |")
+    lines += ["", "Standardized test MSE (EPF: TimeXer protocol, past covariates; stocks: MultiBench protocol), mean "
+              "over seeds; lower is better. Full tables, robustness and speed: [BENCHMARKS.md](BENCHMARKS.md)."]
+    plot = HERE / "epf" / "plots" / "noise_epf-NP__past.png"
+    if plot.exists():
+        lines += ["", f"![MultiBench noise sweep on EPF NP]({plot.relative_to(ROOT)})"]
+    return lines
+
+
+def update_readme(lines: list[str]) -> None:
+    readme = ROOT / "README.md"
+    text = readme.read_text()
+    if README_START not in text:
+        return
+    before, rest = text.split(README_START, 1)
+    after = rest.split(README_END, 1)[1]
+    tmp = readme.with_suffix(".md.tmp")
+    tmp.write_text(before + README_START + "\n" + "\n".join(lines) + "\n" + README_END + after)
+    os.replace(tmp, readme)
+
+
 def main() -> None:
     results = load_results()
     table = clean_mse(results)
@@ -237,7 +273,8 @@ def main() -> None:
     tmp = target.with_suffix(".md.tmp")
     tmp.write_text("\n".join(doc) + "\n")
     os.replace(tmp, target)
-    print(f"wrote {target}")
+    update_readme(headline(table))
+    print(f"wrote {target} and README.md's headline table")
 
 
 if __name__ == "__main__":
