@@ -29,6 +29,13 @@ def _quiet_logs():
     logging.disable(logging.NOTSET)
 
 
+@pytest.fixture(autouse=True)
+def _run_in_tmp_dir(tmp_path, monkeypatch):
+    """Lightning and darts write logs relative to the working directory (e.g. ``lightning_logs/`` when a model
+    saved with ``clean=True`` predicts with default trainer settings): keep them out of the repository."""
+    monkeypatch.chdir(tmp_path)
+
+
 @pytest.fixture
 def tiny_kwargs(tmp_path):
     """Constructor arguments that make a ProgressiveFusionForecaster train in well under a second."""
