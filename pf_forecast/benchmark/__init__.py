@@ -42,7 +42,7 @@ except ImportError:  # pragma: no cover
 from .models import MODEL_NAMES, BenchSettings, check_model_names, make_model
 from .report import machine_info, write_report
 from .runner import RESULT_COLUMNS, BenchRun, Cell, collect_results, run_benchmark, run_cell
-from .suites import DEFAULT_SETTINGS, SUITES, Suite, TaskSpec, get_suite, shrink_task
+from .suites import DEFAULT_SETTINGS, OTHER_SUITES, SUITES, Suite, TaskSpec, get_suite, shrink_task
 
 __all__ = [
     "DEFAULT_SETTINGS",
@@ -84,8 +84,9 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
     """
     what = parser.add_argument_group("what to run")
     what.add_argument("--suite", default=None, metavar="NAME",
-                      help=f"benchmark suite: {', '.join(SUITES)} (default: quick, unless --csv is given). "
-                           + "; ".join(f"{s.name}: {s.description}" for s in SUITES.values()))
+                      help=f"benchmark suite: {', '.join([*SUITES, *OTHER_SUITES])} (default: quick, unless --csv is "
+                           f"given). " + "; ".join([*(f"{s.name}: {s.description}" for s in SUITES.values()),
+                                                    *(f"{name}: {text}" for name, text in OTHER_SUITES.items())]))
     what.add_argument("--models", default=None, metavar="LIST",
                       help=f"comma-separated models (default: the suite's); valid: {','.join(MODEL_NAMES)}")
     what.add_argument("--seeds", default=None, metavar="SPEC",
@@ -356,6 +357,11 @@ def run_bench(args: argparse.Namespace) -> int:
     FileNotFoundError
         A missing dataset or CSV file (raised by :mod:`pf_forecast.data`).
     """
+    if args.suite in OTHER_SUITES and args.csv is None:  # "scaling": its own runner and report
+        from .scaling import run_scaling_bench
+
+        return run_scaling_bench(args)
+
     import torch
 
     out = Path(args.out).expanduser()

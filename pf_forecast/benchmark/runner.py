@@ -518,6 +518,8 @@ def run_benchmark(tasks: Sequence[ForecastingTask], models: Sequence[str], seeds
     _check_existing(out, cells, settings)
     (out / CELLS_DIR).mkdir(parents=True, exist_ok=True)
     run = BenchRun(out=out, excluded=excluded)
+    for stale in (out / "cells").glob(".*.tmp"):  # left by a run killed mid-write; never a finished cell
+        stale.unlink(missing_ok=True)
     bar = tqdm(total=len(cells), desc="bench", unit="cell", disable=not progress, file=sys.stderr,
                dynamic_ncols=True)
     try:

@@ -11,6 +11,8 @@ stocks     MultiBench "Stocks" (MSFT volatility from AAPL, IBM, MSFT returns).
 beijing    Beijing PM2.5, ``past`` track and ``oracle`` track (observed weather used as a forecast).
 etth1      ETTh1, past track.
 all        every task above except ``quick``.
+scaling    not a set of tasks: fit time per epoch and peak memory of pf and TiDE against the number of
+           modalities, of series and the input length, on synthetic data (:mod:`.scaling`).
 =========  ==========================================================================================
 """
 
@@ -25,7 +27,7 @@ from pf_forecast.data import EPF_MARKETS, ForecastingTask, load_task
 
 from .models import MODEL_NAMES
 
-__all__ = ["DEFAULT_SETTINGS", "SUITES", "Suite", "TaskSpec", "get_suite", "shrink_task"]
+__all__ = ["DEFAULT_SETTINGS", "OTHER_SUITES", "SUITES", "Suite", "TaskSpec", "get_suite", "shrink_task"]
 
 #: Settings every suite uses unless it overrides them. Calibrated on the 2-core AMD EPYC dev box, one torch thread,
 #: EPF NP past track, seed 0 (wall seconds per cell incl. evaluation, other jobs sharing the box): pf 25, pf-late 54*,
@@ -152,6 +154,12 @@ SUITES: dict[str, Suite] = {
                  description="every task of epf, stocks, beijing and etth1"),
 }
 
+#: Suites that are not a set of tasks: ``pf-forecast bench`` hands them to their own module (name -> description).
+OTHER_SUITES: dict[str, str] = {
+    "scaling": "fit time per epoch and peak memory of pf and TiDE vs modalities, series and input length "
+               "(synthetic data; --profile tiny for a smoke run)",
+}
+
 
 def get_suite(name: str) -> Suite:
     """The suite called ``name``.
@@ -171,7 +179,7 @@ def get_suite(name: str) -> Suite:
         Naming the unknown suite and listing the valid ones.
     """
     if name not in SUITES:
-        raise ValueError(f"unknown suite {name!r}; valid suites are {list(SUITES)}.")
+        raise ValueError(f"unknown suite {name!r}; valid suites are {list(SUITES) + list(OTHER_SUITES)}.")
     return SUITES[name]
 
 
