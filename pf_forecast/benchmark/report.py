@@ -340,13 +340,33 @@ def noise_plot(results: pd.DataFrame, dataset: str, track: str, path: str | os.P
         axis.grid(alpha=0.3)
         axis.legend(fontsize=8, ncol=2)
         figure.tight_layout()
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.stem}.tmp.png")
-        figure.savefig(tmp, dpi=110)
-        os.replace(tmp, path)
+        save_figure_atomically(figure, path, dpi=110)
     finally:
         plt.close(figure)
+    return Path(path)
+
+
+def save_figure_atomically(figure: Any, path: str | os.PathLike, dpi: int = 100) -> Path:
+    """Save a matplotlib figure as PNG through a temporary file and ``os.replace`` (no half-written plot).
+
+    Parameters
+    ----------
+    figure
+        A matplotlib ``Figure``.
+    path
+        Destination PNG; its folder is created if needed.
+    dpi
+        Resolution.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.tmp.png")
+    figure.savefig(tmp, dpi=dpi)
+    os.replace(tmp, path)
     return path
 
 

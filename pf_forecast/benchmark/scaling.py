@@ -771,6 +771,8 @@ def scaling_plot(results: pd.DataFrame, path: str | os.PathLike) -> Path | None:
     import matplotlib.pyplot as plt
     from matplotlib import ticker
 
+    from .report import save_figure_atomically
+
     if results.empty:
         return None
     figure, axes = plt.subplots(2, len(AXES), figsize=(13, 7), squeeze=False)
@@ -799,14 +801,10 @@ def scaling_plot(results: pd.DataFrame, path: str | os.PathLike) -> Path | None:
                 ax.legend(fontsize=8)
         figure.suptitle("Scaling of ProgressiveFusionForecaster (pf) and TiDE: fit cost per epoch and memory")
         figure.tight_layout()
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.stem}.tmp.png")
-        figure.savefig(tmp, dpi=100)
-        os.replace(tmp, path)
+        save_figure_atomically(figure, path, dpi=100)
     finally:
         plt.close(figure)
-    return path
+    return Path(path)
 
 
 def _read_json_lines(path: Path) -> list[dict[str, Any]]:

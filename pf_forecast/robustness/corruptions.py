@@ -193,7 +193,25 @@ class Corruption:
 # the MultiBench corruptions
 # ---------------------------------------------------------------------------------------------------------------
 @dataclasses.dataclass(frozen=True)
-class GaussianNoise(Corruption):
+class _LevelCorruption(Corruption):
+    """A corruption with a strength ``level`` in [0, 1], validated at construction; level 0 is the identity."""
+
+    level: float
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "level", _check_level(self.level))
+
+    @property
+    def stochastic(self) -> bool:
+        return self.level > 0.0
+
+    @property
+    def is_identity(self) -> bool:
+        return self.level == 0.0
+
+
+@dataclasses.dataclass(frozen=True)
+class GaussianNoise(_LevelCorruption):
     """Additive white noise with standard deviation ``level``.
 
     With ``shared_across_components=True`` (MultiBench's definition) one draw from N(0, level²) is made per time
@@ -217,21 +235,9 @@ class GaussianNoise(Corruption):
     True
     """
 
-    level: float
     shared_across_components: bool = True
 
     name = "gaussian"
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "level", _check_level(self.level))
-
-    @property
-    def stochastic(self) -> bool:
-        return self.level > 0.0
-
-    @property
-    def is_identity(self) -> bool:
-        return self.level == 0.0
 
     def _corrupt(self, block: np.ndarray, cols: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         n_rows, n_comp = block.shape[:2]
@@ -244,7 +250,7 @@ class GaussianNoise(Corruption):
 
 
 @dataclasses.dataclass(frozen=True)
-class RandomDrop(Corruption):
+class RandomDrop(_LevelCorruption):
     """Each selected value is replaced by ``fill`` with probability ``level``.
 
     Parameters
@@ -264,21 +270,9 @@ class RandomDrop(Corruption):
     0.3
     """
 
-    level: float
     fill: float = 0.0
 
     name = "random_drop"
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "level", _check_level(self.level))
-
-    @property
-    def stochastic(self) -> bool:
-        return self.level > 0.0
-
-    @property
-    def is_identity(self) -> bool:
-        return self.level == 0.0
 
     def _corrupt(self, block: np.ndarray, cols: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         n_rows, n_comp = block.shape[:2]
@@ -289,7 +283,7 @@ class RandomDrop(Corruption):
 
 
 @dataclasses.dataclass(frozen=True)
-class StructuredDrop(Corruption):
+class StructuredDrop(_LevelCorruption):
     """Each whole time step of the selected components is replaced by ``fill`` with probability ``level``.
 
     Parameters
@@ -309,21 +303,9 @@ class StructuredDrop(Corruption):
     True
     """
 
-    level: float
     fill: float = 0.0
 
     name = "structured_drop"
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "level", _check_level(self.level))
-
-    @property
-    def stochastic(self) -> bool:
-        return self.level > 0.0
-
-    @property
-    def is_identity(self) -> bool:
-        return self.level == 0.0
 
     def _corrupt(self, block: np.ndarray, cols: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         drop = rng.random(block.shape[0]) < self.level  # (R,)
