@@ -53,6 +53,10 @@ CONFIGS: dict[str, dict] = {
     "late_arx": {"n_refinements": 1, "use_covariate_skip": True},
     "deep_r3": {"deep_supervision": True, "n_refinements": 3},
     "deep_film": {"deep_supervision": True, "context_injection": "film"},
+    "lsq": {"use_covariate_skip": True, "fit_linear_skips": True},
+    "lsq_late": {"use_covariate_skip": True, "fit_linear_skips": True, "n_refinements": 1},
+    "lsq_target": {"fit_linear_skips": True},
+    "linear": {"model": "linear"},
     "tide": {"model": "tide"},
     "dlinear": {"model": "dlinear"},
 }
@@ -65,7 +69,7 @@ def fold_origins(n_rows: int) -> list[int]:
 
 
 def build_model(name: str, overrides: dict, task, seed: int, work_dir: str):
-    from darts.models import DLinearModel, TiDEModel
+    from darts.models import DLinearModel, LinearRegressionModel, TiDEModel
     from pytorch_lightning.callbacks import EarlyStopping  # noqa: F401  (fixed epochs here: folds are short)
 
     from pf_forecast import ProgressiveFusionForecaster
@@ -82,6 +86,9 @@ def build_model(name: str, overrides: dict, task, seed: int, work_dir: str):
     }
     overrides = dict(overrides)
     kind = overrides.pop("model", "pf")
+    if kind == "linear":  # least squares on the same lags of the target and the covariates
+        icl = task.input_chunk_length
+        return LinearRegressionModel(lags=icl, lags_past_covariates=icl, output_chunk_length=task.horizon)
     if kind == "tide":
         return TiDEModel(**common, **overrides)
     if kind == "dlinear":

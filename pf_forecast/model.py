@@ -35,7 +35,7 @@ from pf_forecast.modalities import (
     validate_modalities_spec,
 )
 from pf_forecast.nn.fusion import CONTEXT_INJECTIONS, FUSION_OPERATORS
-from pf_forecast.nn.progressive import ModalitySlot, ProgressiveFusionNetwork
+from pf_forecast.nn.progressive import ModalitySlot, ProgressiveFusionNetwork, ridge_solution
 
 logger = logging.getLogger(__name__)
 
@@ -70,10 +70,14 @@ class _ProgressiveFusionModule(PLForecastingModule):
         use_target_skip: bool,
         use_covariate_skip: bool = False,
         deep_supervision: bool = False,
+        fit_linear_skips: bool = False,
         **kwargs,
     ):
         super().__init__(**kwargs)
         self.deep_supervision = deep_supervision
+        self.fit_linear_skips = fit_linear_skips
+        # saved with the weights, so resuming or refitting never re-initialises the skips
+        self.register_buffer("linear_skips_fitted", torch.tensor(False))
         slots = [ModalitySlot(s, tuple(i)) for s, i in zip(modality_sources, modality_indices)]
         self.network = ProgressiveFusionNetwork(
             input_chunk_length=self.input_chunk_length,
@@ -114,6 +118,37 @@ class _ProgressiveFusionModule(PLForecastingModule):
             # the earlier steps' forecasts ride in `state` (unused by darts in training) to `_compute_loss`
             return PLModuleOutput(prediction=prediction, state=earlier)
         return PLModuleOutput(prediction=self.network(*inputs))  # (B, O, C, N)
+
+    def on_fit_start(self) -> None:
+        super().on_fit_start()
+        network = self.network
+        eligible = (
+            self.fit_linear_skips
+            and not bool(self.linear_skips_fitted)
+            and network.target_dim == 1
+            and network.nr_params == 1
+            and not self.use_reversible_instance_norm
+            and (network.target_skip is not None or network.covariate_skip is not None)
+        )
+        if not eligible:
+            return
+        gram = cross = None
+        for batch in self.trainer.datamodule.train_dataloader():
+            inputs = [
+                None if x is None else x.to(self.device)
+                for x in (batch.past_target, batch.past_covariates, batch.historic_future_covariates,
+                          batch.future_covariates)
+            ]
+            features = network.linear_skip_features(*inputs).double()  # (B, F)
+            features = torch.cat([features, features.new_ones(features.shape[0], 1)], dim=1)  # (B, F+1)
+            target = batch.future_target[:, :, 0].to(self.device).double()  # (B, O)
+            gram = features.T @ features if gram is None else gram + features.T @ features  # (F+1, F+1)
+            cross = features.T @ target if cross is None else cross + features.T @ target  # (F+1, O)
+        if gram is None:
+            return
+        weight, bias = ridge_solution(gram, cross)
+        network.set_linear_skips(weight.to(network.head[-1].weight.dtype), bias.to(network.head[-1].weight.dtype))
+        self.linear_skips_fitted.fill_(True)
 
     def _compute_loss(self, output: PLModuleOutput, target, criterion, sample_weight):
         loss = super()._compute_loss(output, target, criterion, sample_weight)
@@ -181,6 +216,11 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
     use_covariate_skip
         Add a linear map from the covariate values (input window, plus the output window for future covariates) to
         the forecast: a linear ARX path beside the deep one. Missing or dropped modalities contribute zeros.
+    fit_linear_skips
+        Before gradient training, set the linear skips (target history, and covariates with
+        ``use_covariate_skip``) to their least-squares solution on the training windows (a small ridge) and zero the
+        deep head's output layer: training starts from the best linear model and learns what it misses. Applies to
+        one target component, point forecasts and no reversible instance norm; otherwise ignored.
     deep_supervision
         Train on the mean loss of the forecasts decoded after every refinement step (not only the last), so each
         step must forecast on its own and later steps learn to refine.
@@ -234,6 +274,7 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
         use_target_skip: bool = True,
         use_covariate_skip: bool = False,
         deep_supervision: bool = False,
+        fit_linear_skips: bool = False,
         use_static_covariates: bool = True,
         **kwargs,
     ):
@@ -272,6 +313,7 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
         self.use_target_skip = use_target_skip
         self.use_covariate_skip = use_covariate_skip
         self.deep_supervision = deep_supervision
+        self.fit_linear_skips = fit_linear_skips
         self._considers_static_covariates = use_static_covariates
         self._resolved_modalities: dict[str, Modality] | None = None
 
@@ -458,6 +500,7 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
             use_target_skip=self.use_target_skip,
             use_covariate_skip=self.use_covariate_skip,
             deep_supervision=self.deep_supervision,
+            fit_linear_skips=self.fit_linear_skips,
             **self.pl_module_params,
         )
 

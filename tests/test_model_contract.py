@@ -275,3 +275,20 @@ def test_deep_supervision_trains_every_step(tiny_kwargs, data):
     one = model(tiny_kwargs, n_refinements=1, deep_supervision=True).fit(y, past_covariates=x).predict(OUT)
     plain = model(tiny_kwargs, n_refinements=1).fit(y, past_covariates=x).predict(OUT)
     np.testing.assert_array_equal(one.values(), plain.values())
+
+
+def test_fit_linear_skips_starts_from_least_squares(tiny_kwargs):
+    """On a target that is exactly linear in its lags and covariates, the least-squares start is already exact."""
+    rng = np.random.default_rng(0)
+    n = 300
+    x = rng.standard_normal((n, 2)).astype(np.float32)
+    y = np.zeros(n, dtype=np.float32)
+    for t in range(2, n):
+        y[t] = 0.5 * y[t - 1] - 0.2 * y[t - 2] + 0.8 * x[t - 1, 0] - 0.3 * x[t - 2, 1]
+    target = TimeSeries.from_values(y[:, None], columns=["y"])
+    covs = TimeSeries.from_values(x, columns=["a", "b"])
+    m = model(tiny_kwargs, n_epochs=1, optimizer_kwargs={"lr": 0.0}, use_covariate_skip=True, fit_linear_skips=True)
+    m.fit(target[:-1], past_covariates=covs)  # the last step is left out, predicted one step ahead below
+    pred = m.predict(1, series=target[:-1], past_covariates=covs)
+    np.testing.assert_allclose(pred.values()[0, 0], y[-1], atol=1e-2)
+    assert bool(m.model.linear_skips_fitted)

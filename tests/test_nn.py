@@ -177,3 +177,28 @@ def test_gradients_stay_finite_with_nan_inputs():
     out = net(pt, pc, hf, fc)
     out.sum().backward()
     assert all(torch.isfinite(p.grad).all() for p in net.parameters() if p.grad is not None)
+
+
+def test_ridge_solution_recovers_a_linear_model():
+    from pf_forecast.nn.progressive import ridge_solution
+
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(500, 6, generator=g, dtype=torch.float64)
+    true_w, true_b = torch.randn(3, 6, generator=g, dtype=torch.float64), torch.tensor([0.5, -1.0, 2.0], dtype=torch.float64)
+    y = x @ true_w.T + true_b
+    xa = torch.cat([x, torch.ones(500, 1, dtype=torch.float64)], dim=1)
+    w, b = ridge_solution(xa.T @ xa, xa.T @ y, alpha=1e-9)
+    torch.testing.assert_close(w, true_w, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(b, true_b, rtol=1e-5, atol=1e-6)
+
+
+def test_set_linear_skips_makes_the_network_that_linear_model():
+    net = network(nr_params=1)
+    inputs = batch()
+    features = net.linear_skip_features(*inputs)  # (B, F)
+    weight = torch.randn(OUT, features.shape[1]) * 0.01
+    bias = torch.randn(OUT)
+    net.set_linear_skips(weight, bias)
+    expected = features @ weight.T + bias  # (B, O)
+    torch.testing.assert_close(net(*inputs)[:, :, 0, 0], expected, rtol=1e-4, atol=1e-5)
+    assert not net.target_skip.weight.requires_grad and not net.covariate_skip.weight.requires_grad

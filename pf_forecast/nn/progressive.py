@@ -110,6 +110,30 @@ def pack_modalities(
     return PackedModalities(inputs=inputs.flatten(1, 2), available=available)  # (B, M*2W, T)
 
 
+def ridge_solution(gram: torch.Tensor, cross: torch.Tensor, alpha: float = 1e-3) -> tuple[torch.Tensor, torch.Tensor]:
+    """Least squares with a small ridge from accumulated normal equations.
+
+    Parameters
+    ----------
+    gram
+        (F+1, F+1) sum of x x^T over samples, the last feature being the constant 1 (the intercept).
+    cross
+        (F+1, O) sum of x y^T.
+    alpha
+        Ridge strength relative to the mean feature energy; the intercept is not penalised.
+
+    Returns
+    -------
+    (weight (O, F), bias (O,))
+    """
+    n_features = gram.shape[0] - 1
+    penalty = alpha * torch.diagonal(gram)[:n_features].mean().clamp_min(1e-12)
+    regularised = gram.clone()
+    regularised.diagonal()[:n_features] += penalty
+    solution = torch.linalg.solve(regularised, cross)  # (F+1, O)
+    return solution[:n_features].T.contiguous(), solution[n_features].contiguous()
+
+
 class ProgressiveFusionNetwork(nn.Module):
     """Per-modality causal TCN encoders, fusion, and the fused context fed back for ``n_refinements`` steps.
 
@@ -271,11 +295,58 @@ class ProgressiveFusionNetwork(nn.Module):
 
     def _covariate_skip(self, packed: PackedModalities, available: torch.Tensor) -> torch.Tensor:
         """The linear path from every covariate value to the forecast; absent modalities contribute zeros."""
+        batch = available.shape[0]
+        out = self.covariate_skip(self._covariate_values(packed, available))  # (B, (M-1)*W*T) -> (B, O*C*N)
+        return out.view(batch, self.output_chunk_length, self.target_dim, self.nr_params)
+
+    def _covariate_values(self, packed: PackedModalities, available: torch.Tensor) -> torch.Tensor:
         batch, _, steps = packed.inputs.shape
         values = packed.inputs.view(batch, self.n_modalities, 2, -1, steps)[:, 1:, 0]  # (B, M-1, W, T) values only
         values = values * available[:, 1:, None, None].to(values.dtype)  # (B, M-1, W, T)
-        out = self.covariate_skip(values.flatten(1))  # (B, (M-1)*W*T) -> (B, O*C*N)
-        return out.view(batch, self.output_chunk_length, self.target_dim, self.nr_params)
+        return values.flatten(1)  # (B, (M-1)*W*T)
+
+    # ------------------------------------------------------------------ least-squares start for the linear skips
+    def linear_skip_features(
+        self,
+        past_target: torch.Tensor,
+        past_covariates: torch.Tensor | None = None,
+        historic_future_covariates: torch.Tensor | None = None,
+        future_covariates: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """The inputs of the linear skips, (B, L [+ (M-1)*W*T]): the target history, then the covariate values.
+
+        Only defined for one target component and point forecasts (``target_dim == nr_params == 1``), where the
+        skips together are one linear model whose least-squares solution :meth:`set_linear_skips` can install.
+        """
+        parts = []
+        if self.target_skip is not None:
+            parts.append(torch.nan_to_num(past_target[:, :, 0], nan=0.0, posinf=0.0, neginf=0.0))  # (B, L)
+        if self.covariate_skip is not None:
+            packed = pack_modalities(
+                self.gather_index, past_target, past_covariates, historic_future_covariates, future_covariates
+            )
+            available = packed.available.clone()
+            available[:, 0] = True
+            parts.append(self._covariate_values(packed, available))  # (B, (M-1)*W*T)
+        return torch.cat(parts, dim=1)
+
+    @torch.no_grad()
+    def set_linear_skips(self, weight: torch.Tensor, bias: torch.Tensor) -> None:
+        """Install a linear model (O, F) + (O,) over :meth:`linear_skip_features` into the skips and freeze them, and
+        zero the deep head's output layer: the network starts as that linear model and training fits the deep part
+        to what it misses (SGD would only blur an exact least-squares solution)."""
+        n_target = self.input_chunk_length if self.target_skip is not None else 0
+        if self.target_skip is not None:
+            self.target_skip.weight.copy_(weight[:, :n_target])  # (O, L)
+            self.target_skip.bias.copy_(bias)
+        if self.covariate_skip is not None:
+            self.covariate_skip.weight.copy_(weight[:, n_target:])  # (O, K)
+            self.covariate_skip.bias.zero_() if self.target_skip is not None else self.covariate_skip.bias.copy_(bias)
+        for skip in (self.target_skip, self.covariate_skip):
+            if skip is not None:
+                skip.requires_grad_(False)
+        nn.init.zeros_(self.head[-1].weight)
+        nn.init.zeros_(self.head[-1].bias)
 
     def _decode(
         self, fused: torch.Tensor, past_target: torch.Tensor, static_covariates: torch.Tensor | None
