@@ -63,8 +63,8 @@ def degradation(results: pd.DataFrame) -> pd.DataFrame:
 def accuracy_target(table: pd.DataFrame) -> tuple[list[str], float | None]:
     lines = ["| dataset | track | pf MSE | best other model | its MSE | pf lowest? |", "|---|---|---|---|---|---|"]
     epf_pf = []
-    wins = {"epf": 0, "stocks": 0}
-    counts = {"epf": 0, "stocks": 0}
+    wins: dict[str, int] = {}
+    counts: dict[str, int] = {}
     for (suite, dataset, track), group in table.groupby(["suite", "dataset", "track"]):
         if track not in ("past",) or "pf" not in set(group.model):
             continue
@@ -72,15 +72,16 @@ def accuracy_target(table: pd.DataFrame) -> tuple[list[str], float | None]:
         others = group[group.model != "pf"].sort_values("mean")
         best = others.iloc[0]
         lowest = pf < float(best["mean"])
-        wins[suite] += lowest
-        counts[suite] += 1
+        wins[suite] = wins.get(suite, 0) + lowest
+        counts[suite] = counts.get(suite, 0) + 1
         if suite == "epf":
             epf_pf.append(pf)
         lines.append(f"| {dataset} | {track} | {pf:.3f} | {best.model} | {best['mean']:.3f} | "
                      f"{'yes' if lowest else 'no'} |")
     lines.append("")
-    lines.append(f"pf has the lowest mean MSE on {wins['epf']} of {counts['epf']} EPF markets (target: at least 4 of "
-                 f"5) and on {wins['stocks']} of {counts['stocks']} stocks tasks (target: 1 of 1).")
+    lines.append(f"pf has the lowest mean MSE on {wins.get('epf', 0)} of {counts.get('epf', 0)} EPF markets (target: at "
+                 f"least 4 of 5) and on {wins.get('stocks', 0)} of {counts.get('stocks', 0)} stocks tasks (target: 1 "
+                 f"of 1). Beijing and ETTh1 (one seed, core models only) are shown for reference; they are not targets.")
     average = float(np.mean(epf_pf)) if len(epf_pf) == 5 else None
     if average is not None:
         verdict = "met" if average <= TIMEXER_EPF_AVERAGE_MSE else "not met"
@@ -92,8 +93,8 @@ def accuracy_target(table: pd.DataFrame) -> tuple[list[str], float | None]:
 def paper_claims(table: pd.DataFrame, degr: pd.DataFrame) -> list[str]:
     lines = ["| dataset | pf MSE | pf-late MSE | MSE change | pf degradation | pf-late degradation | degradation change |",
              "|---|---|---|---|---|---|---|"]
-    mse_changes, degr_changes = [], []
-    for (_, dataset, track), group in table.groupby(["suite", "dataset", "track"]):
+    mse_changes, degr_changes = [], []  # the claim is judged on EPF and stocks (the issue's definition)
+    for (suite, dataset, track), group in table.groupby(["suite", "dataset", "track"]):
         models = set(group.model)
         if track != "past" or not {"pf", "pf-late"} <= models:
             continue
@@ -103,17 +104,19 @@ def paper_claims(table: pd.DataFrame, degr: pd.DataFrame) -> list[str]:
         d_pf, d_late = float(d.get("pf", np.nan)), float(d.get("pf-late", np.nan))
         mse_change = pf / late - 1
         degr_change = d_pf / d_late - 1 if d_late > 0 else np.nan
-        mse_changes.append(mse_change)
-        degr_changes.append(degr_change)
+        if suite in ("epf", "stocks"):
+            mse_changes.append(mse_change)
+            degr_changes.append(degr_change)
         lines.append(f"| {dataset} | {pf:.4f} | {late:.4f} | {mse_change:+.1%} | {d_pf:.4f} | {d_late:.4f} | "
                      f"{degr_change:+.1%} |")
     if mse_changes:
         mean_mse, mean_degr = float(np.mean(mse_changes)), float(np.nanmean(degr_changes))
         lines.append("")
-        lines.append(f"Averaged over these datasets: pf's MSE is {mean_mse:+.1%} against pf-late (claim: -5% or "
+        lines.append(f"Averaged over the EPF markets and stocks: pf's MSE is {mean_mse:+.1%} against pf-late (claim: -5% or "
                      f"better: {'holds' if mean_mse <= -0.05 else 'does not hold'}); its MultiBench degradation "
                      f"(area of MSE above the clean MSE, p = 0..0.8) is {mean_degr:+.1%} (claim: -40% or better: "
-                     f"{'holds' if mean_degr <= -0.40 else 'does not hold'}).")
+                     f"{'holds' if mean_degr <= -0.40 else 'does not hold'}). Degradation changes are undefined (nan) where pf-late's "
+                     "curve does not rise above its clean MSE, and large where its rise is tiny.")
     return lines
 
 
