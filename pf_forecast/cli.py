@@ -38,35 +38,32 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--quiet", action="store_true", help="no progress bars")
     demo.set_defaults(handler=_demo)
 
-    try:
-        from pf_forecast.benchmark import add_bench_arguments, run_bench
-    except ImportError:  # pragma: no cover - the benchmark package ships with pf_forecast
-        pass
-    else:
-        bench = sub.add_parser("bench", help="benchmark models on accuracy, robustness and speed")
-        add_bench_arguments(bench)
-        bench.set_defaults(handler=run_bench)
+    from pf_forecast.benchmark import add_bench_arguments, run_bench
+
+    bench = sub.add_parser("bench", help="benchmark models on accuracy, robustness and speed")
+    add_bench_arguments(bench)
+    bench.set_defaults(handler=run_bench)
     return parser
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
+def _int_at_least(minimum: int):
+    """An argparse ``type`` accepting integers >= ``minimum``, with an error that names the value seen."""
+    wanted = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < minimum:
+            raise argparse.ArgumentTypeError(f"expected {wanted}, got {text!r}")
+        return value
+
+    return parse
 
 
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
-    return value
+_positive_int = _int_at_least(1)
+_non_negative_int = _int_at_least(0)
 
 
 def main(argv: list[str] | None = None) -> int:

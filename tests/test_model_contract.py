@@ -245,7 +245,7 @@ def test_add_encoders_become_a_modality(tiny_kwargs):
     assert np.isfinite(m.predict(OUT).values()).all()
 
 
-def test_n_refinements_changes_output_and_costs_parameters_only_once(tiny_kwargs, data):
+def test_refinement_steps_share_weights(tiny_kwargs, data):
     """Weights are shared across refinement steps: R=3 has as many parameters as R=2."""
     y, x = data
     m2 = model(tiny_kwargs, n_refinements=2).fit(y, past_covariates=x)

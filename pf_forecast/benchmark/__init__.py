@@ -42,10 +42,9 @@ except ImportError:  # pragma: no cover
 from .models import MODEL_NAMES, BenchSettings, check_model_names, make_model
 from .report import machine_info, write_report
 from .runner import RESULT_COLUMNS, BenchRun, Cell, collect_results, run_benchmark, run_cell
-from .suites import DEFAULT_SETTINGS, OTHER_SUITES, SUITES, Suite, TaskSpec, get_suite, shrink_task
+from .suites import OTHER_SUITES, SUITES, Suite, TaskSpec, get_suite, shrink_task
 
 __all__ = [
-    "DEFAULT_SETTINGS",
     "MODEL_NAMES",
     "RESULT_COLUMNS",
     "SUITES",
@@ -117,12 +116,12 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
 
     how = parser.add_argument_group("budget and evaluation (defaults: the suite's, see report.md)")
     how.add_argument("--max-epochs", type=int, default=None, metavar="N",
-                     help=f"epoch cap of every neural model (default {DEFAULT_SETTINGS['max_epochs']})")
+                     help=f"epoch cap of every neural model (default {BenchSettings.max_epochs})")
     how.add_argument("--patience", type=int, default=None, metavar="N",
-                     help=f"early-stopping patience on the validation loss (default {DEFAULT_SETTINGS['patience']})")
+                     help=f"early-stopping patience on the validation loss (default {BenchSettings.patience})")
     how.add_argument("--max-train-samples", default=None, metavar="N|all",
                      help="training windows per epoch (darts max_samples_per_ts; "
-                          f"default {DEFAULT_SETTINGS['max_train_samples']})")
+                          f"default {BenchSettings.max_train_samples})")
     how.add_argument("--train-stride", default=None, metavar="N|auto",
                      help="stride of training windows; auto spreads the capped windows over the whole training "
                           "segment (default auto)")
@@ -213,7 +212,7 @@ def _levels(text: str) -> tuple[float, ...]:
 
 
 def resolve_settings(args: argparse.Namespace, suite: Suite | None, work_dir: str | None = None) -> BenchSettings:
-    """Combine :data:`DEFAULT_SETTINGS`, the suite's overrides and explicit command-line options.
+    """Combine the :class:`BenchSettings` defaults, the suite's overrides and explicit command-line options.
 
     Parameters
     ----------
@@ -233,7 +232,7 @@ def resolve_settings(args: argparse.Namespace, suite: Suite | None, work_dir: st
     ValueError
         For an invalid option value (the message names the option and the value).
     """
-    values = {**DEFAULT_SETTINGS, **(dict(suite.settings) if suite else {})}
+    values = dict(suite.settings) if suite else {}
     for option, key in (("--max-epochs", "max_epochs"), ("--patience", "patience"), ("--test-stride", "test_stride"),
                         ("--batch-size", "batch_size"), ("--repeats", "n_repeats")):
         value = getattr(args, key if key != "n_repeats" else "repeats")

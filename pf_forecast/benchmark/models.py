@@ -144,9 +144,13 @@ class BenchSettings:
     3
     """
 
-    max_epochs: int = 10
-    patience: int = 2
-    max_train_samples: int | None = 2000
+    # Calibrated on the 2-core AMD EPYC dev box, one torch thread, EPF NP past track, seed 0 (wall seconds per cell
+    # incl. evaluation, other jobs sharing the box): pf 25, pf-late 54*, pf-early 25, tide 17, tsmixer 32*, tcn 27*,
+    # nhits 47*, dlinear 9, linear 8, naive-seasonal 4.5 (* = box under load ~4); about 240 s per (market, track,
+    # seed), so ``--suite epf`` (10 tasks, default models, 3 seeds = 250 cells) takes ~1.2 h on a quiet box.
+    max_epochs: int = 15
+    patience: int = 3
+    max_train_samples: int | None = 4000
     train_stride: int | None = None
     test_stride: int = 1
     robustness_stride: int | None = None

@@ -27,25 +27,7 @@ from pf_forecast.data import EPF_MARKETS, ForecastingTask, load_task
 
 from .models import MODEL_NAMES
 
-__all__ = ["DEFAULT_SETTINGS", "OTHER_SUITES", "SUITES", "Suite", "TaskSpec", "get_suite", "shrink_task"]
-
-#: Settings every suite uses unless it overrides them. Calibrated on the 2-core AMD EPYC dev box, one torch thread,
-#: EPF NP past track, seed 0 (wall seconds per cell incl. evaluation, other jobs sharing the box): pf 25, pf-late 54*,
-#: pf-early 25, tide 17, tsmixer 32*, tcn 27*, nhits 47*, dlinear 9, linear 8, naive-seasonal 4.5 (* = box under
-#: load ~4); about 240 s per (market, track, seed), future track up to ~1.5x, so ``--suite epf`` (10 tasks, default
-#: models, 3 seeds = 250 cells) takes ~1.2 h on a quiet box and ~2-2.5 h under that contention.
-DEFAULT_SETTINGS: dict[str, Any] = {
-    "max_epochs": 15,
-    "patience": 3,
-    "max_train_samples": 4000,
-    "train_stride": None,
-    "test_stride": 1,
-    "robustness_stride": None,
-    "batch_size": 64,
-    "profile": "default",
-    "levels": tuple(round(0.1 * i, 1) for i in range(9)),
-    "n_repeats": 1,
-}
+__all__ = ["OTHER_SUITES", "SUITES", "Suite", "TaskSpec", "get_suite", "shrink_task"]
 
 _GLOBAL_MODELS = ("pf", "pf-late", "pf-early", "tide", "tsmixer", "tcn", "nhits", "dlinear", "linear",
                   "naive-seasonal")
@@ -110,7 +92,7 @@ class Suite:
     seeds
         Seeds used when ``--seeds`` is not given.
     settings
-        Overrides of :data:`DEFAULT_SETTINGS` (command-line options override both).
+        Overrides of the :class:`~pf_forecast.benchmark.models.BenchSettings` defaults (command-line options override both).
     description
         One line for ``--help`` and the report.
     """
