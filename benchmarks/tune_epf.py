@@ -57,6 +57,8 @@ CONFIGS: dict[str, dict] = {
     "lsq_late": {"use_covariate_skip": True, "fit_linear_skips": True, "n_refinements": 1},
     "lsq_target": {"fit_linear_skips": True},
     "adamw": {"optimizer": "adamw", "optimizer_kwargs": {"lr": 1e-3, "weight_decay": 1e-2}},
+    "zinit": {"zero_init_feedback": True},
+    "zinit_r3": {"zero_init_feedback": True, "n_refinements": 3},
     "late_adamw": {"n_refinements": 1, "optimizer": "adamw", "optimizer_kwargs": {"lr": 1e-3, "weight_decay": 1e-2}},
     "linear": {"model": "linear"},
     "tide": {"model": "tide"},

@@ -71,6 +71,7 @@ class _ProgressiveFusionModule(PLForecastingModule):
         use_covariate_skip: bool = False,
         deep_supervision: bool = False,
         fit_linear_skips: bool = False,
+        zero_init_feedback: bool = False,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -101,6 +102,7 @@ class _ProgressiveFusionModule(PLForecastingModule):
             modality_dropout=modality_dropout,
             use_target_skip=use_target_skip,
             use_covariate_skip=use_covariate_skip,
+            zero_init_feedback=zero_init_feedback,
             dropout_cls=MonteCarloDropout,
         )
 
@@ -204,6 +206,9 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
         readable with :meth:`fusion_weights`).
     context_injection
         How c enters the encoders' first layer: ``"add"`` (per-modality shift) or ``"film"`` (scale and shift).
+    zero_init_feedback
+        Initialise the context injection at zero, so that with ``n_refinements > 1`` the network starts exactly as
+        late fusion and training grows the feedback only as far as it lowers the loss.
     readout_points
         Learned time weightings per modality in the temporal readout.
     dropout
@@ -275,6 +280,7 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
         use_covariate_skip: bool = False,
         deep_supervision: bool = False,
         fit_linear_skips: bool = False,
+        zero_init_feedback: bool = False,
         use_static_covariates: bool = True,
         **kwargs,
     ):
@@ -314,6 +320,7 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
         self.use_covariate_skip = use_covariate_skip
         self.deep_supervision = deep_supervision
         self.fit_linear_skips = fit_linear_skips
+        self.zero_init_feedback = zero_init_feedback
         self._considers_static_covariates = use_static_covariates
         self._resolved_modalities: dict[str, Modality] | None = None
 
@@ -501,6 +508,7 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
             use_covariate_skip=self.use_covariate_skip,
             deep_supervision=self.deep_supervision,
             fit_linear_skips=self.fit_linear_skips,
+            zero_init_feedback=self.zero_init_feedback,
             **self.pl_module_params,
         )
 

@@ -102,6 +102,18 @@ def test_refinement_uses_context_path():
     assert not torch.allclose(net(*inputs), before)
 
 
+@pytest.mark.parametrize("injection", ["add", "film"])
+def test_zero_init_feedback_starts_as_late_fusion_and_learns(injection):
+    """With zero-initialised feedback, R = 3 equals R = 1 at initialisation, yet the injection receives gradient."""
+    late = network(n_refinements=1, context_injection=injection, zero_init_feedback=True)
+    progressive = network(n_refinements=3, context_injection=injection, zero_init_feedback=True)
+    inputs = batch()
+    out = progressive(*inputs)
+    torch.testing.assert_close(out, late(*inputs))
+    out.square().mean().backward()
+    assert progressive.context_injection.weight.grad.abs().sum() > 0
+
+
 def test_fully_missing_modality_uses_missing_embedding():
     net = network()
     pt, pc, hf, fc = batch()

@@ -96,16 +96,22 @@ class ContextInjection(nn.Module):
 
     ``"add"``: first_m + U_m c (a bias per modality, broadcast over time).
     ``"film"``: first_m * (1 + G_m c) + U_m c (feature-wise scale and shift).
+
+    With ``zero_init`` the projections start at zero, so every refinement step starts as an exact copy of the first
+    (the network starts as late fusion) and training grows the feedback only as far as it lowers the loss.
     """
 
-    def __init__(self, n_modalities: int, context_size: int, hidden_size: int, mode: str = "add"):
+    def __init__(
+        self, n_modalities: int, context_size: int, hidden_size: int, mode: str = "add", zero_init: bool = False
+    ):
         super().__init__()
         if mode not in CONTEXT_INJECTIONS:
             raise ValueError(f"`context_injection` must be one of {CONTEXT_INJECTIONS}, got {mode!r}.")
         self.mode = mode
         n_out = 2 if mode == "film" else 1
         # one (K -> n_out*H) projection per modality, as a single (M, K, n_out*H) weight
-        self.weight = nn.Parameter(torch.randn(n_modalities, context_size, n_out * hidden_size) / context_size**0.5)
+        init = torch.randn(n_modalities, context_size, n_out * hidden_size) / context_size**0.5  # (M, K, n_out*H)
+        self.weight = nn.Parameter(torch.zeros_like(init) if zero_init else init)
         self.bias = nn.Parameter(torch.zeros(n_modalities, n_out * hidden_size))
 
     def forward(self, first: torch.Tensor, context: torch.Tensor) -> torch.Tensor:

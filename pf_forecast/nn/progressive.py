@@ -163,6 +163,8 @@ class ProgressiveFusionNetwork(nn.Module):
         ``"concat"`` or ``"gated"``.
     context_injection
         ``"add"`` or ``"film"`` (see :class:`~pf_forecast.nn.fusion.ContextInjection`).
+    zero_init_feedback
+        Start the context injection at zero: step r > 1 starts as a copy of step 1 (see ``ContextInjection``).
     readout_points
         Learned time weightings per modality in the temporal readout.
     dropout
@@ -201,6 +203,7 @@ class ProgressiveFusionNetwork(nn.Module):
         modality_dropout: float,
         use_target_skip: bool,
         use_covariate_skip: bool = False,
+        zero_init_feedback: bool = False,
         dropout_cls: DropoutFactory = nn.Dropout,
     ):
         super().__init__()
@@ -227,7 +230,9 @@ class ProgressiveFusionNetwork(nn.Module):
         self.missing_embedding = nn.Parameter(torch.zeros(self.n_modalities, hidden_size))  # (M, H)
         self.fusion = make_fusion(fusion, self.n_modalities, hidden_size, fused_size, dropout, dropout_cls)
         self.context_projection = ContextProjection(fused_size, context_size)
-        self.context_injection = ContextInjection(self.n_modalities, context_size, hidden_size, context_injection)
+        self.context_injection = ContextInjection(
+            self.n_modalities, context_size, hidden_size, context_injection, zero_init=zero_init_feedback
+        )
         self.static_projection = nn.Linear(static_dim, fused_size) if static_dim else None
         out_values = output_chunk_length * target_dim * nr_params
         self.head = nn.Sequential(
