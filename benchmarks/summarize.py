@@ -236,7 +236,7 @@ def tuning_table() -> list[str]:
              "|---|---|" + "---|" * len(table.columns)]
     for config, row in table.iterrows():
         values = " | ".join(
-            f"{v:.0f}" if k in integer_columns else f"{v:+.1%}" if k.startswith("vs ") else f"{v:.4f}"
+            v if k == "ref" else f"{v:.0f}" if k in integer_columns else f"{v:+.1%}" if k == "vs ref" else f"{v:.4f}"
             for k, v in row.items()
         )
         mark = "" if complete.get(config, False) else " (partial)"
@@ -344,9 +344,10 @@ def main() -> None:
            "## Ablations on rolling-origin validation (EPF NP and PJM, never the test segment)", "",
            "Command: `python benchmarks/tune_epf.py --configs <names> && python benchmarks/tune_epf.py --summary`. "
            "Mean standardized MSE over three 8-week folds (two inside the training split, one at the start of the "
-           "validation split), one forecast per day, 8 epochs on the 12,000 most recent windows. `vs base`: mean "
-           "paired change of validation MSE against the default configuration over the same (market, fold, seed) "
-           "cells; `seed spread`: mean std across seeds of one (market, fold) cell, the noise floor of a "
+           "validation split), one forecast per day, 8 epochs on the 12,000 most recent windows. `vs ref`: mean "
+           "paired change of validation MSE against `ref` over the same (market, fold, seed) cells, `ref` being "
+           "`base` (the defaults) or, for configurations run before the zero-initialised feedback became the default, "
+           "`random_init` (the former default), so that each row changes one thing; `seed spread`: mean std across seeds of one (market, fold) cell, the noise floor of a "
            "comparison.", "",
            *tuning_table(), ""]
     doc += ["## EPF with every training window", "", *all_windows_section(table), ""]

@@ -71,7 +71,7 @@ class _ProgressiveFusionModule(PLForecastingModule):
         use_covariate_skip: bool = False,
         deep_supervision: bool = False,
         fit_linear_skips: bool = False,
-        zero_init_feedback: bool = False,
+        zero_init_feedback: bool = True,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -208,7 +208,8 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
         How c enters the encoders' first layer: ``"add"`` (per-modality shift) or ``"film"`` (scale and shift).
     zero_init_feedback
         Initialise the context injection at zero, so that with ``n_refinements > 1`` the network starts exactly as
-        late fusion and training grows the feedback only as far as it lowers the loss.
+        late fusion and training grows the feedback only as far as it lowers the loss (lower validation MSE than a
+        random start on rolling-origin EPF folds, see BENCHMARKS.md). ``False``: a random start.
     readout_points
         Learned time weightings per modality in the temporal readout.
     dropout
@@ -280,7 +281,7 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
         use_covariate_skip: bool = False,
         deep_supervision: bool = False,
         fit_linear_skips: bool = False,
-        zero_init_feedback: bool = False,
+        zero_init_feedback: bool = True,
         use_static_covariates: bool = True,
         **kwargs,
     ):

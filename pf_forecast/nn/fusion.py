@@ -102,7 +102,7 @@ class ContextInjection(nn.Module):
     """
 
     def __init__(
-        self, n_modalities: int, context_size: int, hidden_size: int, mode: str = "add", zero_init: bool = False
+        self, n_modalities: int, context_size: int, hidden_size: int, mode: str = "add", zero_init: bool = True
     ):
         super().__init__()
         if mode not in CONTEXT_INJECTIONS:

@@ -203,7 +203,7 @@ class ProgressiveFusionNetwork(nn.Module):
         modality_dropout: float,
         use_target_skip: bool,
         use_covariate_skip: bool = False,
-        zero_init_feedback: bool = False,
+        zero_init_feedback: bool = True,
         dropout_cls: DropoutFactory = nn.Dropout,
     ):
         super().__init__()
