@@ -236,11 +236,38 @@ def tuning_table() -> list[str]:
              "|---|---|" + "---|" * len(table.columns)]
     for config, row in table.iterrows():
         values = " | ".join(
-            v if k == "ref" else f"{v:.0f}" if k in integer_columns else f"{v:+.1%}" if k == "vs ref" else f"{v:.4f}"
+            v if k == "ref" else f"{v:.0f}" if k in integer_columns else f"{v:+.1%}" if k == "vs ref" else f"{v:.1%}" if k == "± s.e." else f"{v:.4f}"
             for k, v in row.items()
         )
         mark = "" if complete.get(config, False) else " (partial)"
         lines.append(f"| {config}{mark} | `{params[config]}` | {values} |")
+    return lines + ["", *defaults_verdict(table)]
+
+
+def defaults_verdict(table: pd.DataFrame) -> list[str]:
+    """Where the defaults (``base``) rank among the Progressive Fusion configurations, from the same table."""
+    pf_configs = table[~table.index.isin(["linear", "tide", "dlinear"])]
+    complete = pf_configs[pf_configs["cells"] == pf_configs["cells"].max()]
+    if "base" not in complete.index:
+        return []
+    best = complete["mean"].idxmin()
+    others = complete.drop(index="base")
+    lines = [f"Defaults: `base` has {'the lowest' if best == 'base' else 'not the lowest'} mean validation MSE "
+             f"({complete.loc['base', 'mean']:.4f}) of the Progressive Fusion configurations run with "
+             f"{int(complete['seeds'].max())} seeds"
+             + (f" (lowest: `{best}`, {complete.loc[best, 'mean']:.4f})" if best != "base" else "")
+             + "; paired against it: "
+             + ", ".join(f"`{c}` {row['vs ref']:+.1%} ± {row['± s.e.']:.1%}" for c, row in others.iterrows()) + "."]
+    changed = pf_configs.dropna(subset=["vs ref"])
+    groups = {
+        "lower by more than two standard errors": changed[changed["vs ref"] < -2 * changed["± s.e."]],
+        "higher by more than two standard errors": changed[changed["vs ref"] > 2 * changed["± s.e."]],
+        "within two standard errors of their reference": changed[
+            changed["vs ref"].abs() <= 2 * changed["± s.e."]],
+    }
+    lines.append("Validation MSE against each row's reference: "
+                 + "; ".join(f"{label}: " + (", ".join(f"`{c}`" for c in group.index) or "none")
+                             for label, group in groups.items()) + ".")
     return lines
 
 
@@ -347,7 +374,7 @@ def main() -> None:
            "validation split), one forecast per day, 8 epochs on the 12,000 most recent windows. `vs ref`: mean "
            "paired change of validation MSE against `ref` over the same (market, fold, seed) cells, `ref` being "
            "`base` (the defaults) or, for configurations run before the zero-initialised feedback became the default, "
-           "`random_init` (the former default), so that each row changes one thing; `seed spread`: mean std across seeds of one (market, fold) cell, the noise floor of a "
+           "`random_init` (the former default), so that each row changes one thing; `± s.e.`: its standard error over those cells; `seed spread`: mean std across seeds of one (market, fold) cell, the noise floor of a "
            "comparison.", "",
            *tuning_table(), ""]
     doc += ["## EPF with every training window", "", *all_windows_section(table), ""]

@@ -145,7 +145,7 @@ def summary(cells: pd.DataFrame | None = None) -> pd.DataFrame:
 
     ``vs ref`` is the mean over the (market, fold, seed) cells both configs ran of ``mse / reference mse - 1``, the
     reference being :func:`reference_config`: pairing removes most of the fold-to-fold spread, which is far larger
-    than the differences between configs. ``seed spread`` is the mean over (market, fold) of the std across seeds
+    than the differences between configs; ``± s.e.`` is its standard error over those cells. ``seed spread`` is the mean over (market, fold) of the std across seeds
     (NaN with one seed).
     """
     cells = load_cells() if cells is None else cells
@@ -153,14 +153,17 @@ def summary(cells: pd.DataFrame | None = None) -> pd.DataFrame:
     table["mean"] = table.mean(axis=1)
     keys = ["market", "fold", "seed"]
     by_config = cells.set_index(["config", *keys])["val_mse"]
-    changes = {}
+    changes, errors = {}, {}
     for config in table.index:
         reference = reference_config(config)
-        if reference in table.index:
+        if reference in table.index and config != reference:
             pairs = pd.concat([by_config[config], by_config[reference]], axis=1, join="inner")
-            changes[config] = float((pairs.iloc[:, 0] / pairs.iloc[:, 1] - 1).mean())
+            ratios = pairs.iloc[:, 0] / pairs.iloc[:, 1] - 1
+            changes[config] = float(ratios.mean())
+            errors[config] = float(ratios.std() / len(ratios) ** 0.5)
     table["ref"] = [reference_config(c) for c in table.index]
     table["vs ref"] = pd.Series(changes)
+    table["± s.e."] = pd.Series(errors)
     table["seed spread"] = cells.groupby(["config", "market", "fold"])["val_mse"].std().groupby("config").mean()
     table["seeds"] = cells.groupby("config")["seed"].nunique()
     table["fit s"] = cells.groupby("config")["fit_seconds"].mean()
