@@ -208,8 +208,9 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
         How c enters the encoders' first layer: ``"add"`` (per-modality shift) or ``"film"`` (scale and shift).
     zero_init_feedback
         Initialise the context injection at zero, so that with ``n_refinements > 1`` the network starts exactly as
-        late fusion and training grows the feedback only as far as it lowers the loss (lower validation MSE than a
-        random start on rolling-origin EPF folds, see BENCHMARKS.md). ``False``: a random start.
+        late fusion and training grows the feedback only as far as it lowers the loss. Chosen on rolling-origin EPF
+        validation folds (lowest mean MSE, within noise of a random start: see BENCHMARKS.md). ``False``: a random
+        start.
     readout_points
         Learned time weightings per modality in the temporal readout.
     dropout

@@ -110,6 +110,7 @@ class ContextInjection(nn.Module):
         self.mode = mode
         n_out = 2 if mode == "film" else 1
         # one (K -> n_out*H) projection per modality, as a single (M, K, n_out*H) weight
+        # drawn either way, so that every other layer's initial weights do not depend on zero_init
         init = torch.randn(n_modalities, context_size, n_out * hidden_size) / context_size**0.5  # (M, K, n_out*H)
         self.weight = nn.Parameter(torch.zeros_like(init) if zero_init else init)
         self.bias = nn.Parameter(torch.zeros(n_modalities, n_out * hidden_size))
