@@ -79,7 +79,8 @@ def run_commands(*folders: str) -> list[str]:
             continue
         for line in path.read_text().splitlines():
             run = json.loads(line)
-            if run.get("ran") and run["command"] not in commands:
+            # "ran" is absent from runs that stopped before the runner recorded stopped runs' cells: keep those
+            if run.get("ran", True) and run["command"] not in commands:
                 commands.append(run["command"])
     return commands
 

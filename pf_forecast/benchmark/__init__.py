@@ -400,13 +400,13 @@ def run_bench(args: argparse.Namespace) -> int:
     record: dict[str, Any] = {"started": time.strftime("%Y-%m-%d %H:%M:%S"), "command": command,
                               "argv": shlex.join(sys.argv), "settings": settings.fingerprint(),
                               "machine": machine_info(), "status": "interrupted"}
-    run: BenchRun | None = None
+    run = BenchRun(out=out)  # filled cell by cell: a stopped run still records what it finished
     start = time.perf_counter()
     try:
         # BLAS threads too: statsmodels / numpy with 2 threads on a busy 2-core box are several times slower
         with threadpool_limits(limits=int(args.threads)):
-            run = run_benchmark(tasks, models, seeds, settings, out, progress=not args.no_progress,
-                                keep_going=args.keep_going)
+            run_benchmark(tasks, models, seeds, settings, out, progress=not args.no_progress,
+                          keep_going=args.keep_going, run=run)
         record["status"] = "failed cells" if run.failed else "finished"
     except BaseException as error:
         record["status"] = f"stopped: {type(error).__name__}: {error}"
@@ -414,14 +414,13 @@ def run_bench(args: argparse.Namespace) -> int:
     finally:
         if out.is_dir():
             record["seconds"] = round(time.perf_counter() - start, 1)
-            if run is not None:
-                record.update(ran=run.ran, skipped=run.skipped, failed=run.failed, excluded=run.excluded)
+            record.update(ran=run.ran, skipped=run.skipped, failed=run.failed, excluded=run.excluded)
             _append_run(out, record)
             try:
-                write_report(out, run.results if run is not None else None)
+                write_report(out, run.results)
             except Exception:  # a report problem must not hide the run's own error
                 logger.exception("could not write %s", out / "report.md")
-                if run is not None:
+                if not record["status"].startswith("stopped"):
                     raise
     print(  # the CLI summary
         f"bench: {len(run.ran)} cells run, {len(run.skipped)} reused, {len(run.failed)} failed, "

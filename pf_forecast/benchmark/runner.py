@@ -484,7 +484,7 @@ class BenchRun:
 
 def run_benchmark(tasks: Sequence[ForecastingTask], models: Sequence[str], seeds: Sequence[int],
                   settings: BenchSettings, out: str | os.PathLike, *, progress: bool = True,
-                  keep_going: bool = False) -> BenchRun:
+                  keep_going: bool = False, run: BenchRun | None = None) -> BenchRun:
     """Run every planned cell not finished yet, writing each atomically, then regenerate ``results.csv``.
 
     Parameters
@@ -503,6 +503,9 @@ def run_benchmark(tasks: Sequence[ForecastingTask], models: Sequence[str], seeds
         Show a tqdm progress bar over the cells (on stderr).
     keep_going
         Record a failing cell and go on with the others instead of stopping at the first error.
+    run
+        A :class:`BenchRun` for ``out`` to fill as cells finish, so that a caller still knows which cells ran when
+        the run stops early (an error, Ctrl-C); a new one by default.
 
     Returns
     -------
@@ -517,7 +520,8 @@ def run_benchmark(tasks: Sequence[ForecastingTask], models: Sequence[str], seeds
     cells, excluded = plan_cells(tasks, models, seeds, settings)
     _check_existing(out, cells, settings)
     (out / CELLS_DIR).mkdir(parents=True, exist_ok=True)
-    run = BenchRun(out=out, excluded=excluded)
+    run = BenchRun(out=out) if run is None else run
+    run.excluded = excluded
     for stale in (out / "cells").glob(".*.tmp"):  # left by a run killed mid-write; never a finished cell
         stale.unlink(missing_ok=True)
     bar = tqdm(total=len(cells), desc="bench", unit="cell", disable=not progress, file=sys.stderr,
