@@ -247,14 +247,12 @@ def tuning_table() -> list[str]:
     table = summary(cells)
     complete = table["cells"] == table["cells"].max() / table["seeds"].max() * table["seeds"]
     params = cells.groupby("config")["params"].first()
-    integer_columns = ("fit s", "cells", "seeds")
+    formats = {"ref": "{}", "vs ref": "{:+.1%}", "± s.e.": "{:.1%}", "fit s": "{:.0f}", "cells": "{:.0f}",
+               "seeds": "{:.0f}"}  # every other column: an MSE
     lines = ["| config | overrides | " + " | ".join(str(c) for c in table.columns) + " |",
              "|---|---|" + "---|" * len(table.columns)]
     for config, row in table.iterrows():
-        values = " | ".join(
-            v if k == "ref" else f"{v:.0f}" if k in integer_columns else f"{v:+.1%}" if k == "vs ref" else f"{v:.1%}" if k == "± s.e." else f"{v:.4f}"
-            for k, v in row.items()
-        )
+        values = " | ".join(formats.get(k, "{:.4f}").format(v) for k, v in row.items())
         mark = "" if complete.get(config, False) else " (partial)"
         lines.append(f"| {config}{mark} | `{params[config]}` | {values} |")
     return lines + ["", *defaults_verdict(table)]
@@ -389,9 +387,10 @@ def main() -> None:
            "Mean standardized MSE over three 8-week folds (two inside the training split, one at the start of the "
            "validation split), one forecast per day, 8 epochs on the 12,000 most recent windows. `vs ref`: mean "
            "paired change of validation MSE against `ref` over the same (market, fold, seed) cells, `ref` being "
-           "`base` (the defaults) or, for configurations run before the zero-initialised feedback became the default, "
-           "`random_init` (the former default), so that each row changes one thing; `± s.e.`: its standard error over those cells; `seed spread`: mean std across seeds of one (market, fold) cell, the noise floor of a "
-           "comparison.", "",
+           "`base` (the defaults) or, for configurations run before the zero-initialised feedback became the "
+           "default, `random_init` (the former default), so that each row changes one thing; `± s.e.`: its "
+           "standard error over those cells; `seed spread`: mean std across seeds of one (market, fold) cell, the "
+           "noise floor of a comparison.", "",
            *tuning_table(), ""]
     doc += ["## EPF with every training window", "", *all_windows_section(table), ""]
     for suite in ("epf", "stocks", "beijing", "etth1", "scaling"):
