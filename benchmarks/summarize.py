@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pf_forecast.benchmark.models import DETERMINISTIC_MODELS
+from pf_forecast.benchmark.models import DETERMINISTIC_MODELS, MODEL_NAMES
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -343,6 +343,22 @@ def headline(table: pd.DataFrame) -> list[str]:
     lines += ["", "Standardized test MSE (EPF: TimeXer protocol, past covariates; stocks: MultiBench protocol; Beijing "
               "PM2.5 and ETTh1: their loaders' protocols), mean over seeds (3 for the neural models on EPF and stocks, "
               "1 elsewhere); lower is better. Full tables, robustness and speed: [BENCHMARKS.md](BENCHMARKS.md)."]
+    all_windows = HERE / "epf_alldata" / "results.csv"
+    if all_windows.exists():
+        full = pd.read_csv(all_windows)
+        clean = full[(full.corruption == "none") & (full.metric == "mse")]
+        means = clean.groupby(["model", "dataset"])["value"].mean().unstack("dataset")
+        markets = sorted(means.columns)
+        lines += ["", "EPF again with every training window (the run above caps the neural models at "
+                  "4,000 training windows per market to bound CPU time; `linear` always fits all):", "",
+                  "| model | " + " | ".join(markets) + " |", "|---|" + "---|" * len(markets)]
+        for model in [m for m in MODEL_NAMES if m in means.index]:
+            lines.append(f"| {model} | " + " | ".join(
+                "—" if np.isnan(means.loc[model, d]) else f"{means.loc[model, d]:.3f}" for d in markets) + " |")
+        seeds = clean.groupby("model")["seed"].nunique()
+        lines += ["", "Mean over " + ", ".join(
+            f"{n} seed{'s' if n > 1 else ''} for {', '.join(f'`{m}`' for m in MODEL_NAMES if seeds.get(m) == n)}"
+            for n in sorted(set(seeds), reverse=True)) + " (`linear` and `naive-seasonal` do not depend on it)."]
     plot = HERE / "epf" / "plots" / "noise_epf-NP__past.png"
     if plot.exists():
         lines += ["", f"![MultiBench noise sweep on EPF NP]({plot.relative_to(ROOT)})"]
