@@ -110,9 +110,10 @@ def accuracy_target(table: pd.DataFrame) -> tuple[list[str], float | None]:
         lines.append(f"| {dataset} | {track} | {format_mean(group[group.model == 'pf'].iloc[0])} | {best.model} | "
                      f"{format_mean(best)} | {'yes' if lowest else 'no'} |")
     lines.append("")
-    verdicts = [f"on {wins['epf']} of {counts['epf']} EPF markets (target: at least 4 of 5)" if "epf" in counts else "",
-                f"on {wins['stocks']} of {counts['stocks']} stocks tasks (target: 1 of 1)" if "stocks" in counts else ""]
-    lines.append("pf has the lowest mean MSE " + " and ".join(v for v in verdicts if v) + ".")
+    targets = {"epf": ("EPF markets", "at least 4 of 5"), "stocks": ("stocks tasks", "1 of 1")}
+    verdicts = [f"on {wins[suite]} of {counts[suite]} {what} (target: {target})"
+                for suite, (what, target) in targets.items() if suite in counts]
+    lines.append("pf has the lowest mean MSE " + " and ".join(verdicts) + ".")
     if {"beijing", "etth1"} & set(counts):
         lines.append("Beijing and ETTh1 (one seed, core models only) are shown for reference; they are not targets.")
     average = float(np.mean(epf_pf)) if len(epf_pf) == 5 else None

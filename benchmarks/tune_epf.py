@@ -145,8 +145,8 @@ def summary(cells: pd.DataFrame | None = None) -> pd.DataFrame:
 
     ``vs ref`` is the mean over the (market, fold, seed) cells both configs ran of ``mse / reference mse - 1``, the
     reference being :func:`reference_config`: pairing removes most of the fold-to-fold spread, which is far larger
-    than the differences between configs; ``± s.e.`` is its standard error over those cells. ``seed spread`` is the mean over (market, fold) of the std across seeds
-    (NaN with one seed).
+    than the differences between configs; ``± s.e.`` is its standard error over those cells. ``seed spread`` is
+    the mean over (market, fold) of the std across seeds (NaN with one seed).
     """
     cells = load_cells() if cells is None else cells
     table = cells.groupby(["config", "market"])["val_mse"].mean().unstack("market")

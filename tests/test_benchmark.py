@@ -246,7 +246,8 @@ def test_exception_mid_cell_leaves_no_partial_file(tmp_path, monkeypatch):
     results = pd.read_csv(out / "results.csv")  # regenerated from the finished cell despite the crash
     assert set(results.model) == {"dlinear"}
     stopped = json.loads((out / "runs.jsonl").read_text().splitlines()[-1])  # the log says what the run finished
-    assert stopped["status"].startswith("stopped: RuntimeError") and stopped["ran"] == ["data__past+future__dlinear__0"]
+    assert stopped["status"].startswith("stopped: RuntimeError")
+    assert stopped["ran"] == ["data__past+future__dlinear__0"]
 
     monkeypatch.setattr(bench_runner, "evaluate_robustness", real)  # resume: only the missing cell runs
     assert bench(csv_args(path, out, "--models", "dlinear,tide", "--seeds", "0,")) == 0
