@@ -254,6 +254,19 @@ def test_refinement_steps_share_weights(tiny_kwargs, data):
     assert count(m2) == count(m3)
 
 
+def test_zero_init_feedback_reaches_the_network(tiny_kwargs, data):
+    """The constructor flag sets the feedback's initial weights (with lr = 0, fit leaves them at their start), and
+    the feedback grows from zero once training moves the weights."""
+    y, x = data
+    frozen = {"optimizer_kwargs": {"lr": 0.0}, "n_epochs": 1}
+    start = {flag: model(tiny_kwargs, zero_init_feedback=flag, **frozen).fit(y, past_covariates=x)
+             for flag in (True, False)}
+    assert start[True].model.network.context_injection.weight.abs().max() == 0
+    assert start[False].model.network.context_injection.weight.abs().max() > 0
+    trained = model(tiny_kwargs).fit(y, past_covariates=x)
+    assert trained.model.network.context_injection.weight.abs().max() > 0
+
+
 def test_same_workflow_as_tide(tiny_kwargs, data):
     """Swapping TiDEModel for ProgressiveFusionForecaster keeps the same calls working."""
     y, x = data
