@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import logging
 import shlex
 import sys
@@ -40,7 +39,7 @@ except ImportError:  # pragma: no cover
         return contextlib.nullcontext()
 
 from .models import MODEL_NAMES, BenchSettings, check_model_names, make_model
-from .report import machine_info, write_report
+from .report import append_run, machine_info, write_report
 from .runner import RESULT_COLUMNS, BenchRun, Cell, collect_results, run_benchmark, run_cell
 from .suites import OTHER_SUITES, SUITES, Suite, TaskSpec, get_suite, shrink_task
 
@@ -322,14 +321,6 @@ def _csv_task(args: argparse.Namespace) -> Any:
     )
 
 
-def _append_run(out: Path, record: dict[str, Any]) -> None:
-    from .runner import atomic_write_text
-
-    path = out / "runs.jsonl"
-    previous = path.read_text(encoding="utf-8") if path.is_file() else ""
-    atomic_write_text(path, previous + json.dumps(record, default=str, sort_keys=True) + "\n")
-
-
 # --------------------------------------------------------------------------------------------------------------
 # The command
 # --------------------------------------------------------------------------------------------------------------
@@ -415,7 +406,7 @@ def run_bench(args: argparse.Namespace) -> int:
         if out.is_dir():
             record["seconds"] = round(time.perf_counter() - start, 1)
             record.update(ran=run.ran, skipped=run.skipped, failed=run.failed, excluded=run.excluded)
-            _append_run(out, record)
+            append_run(out, record)
             try:
                 write_report(out, run.results)
             except Exception:  # a report problem must not hide the run's own error

@@ -9,6 +9,7 @@ lower is more robust, and both are also min-max normalised over the compared mod
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -395,16 +396,24 @@ def _settings_section(metas: Sequence[Mapping[str, Any]]) -> str:
     return "\n".join(parts)
 
 
-def _read_runs(out: Path) -> list[dict[str, Any]]:
+def read_runs(out: Path) -> list[dict[str, Any]]:
+    """The run records of ``out/runs.jsonl``, oldest first (unreadable lines skipped)."""
     runs = []
     path = out / RUNS_FILE
     if path.is_file():
         for line in path.read_text(encoding="utf-8").splitlines():
-            try:
+            with contextlib.suppress(ValueError):
                 runs.append(json.loads(line))
-            except ValueError:
-                continue
     return runs
+
+
+def append_run(out: Path, record: dict[str, Any]) -> None:
+    """Append one run record to ``out/runs.jsonl`` (rewritten atomically: a crash never leaves half a line)."""
+    from .runner import atomic_write_text
+
+    path = out / RUNS_FILE
+    previous = path.read_text(encoding="utf-8") if path.is_file() else ""
+    atomic_write_text(path, previous + json.dumps(record, default=str, sort_keys=True) + "\n")
 
 
 def write_report(out: str | os.PathLike, results: pd.DataFrame | None = None) -> Path:
@@ -430,7 +439,7 @@ def write_report(out: str | os.PathLike, results: pd.DataFrame | None = None) ->
     results = results.copy()
     results["corruption"] = results["corruption"].astype(str)
     metas = read_cell_meta(out)
-    runs = _read_runs(out)
+    runs = read_runs(out)
 
     plots: dict[tuple[str, str], str] = {}
     for dataset, track in _groups(results):

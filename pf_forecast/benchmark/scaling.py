@@ -125,7 +125,6 @@ SCALING_COLUMNS: tuple[str, ...] = (
 POINTS_DIR = "points"
 RESULTS_FILE = "results.csv"
 REPORT_FILE = "report.md"
-RUNS_FILE = "runs.jsonl"
 PLOT_FILE = "plots/scaling.png"
 _AXIS_LABEL = {"modalities": "modalities M", "n_series": "number of series", "input_length": "input length"}
 _AXIS_CLAIM = {"modalities": "M", "n_series": "series", "input_length": "input length"}
@@ -807,15 +806,6 @@ def scaling_plot(results: pd.DataFrame, path: str | os.PathLike) -> Path | None:
     return Path(path)
 
 
-def _read_json_lines(path: Path) -> list[dict[str, Any]]:
-    records = []
-    if path.is_file():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            with contextlib.suppress(ValueError):
-                records.append(json.loads(line))
-    return records
-
-
 def _base_point_spread(results: pd.DataFrame, config: dict[str, Any]) -> str:
     """The base point (M = base, one series, base input length) is measured once per axis: a noise estimate."""
     base = results[(results.n_modalities == config.get("base_modalities")) & (results.n_series == 1)
@@ -897,14 +887,14 @@ def write_scaling_report(out: str | os.PathLike, results: pd.DataFrame | None = 
     pathlib.Path
         The report file.
     """
-    from .report import _table, machine_info
+    from .report import _table, machine_info, read_runs
     from .runner import atomic_write_text
 
     out = Path(out)
     if results is None:
         results = pd.read_csv(out / RESULTS_FILE) if (out / RESULTS_FILE).is_file() else pd.DataFrame(
             columns=list(SCALING_COLUMNS))
-    runs = _read_json_lines(out / RUNS_FILE)
+    runs = read_runs(out)
     settings: dict[str, Any] = {}
     for path in sorted((out / POINTS_DIR).glob("*.json")):
         with contextlib.suppress(ValueError):
@@ -1086,8 +1076,7 @@ def run_scaling_bench(args: argparse.Namespace) -> int:
         Options that do not apply or are invalid; an ``--out`` that is a file or holds points measured with other
         settings.
     """
-    from .report import machine_info
-    from .runner import atomic_write_text
+    from .report import append_run, machine_info
 
     out = Path(args.out).expanduser()
     if out.exists() and not out.is_dir():
@@ -1114,9 +1103,7 @@ def run_scaling_bench(args: argparse.Namespace) -> int:
             record["load_at_end"] = _load()
             if run is not None:
                 record.update(ran=run.ran, skipped=run.skipped, failed=run.failed)
-            path = out / RUNS_FILE
-            previous = path.read_text(encoding="utf-8") if path.is_file() else ""
-            atomic_write_text(path, previous + json.dumps(record, default=str, sort_keys=True) + "\n")
+            append_run(out, record)
             try:
                 write_scaling_report(out, run.results if run is not None else None)
             except Exception:  # a report problem must not hide the run's own error
