@@ -261,7 +261,9 @@ def tuning_table() -> list[str]:
 
 def defaults_verdict(table: pd.DataFrame) -> list[str]:
     """Where the defaults (``base``) rank among the Progressive Fusion configurations, from the same table."""
-    pf_configs = table[~table.index.isin(["linear", "tide", "dlinear"])]
+    from tune_epf import CONFIGS
+
+    pf_configs = table[["model" not in CONFIGS.get(config, {}) for config in table.index]]
     complete = pf_configs[pf_configs["cells"] == pf_configs["cells"].max()]
     if "base" not in complete.index:
         return []
@@ -286,13 +288,17 @@ def defaults_verdict(table: pd.DataFrame) -> list[str]:
     return lines
 
 
-def all_windows_section(table: pd.DataFrame) -> list[str]:
-    """The EPF run without the training-window cap (``--max-train-samples all``) beside the capped main run."""
+def load_all_windows() -> pd.DataFrame | None:
+    """The results of the EPF run without the training-window cap (``--max-train-samples all``), if it was run."""
     path = HERE / "epf_alldata" / "results.csv"
-    if not path.exists():
+    return pd.read_csv(path).assign(suite="epf") if path.exists() else None
+
+
+def all_windows_section(table: pd.DataFrame, full: pd.DataFrame | None) -> list[str]:
+    """The EPF run without the training-window cap beside the capped main run."""
+    if full is None:
         return ["_Not run yet: `pf-forecast bench --suite epf --tracks past --models pf,tide,linear,pf-late,dlinear "
                 "--seeds 1 --max-train-samples all --out benchmarks/epf_alldata`._"]
-    full = pd.read_csv(path).assign(suite="epf")
     clean = full[(full.corruption == "none") & (full.metric == "mse")]
     stats = clean.groupby(["dataset", "model"])["value"].agg(["mean", "std", "count"])
     capped = table[table.suite == "epf"].set_index(["dataset", "model"])["mean"]
@@ -327,7 +333,7 @@ HEADLINE_MODELS = ("pf", "pf-late", "tide", "tsmixer", "dlinear", "linear", "nai
 README_START, README_END = "<!-- headline:start -->", "<!-- headline:end -->"
 
 
-def headline(table: pd.DataFrame) -> list[str]:
+def headline(table: pd.DataFrame, all_windows: pd.DataFrame | None) -> list[str]:
     """README's headline: clean test MSE per EPF market and stocks for the main models (mean over seeds)."""
     past = table[table.track == "past"]
     datasets = sorted(past.dataset.unique(), key=lambda d: (not d.startswith("epf"), d))
@@ -344,10 +350,8 @@ def headline(table: pd.DataFrame) -> list[str]:
     lines += ["", "Standardized test MSE (EPF: TimeXer protocol, past covariates; stocks: MultiBench protocol; Beijing "
               "PM2.5 and ETTh1: their loaders' protocols), mean over seeds (3 for the neural models on EPF and stocks, "
               "1 elsewhere); lower is better. Full tables, robustness and speed: [BENCHMARKS.md](BENCHMARKS.md)."]
-    all_windows = HERE / "epf_alldata" / "results.csv"
-    if all_windows.exists():
-        full = pd.read_csv(all_windows)
-        clean = full[(full.corruption == "none") & (full.metric == "mse")]
+    if all_windows is not None:
+        clean = all_windows[(all_windows.corruption == "none") & (all_windows.metric == "mse")]
         means = clean.groupby(["model", "dataset"])["value"].mean().unstack("dataset")
         markets = sorted(means.columns)
         lines += ["", "EPF again with every training window (the run above caps the neural models at "
@@ -409,14 +413,15 @@ def main() -> None:
            "standard error over those cells; `seed spread`: mean std across seeds of one (market, fold) cell, the "
            "noise floor of a comparison.", "",
            *tuning_table(), ""]
-    doc += ["## EPF with every training window", "", *all_windows_section(table), ""]
+    all_windows = load_all_windows()
+    doc += ["## EPF with every training window", "", *all_windows_section(table, all_windows), ""]
     for suite in ("epf", "stocks", "beijing", "etth1", "scaling"):
         doc += [f"## Run: {suite}", "", *section(HERE / suite / "report.md", suite), ""]
     target = ROOT / "BENCHMARKS.md"
     tmp = target.with_suffix(".md.tmp")
     tmp.write_text("\n".join(doc) + "\n")
     os.replace(tmp, target)
-    update_readme(headline(table))
+    update_readme(headline(table, all_windows))
     print(f"wrote {target} and README.md's headline table")
 
 
