@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import math
 import os
 
@@ -138,6 +139,25 @@ def test_a_failing_point_leaves_no_point_file(tmp_path, monkeypatch):
     monkeypatch.setattr(scaling_module, "measure_point", dies)
     run = run_scaling(config, tmp_path, progress=False, keep_going=True)
     assert list(run.failed) == ["modalities__1__tide"] and "exit code 3" in run.failed["modalities__1__tide"]
+
+
+def test_a_stopped_run_logs_the_points_it_finished(tmp_path, monkeypatch):
+    real = scaling_module._run_in_child
+    calls = {"n": 0}
+
+    def second_point_stops(point):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("simulated stop")
+        return real(point)
+
+    monkeypatch.setattr(scaling_module, "_run_in_child", second_point_stops)
+    out = tmp_path / "out"
+    with pytest.raises(RuntimeError, match="simulated stop"):
+        bench(scaling_args(out))
+    record = json.loads((out / "runs.jsonl").read_text().splitlines()[-1])
+    assert record["status"].startswith("stopped: RuntimeError")
+    assert record["ran"] == [p.stem for p in (out / "points").glob("*.json")] and len(record["ran"]) == 1
 
 
 @pytest.mark.slow

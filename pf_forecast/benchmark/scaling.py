@@ -586,7 +586,7 @@ def _load() -> float:
 
 
 def run_scaling(config: ScalingConfig, out: str | os.PathLike, *, progress: bool = True,
-                keep_going: bool = False) -> ScalingRun:
+                keep_going: bool = False, run: ScalingRun | None = None) -> ScalingRun:
     """Measure every point of ``config`` not finished yet under ``out``, one fresh process per point.
 
     After every point its file is written atomically and ``results.csv`` regenerated, so an interrupted run loses no
@@ -602,6 +602,9 @@ def run_scaling(config: ScalingConfig, out: str | os.PathLike, *, progress: bool
         A tqdm bar over the points (stderr).
     keep_going
         Record a failing point and go on instead of stopping.
+    run
+        A :class:`ScalingRun` for ``out`` to fill as points finish, so that a caller still knows which points ran
+        when the run stops early; a new one by default.
 
     Returns
     -------
@@ -622,7 +625,7 @@ def run_scaling(config: ScalingConfig, out: str | os.PathLike, *, progress: bool
     points = config.points()
     _check_existing(out, points, config)
     (out / POINTS_DIR).mkdir(parents=True, exist_ok=True)
-    run = ScalingRun(out=out)
+    run = ScalingRun(out=out) if run is None else run
     bar = tqdm(total=len(points), desc="scaling", unit="point", disable=not progress, file=sys.stderr,
                dynamic_ncols=True)
     try:
@@ -797,7 +800,8 @@ def scaling_plot(results: pd.DataFrame, path: str | os.PathLike) -> Path | None:
                 ax.set_xlabel(_AXIS_LABEL[axis])
                 ax.set_ylabel(label)
                 ax.grid(alpha=0.3, which="both")
-                ax.legend(fontsize=8)
+                if ax.get_legend_handles_labels()[0]:  # an axis with no finished point yet has nothing to label
+                    ax.legend(fontsize=8)
         figure.suptitle("Scaling of ProgressiveFusionForecaster (pf) and TiDE: fit cost per epoch and memory")
         figure.tight_layout()
         save_figure_atomically(figure, path, dpi=100)
@@ -1089,10 +1093,10 @@ def run_scaling_bench(args: argparse.Namespace) -> int:
     record: dict[str, Any] = {"started": time.strftime("%Y-%m-%d %H:%M:%S"), "command": _command(args, config),
                               "argv": shlex.join(sys.argv), "settings": config.fingerprint(),
                               "machine": machine_info(), "load_at_start": _load(), "status": "interrupted"}
-    run: ScalingRun | None = None
+    run = ScalingRun(out=out)  # filled point by point: a stopped run still records what it finished
     start = time.perf_counter()
     try:
-        run = run_scaling(config, out, progress=not args.no_progress, keep_going=args.keep_going)
+        run_scaling(config, out, progress=not args.no_progress, keep_going=args.keep_going, run=run)
         record["status"] = "failed points" if run.failed else "finished"
     except BaseException as error:
         record["status"] = f"stopped: {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
@@ -1101,14 +1105,13 @@ def run_scaling_bench(args: argparse.Namespace) -> int:
         if out.is_dir():
             record["seconds"] = round(time.perf_counter() - start, 1)
             record["load_at_end"] = _load()
-            if run is not None:
-                record.update(ran=run.ran, skipped=run.skipped, failed=run.failed)
+            record.update(ran=run.ran, skipped=run.skipped, failed=run.failed)
             append_run(out, record)
             try:
-                write_scaling_report(out, run.results if run is not None else None)
+                write_scaling_report(out, run.results)
             except Exception:  # a report problem must not hide the run's own error
                 logger.exception("could not write %s", out / REPORT_FILE)
-                if run is not None:
+                if not record["status"].startswith("stopped"):
                     raise
     print(f"bench --suite {SCALING_SUITE}: {len(run.ran)} points run, {len(run.skipped)} reused, "
           f"{len(run.failed)} failed, in {record['seconds']:.0f} s.\n"
