@@ -17,9 +17,11 @@ Examples
 from __future__ import annotations
 
 import logging
+import math
 import os
 import re
 import sys
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -30,6 +32,8 @@ import numpy as np
 import pandas as pd
 from darts import TimeSeries
 from sklearn.preprocessing import StandardScaler
+
+from pf_forecast.model import MAX_ABS_INPUT
 
 __all__ = [
     "DATA_ENV_VAR",
@@ -804,8 +808,56 @@ def _check_lengths(input_chunk_length: int, horizon: int) -> None:
             raise ValueError(f"{argument}={value!r} must be a positive integer.")
 
 
+# Field separators seen in CSV files; a header line holding one of them but not ``sep`` means ``sep`` is wrong.
+_SEPARATORS = (",", ";", "\t", "|")
+# Numeric dates D/M/YYYY or M/D/YYYY (also with '.' or '-'); year-first ISO dates never match.
+_NUMERIC_DATE = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-]\d{4}(?!\d)")
+# A trailing UTC offset or zone designator, as pandas parses it ('Z', '+01:00', '+0100', 'UTC').
+_UTC_OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2}|UTC|GMT)\s*$")
+# A number written with a decimal comma, e.g. '3,14' or '-0,5'.
+_DECIMAL_COMMA = re.compile(r"^\s*[+-]?\d+,\d+\s*$")
+
+
+def _check_csv_options(sep: str, decimal: str, dayfirst: bool, freq: str | None) -> None:
+    if not isinstance(sep, str) or not sep:
+        raise ValueError(f"sep={sep!r} must be a non-empty string, e.g. ',' or ';' or '\\t'.")
+    if not isinstance(decimal, str) or len(decimal) != 1:
+        raise ValueError(f"decimal={decimal!r} must be one character, e.g. '.' or ','.")
+    if decimal == sep:
+        raise ValueError(
+            f"sep={sep!r} and decimal={decimal!r} are the same character; files with decimal commas separate "
+            f"fields with ';' or a tab: pass e.g. sep=';', decimal=','."
+        )
+    if not isinstance(dayfirst, bool | np.bool_):
+        raise ValueError(f"dayfirst={dayfirst!r} must be True (dates like 31/01/2024) or False (01/31/2024).")
+    if freq is not None:
+        try:
+            pd.tseries.frequencies.to_offset(freq)
+        except ValueError:
+            raise ValueError(
+                f"freq={freq!r} is not a pandas frequency string; use e.g. 'h', '15min', 'D' or 'W-MON'."
+            ) from None
+
+
+def _separator_hint(file: Path, sep: str, decimal: str) -> str:
+    """A sentence naming the separator the header line suggests when it does not hold ``sep``, else ``""``."""
+    try:
+        with open(file, encoding="utf-8", errors="replace", newline="") as handle:
+            header, first_row = handle.readline(), handle.readline()
+    except OSError:
+        return ""
+    found = [candidate for candidate in _SEPARATORS if candidate != sep and candidate in header]
+    if sep in header or not found:
+        return ""
+    guess = max(found, key=header.count)
+    hint = f" The header line {header.strip()[:80]!r} holds {guess!r} but not sep={sep!r}: pass sep={guess!r}"
+    if decimal != "," and any(_DECIMAL_COMMA.match(cell) for cell in first_row.split(guess)):
+        hint += f" and decimal=',' (the first data row {first_row.strip()[:60]!r} has decimal commas)"
+    return hint + "."
+
+
 def _check_columns(frame: pd.DataFrame, time_col: str, target: list[str], past: list[str],
-                   future: list[str]) -> None:
+                   future: list[str], decimal: str = ".") -> None:
     both = sorted(set(past) & set(future))
     if both:
         raise ValueError(
@@ -832,38 +884,146 @@ def _check_columns(frame: pd.DataFrame, time_col: str, target: list[str], past: 
             raise ValueError(
                 f"{argument}: columns {non_numeric} are not numeric (column: dtype); encode them as numbers first, "
                 f"e.g. one-hot with pandas.get_dummies, or fix unparseable values in the file."
+                + _non_number_hint(frame[next(iter(non_numeric))], decimal)
             )
 
 
-def _parse_time_index(frame: pd.DataFrame, time_col: str, freq: str | None) -> pd.DatetimeIndex:
-    if pd.api.types.is_numeric_dtype(frame[time_col]):  # to_datetime would read 0, 1, 2 as nanoseconds since 1970
+def _non_number_hint(column: pd.Series, decimal: str) -> str:
+    """A sentence naming the first cell of ``column`` that is not a number, and ``decimal=`` if it would parse."""
+    bad = (column.notna() & pd.to_numeric(column, errors="coerce").isna()).to_numpy()
+    if not bad.any():
+        return ""
+    row = int(np.flatnonzero(bad)[0])
+    value = column.iloc[row]
+    hint = f" First such cell: {column.name!r} in row {row} (line {row + 2} of the file): {value!r}"
+    other = "," if decimal == "." else "."
+    try:
+        if other not in str(value):
+            raise ValueError
+        float(str(value).strip().replace(other, ".", 1))
+    except ValueError:
+        return hint + "."
+    return hint + f"; it reads as a number with decimal={other!r}: pass decimal={other!r}."
+
+
+def _parse_time_index(frame: pd.DataFrame, time_col: str, freq: str | None,
+                      dayfirst: bool = False) -> tuple[pd.DatetimeIndex, pd.DatetimeIndex, bool]:
+    """Parse ``time_col`` and check it against its (given or inferred) frequency.
+
+    Returns the timestamp of each row, the regular index from the first to the last one, and whether UTC offsets
+    were converted to UTC.
+    """
+    column = frame[time_col]
+    if pd.api.types.is_numeric_dtype(column):  # to_datetime would read 0, 1, 2 as nanoseconds since 1970
         raise ValueError(
-            f"time_col={time_col!r} holds numbers ({frame[time_col].dtype}), not timestamps; write dates such as "
+            f"time_col={time_col!r} holds numbers ({column.dtype}), not timestamps; write dates such as "
             f"2024-01-01 00:00 in the file, or convert the column first, e.g. pd.to_datetime(df[{time_col!r}], "
             f"unit='s') for Unix seconds."
         )
-    try:
-        times = pd.DatetimeIndex(pd.to_datetime(frame[time_col]))
-    except (ValueError, TypeError) as error:
-        raise ValueError(f"time_col={time_col!r}: values could not be parsed as timestamps ({error}).") from error
-    if times.tz is not None:
+    empty = column.isna().to_numpy()
+    if empty.any():
         raise ValueError(
-            f"time_col={time_col!r} has time-zone-aware timestamps ({times.tz}); darts series are time-zone naive. "
-            f"Convert them first, e.g. to UTC: pd.to_datetime(df[{time_col!r}], utc=True).dt.tz_localize(None), "
-            f"and save the file again."
+            f"time_col={time_col!r} has {int(empty.sum())} empty cells (first in row {int(np.flatnonzero(empty)[0])}); "
+            f"every row needs a timestamp: fill them in or delete those rows."
         )
-    if freq is not None:
+    text = column.astype(str)
+    ambiguous = _check_day_month(text, time_col, dayfirst)
+    times, converted = _parse_timestamps(text, time_col, dayfirst)
+    try:
+        regular, failure = _regular_index(times, time_col, freq), None
+    except ValueError as error:
+        regular, failure = None, error
+    if ambiguous and (regular is None or len(regular) != len(times)):
+        # Every date reads both ways (day and month <= 12): say so when only the other reading is gap-free,
+        # rather than report its symptoms (irregular steps, missing rows) or load a scrambled series.
+        other, _ = _parse_timestamps(text, time_col, not dayfirst)
         try:
-            pd.tseries.frequencies.to_offset(freq)
+            other_fits = len(_regular_index(other, time_col, freq)) == len(other)
         except ValueError:
+            other_fits = False
+        if other_fits:
+            row = int(np.flatnonzero(times != other)[0])
             raise ValueError(
-                f"freq={freq!r} is not a pandas frequency string; use e.g. 'h', '15min', 'D' or 'W-MON'."
-            ) from None
+                f"time_col={time_col!r}: {text.iloc[row]!r} (row {row}) is {times[row]:%Y-%m-%d} with "
+                f"dayfirst={dayfirst} but {other[row]:%Y-%m-%d} with dayfirst={not dayfirst}; only the latter gives "
+                f"a regular series without gaps: pass dayfirst={not dayfirst}."
+            ) from failure
+    if failure is not None:
+        raise failure
+    return times, regular, converted
+
+
+def _check_day_month(text: pd.Series, time_col: str, dayfirst: bool) -> bool:
+    """Refuse numeric dates that contradict ``dayfirst``; return whether every date reads both ways."""
+    parts = text.str.extract(_NUMERIC_DATE)
+    if parts.isna().to_numpy().any():  # not all D/M/YYYY-like: pandas' parser decides
+        return False
+    first, second = parts[0].astype(int).to_numpy(), parts[1].astype(int).to_numpy()
+    # pandas would stop at the first such row, or, when the file starts with one, read the file against
+    # ``dayfirst``: ask for the option that matches the file instead.
+    month, order, fix = (first, "month/day/year", True) if not dayfirst else (second, "day/month/year", False)
+    day = second if not dayfirst else first
+    if month.max() > 12 and day.max() <= 12:
+        row = int(np.flatnonzero(month > 12)[0])
+        raise ValueError(
+            f"time_col={time_col!r}: {text.iloc[row]!r} (row {row}) cannot be {order} with dayfirst={dayfirst} "
+            f"(there is no month {month[row]}); the dates are {'day' if fix else 'month'}-first: pass dayfirst={fix}."
+        )
+    return bool(first.max() <= 12 and second.max() <= 12)
+
+
+def _parse_timestamps(text: pd.Series, time_col: str, dayfirst: bool) -> tuple[pd.DatetimeIndex, bool]:
+    """Time-zone-naive timestamps of ``text``, and whether UTC offsets were converted to UTC to get them."""
+
+    def parse(utc: bool) -> pd.Series:
+        with warnings.catch_warnings():
+            # Mixed offsets (a DST change) are handled below; pandas' day-first notes are checked by the caller.
+            warnings.simplefilter("ignore", FutureWarning)
+            warnings.simplefilter("ignore", UserWarning)
+            return pd.to_datetime(text, dayfirst=dayfirst, utc=utc, errors="coerce")
+
+    try:
+        parsed = parse(utc=False)
+    except ValueError as error:  # newer pandas: mixed offsets need utc=True
+        if "utc=True" not in str(error):
+            raise ValueError(f"time_col={time_col!r}: values could not be parsed as timestamps ({error}).") from error
+        parsed = None
+    if parsed is None or parsed.dtype == object:  # several offsets, e.g. +01:00 / +02:00 across a DST change
+        parsed = parse(utc=True)
+    bad = parsed.isna().to_numpy()
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        value = text.iloc[row]
+        hint = " (day-first dates need dayfirst=True)" if _NUMERIC_DATE.match(value) and not dayfirst else ""
+        if bool(_UTC_OFFSET.search(value)) != bool(_UTC_OFFSET.search(text.iloc[0])):
+            hint = " (one of them has a UTC offset, the other not)"
+        raise ValueError(
+            f"time_col={time_col!r}: {value!r} (row {row}, line {row + 2} of the file) could not be parsed as a "
+            f"timestamp in the format of the first row, {text.iloc[0]!r}{hint}; write every timestamp in one "
+            f"format, e.g. 2024-01-31 13:00, optionally with a UTC offset such as 2024-01-31T13:00:00+01:00."
+        )
+    converted = isinstance(parsed.dtype, pd.DatetimeTZDtype)
+    if converted:
+        # utc=True reads a timestamp without offset as UTC: refuse a mix rather than shift local times silently.
+        without = (~text.str.contains(_UTC_OFFSET)).to_numpy()
+        if without.any():
+            row, first = int(np.flatnonzero(without)[0]), int(np.flatnonzero(~without)[0])
+            raise ValueError(
+                f"time_col={time_col!r}: {text.iloc[row]!r} (row {row}) has no UTC offset but "
+                f"{text.iloc[first]!r} (row {first}) has one; write every timestamp with its offset, or none."
+            )
+        parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
+    return pd.DatetimeIndex(parsed), converted
+
+
+def _regular_index(times: pd.DatetimeIndex, time_col: str, freq: str | None) -> pd.DatetimeIndex:
+    """The regular index at ``freq`` (inferred when ``None``) from the first to the last of ``times``."""
     duplicated = times[times.duplicated()]
     if len(duplicated):
         raise ValueError(
             f"time_col={time_col!r} has {len(duplicated)} duplicate timestamps (first: {duplicated[0]}); "
-            f"keep one row per timestamp, e.g. aggregate the duplicates."
+            f"keep one row per timestamp, e.g. aggregate the duplicates (local times repeated when clocks go back "
+            f"are told apart by writing their UTC offsets, e.g. +02:00 / +01:00)."
         )
     if not times.is_monotonic_increasing:
         position = int(np.flatnonzero(np.diff(times.asi8) < 0)[0]) + 1
@@ -875,8 +1035,8 @@ def _parse_time_index(frame: pd.DataFrame, time_col: str, freq: str | None) -> p
         freq = pd.infer_freq(times) if len(times) >= 3 else None
         if freq is None:
             raise ValueError(
-                f"time_col={time_col!r}: could not infer a regular frequency (timestamps missing or irregular); "
-                f"pass freq= (e.g. freq='h'); missing timestamps then become NaN rows."
+                f"time_col={time_col!r}: could not infer a regular frequency (timestamps missing or irregular: "
+                f"{_irregular_step(times)}); pass freq= (e.g. freq='h'); missing timestamps then become NaN rows."
             )
     regular = pd.date_range(times[0], times[-1], freq=freq)
     off_grid = times.difference(regular)
@@ -886,6 +1046,25 @@ def _parse_time_index(frame: pd.DataFrame, time_col: str, freq: str | None) -> p
             f"{off_grid[0]}); pass the frequency the data is sampled at."
         )
     return regular
+
+
+def _irregular_step(times: pd.DatetimeIndex) -> str:
+    """Where ``times`` first leaves its most common step, in words."""
+    if len(times) < 3:
+        return f"only {len(times)} timestamps"
+    steps = np.diff(times.asi8)
+    usual = pd.Series(steps).mode().iloc[0]
+    odd = np.flatnonzero(steps != usual)
+    if not odd.size:
+        return f"equal steps of {pd.Timedelta(int(usual))} that match no pandas frequency"
+    row = int(odd[0]) + 1
+    seen = (
+        f"the usual step is {pd.Timedelta(int(usual))}, but row {row} ({times[row]}) comes "
+        f"{pd.Timedelta(int(steps[row - 1]))} after {times[row - 1]}"
+    )
+    if pd.Timedelta(int(steps[row - 1] - usual)) == pd.Timedelta(hours=1):  # the gap clocks leave in spring
+        seen += "; if these are local times, write them with UTC offsets (e.g. +02:00) to cross a DST change"
+    return seen
 
 
 def _resolve_modalities(modalities: Mapping[str, str | Sequence[str]] | None,
@@ -936,6 +1115,51 @@ def _check_split_sizes(n_rows: int, val_row: int, test_row: int, input_chunk_len
             )
 
 
+def _check_magnitudes(frame: pd.DataFrame, targets: list[str]) -> None:
+    """Refuse values beyond ``MAX_ABS_INPUT``: their square overflows the scaler's variance (1e300 turns the whole
+    column into NaN) or a single one squashes the rest of its column to a constant."""
+    huge = (frame.abs() > MAX_ABS_INPUT).to_numpy()
+    if not huge.any():
+        return
+    rows, cols = np.nonzero(huge)
+    first = int(np.argmin(cols * len(frame) + rows))  # first row of the first column holding one
+    column, row = frame.columns[cols[first]], int(rows[first])
+    counts = {col: int(n) for col, n in zip(frame.columns, huge.sum(axis=0), strict=True) if n}
+    fixes = []
+    if any(col not in targets for col in counts):
+        fixes.append("in covariate columns set such cells empty (NaN) so they are treated as missing")
+    if any(col in targets for col in counts):
+        fixes.append("in target columns correct them (the target may not be missing)")
+    raise ValueError(
+        f"columns {counts} hold values beyond {MAX_ABS_INPUT:g} in magnitude (column: count), first {column!r} "
+        f"at {frame.index[row]}: {frame[column].iloc[row]:g}; they cannot be scaled (corrupt, or in the wrong "
+        f"unit): {', and '.join(fixes)}, or rescale the column, before loading."
+    )
+
+
+def _check_covariates_in_train(frame: pd.DataFrame, val_row: int, past: list[str], future: list[str],
+                               held_out: float, has_modalities: bool) -> None:
+    """Refuse a covariate without any value in the train rows: the scaler, fitted there, would turn it all NaN."""
+    for argument, columns in (("past_covariates", past), ("future_covariates", future)):
+        for column in columns:
+            present = np.flatnonzero(frame[column].notna().to_numpy())
+            if present.size and present[0] < val_row:
+                continue
+            drop = f"drop {column!r} from {argument}" + (" and modalities" if has_modalities else "")
+            if not present.size:
+                raise ValueError(f"{argument}: column {column!r} has no value in any row; {drop}.")
+            # The train rows reach row present[0] once 1 - val_fraction - test_fraction >= (present[0] + 1) / n.
+            limit = math.floor((1 - (present[0] + 1) / len(frame)) * 1000) / 1000
+            move = (f", or move the split so the train rows hold some of them: make val_fraction + "
+                    f"test_fraction (now {held_out:g}) at most {limit:g}" if limit > 0 else "")
+            raise ValueError(
+                f"{argument}: column {column!r} has no value in the {val_row} train rows ({frame.index[0]} .. "
+                f"{frame.index[val_row - 1]}), where the scaler is fitted, so it cannot be scaled; its "
+                f"{present.size} values are in rows {present[0]}..{present[-1]} ({frame.index[present[0]]} .. "
+                f"{frame.index[present[-1]]}). Fix: {drop}{move}."
+            )
+
+
 def load_csv(
     path: str | os.PathLike,
     time_col: str,
@@ -950,20 +1174,27 @@ def load_csv(
     test_fraction: float = 0.2,
     freq: str | None = None,
     name: str | None = None,
+    sep: str = ",",
+    decimal: str = ".",
+    dayfirst: bool = False,
 ) -> ForecastingTask:
     """Turn a user's wide CSV (one row per timestamp) into a :class:`ForecastingTask`.
 
     The split is chronological by rows: train = first ``int((1 - val_fraction - test_fraction) n)`` rows, test
     = last ``int(test_fraction n)`` rows, validation = the rest. A ``StandardScaler`` is fitted on the train
     rows only (NaN ignored) and applied to the target and all covariates. Covariates may hold NaN (a model can
-    treat it as missing data); the target may not.
+    treat it as missing data), but each needs at least one value in the train rows; the target may not. Values
+    beyond ``1e15`` in magnitude (the bound :class:`~pf_forecast.ProgressiveFusionForecaster` applies to its inputs)
+    are refused as corrupt or unscaled.
 
     Parameters
     ----------
     path
         The CSV file.
     time_col
-        Column of timestamps, strictly increasing.
+        Column of timestamps, strictly increasing. Timestamps written with UTC offsets (e.g. local times
+        ``2024-03-31T01:00:00+01:00``, ``2024-03-31T03:00:00+02:00`` across a daylight-saving change) are
+        converted to UTC automatically, so the time axis is regular; the protocol says when this happened.
     target
         Target column name(s).
     past_covariates, future_covariates
@@ -980,6 +1211,15 @@ def load_csv(
         rows (an error if that leaves NaN in the target).
     name
         Task name; defaults to the file's stem.
+    sep
+        Field separator, passed to :func:`pandas.read_csv`, e.g. ``";"`` for files written with decimal commas
+        or ``"\t"``.
+    decimal
+        Decimal mark of the numbers, passed to :func:`pandas.read_csv`: ``"."`` or ``","`` (``3,14``).
+    dayfirst
+        Whether numeric dates are day-first (``31/01/2024``) rather than month-first (``01/31/2024``), passed
+        to :func:`pandas.to_datetime`. Dates that contradict it are refused, as are dates that read both ways
+        (day and month at most 12) where only the other reading gives a regular series.
 
     Returns
     -------
@@ -990,8 +1230,11 @@ def load_csv(
     FileNotFoundError
         If ``path`` is not a file.
     ValueError
-        For missing, duplicated, non-numeric or doubly-assigned columns, bad timestamps, bad fractions, splits
-        too short for ``input_chunk_length + horizon``, NaN in the target, or a modality naming a non-covariate.
+        For missing, duplicated, non-numeric or doubly-assigned columns, a header that suggests another ``sep``,
+        numbers that suggest another ``decimal``, bad or mixed timestamps, dates that suggest another
+        ``dayfirst``, bad fractions, splits too short for ``input_chunk_length + horizon``, NaN in the target,
+        values beyond ``1e15`` in magnitude, a covariate without any value in the train rows, or a modality
+        naming a non-covariate.
 
     Examples
     --------
@@ -1013,22 +1256,29 @@ def load_csv(
     future = _as_name_list("future_covariates", future_covariates)
     _check_fractions(val_fraction, test_fraction)
     _check_lengths(input_chunk_length, horizon)
+    _check_csv_options(sep, decimal, dayfirst, freq)
 
     try:
-        raw = pd.read_csv(file)
+        raw = pd.read_csv(file, sep=sep, decimal=decimal)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
         raise ValueError(
             f"path={str(path)!r} could not be read as a CSV file ({type(error).__name__}: {error}); pass a "
-            f"comma-separated UTF-8 text file with a header row."
+            f"UTF-8 text file with a header row, its fields separated by sep={sep!r}."
+            + _separator_hint(file, sep, decimal)
         ) from error
     if raw.empty:
         raise ValueError(f"path={str(path)!r} has a header but no data rows; pass a file with data.")
-    _check_columns(raw, time_col, targets, past, future)
+    if time_col not in raw.columns and (hint := _separator_hint(file, sep, decimal)):
+        raise ValueError(
+            f"time_col={time_col!r} is not a column of path={str(path)!r}: with sep={sep!r} its header reads as "
+            f"the columns {[str(c)[:80] for c in raw.columns[:5]]}.{hint}"
+        )
+    _check_columns(raw, time_col, targets, past, future, decimal)
     resolved_modalities = _resolve_modalities(modalities, past + future)
-    index = _parse_time_index(raw, time_col, freq)
+    times, index, converted_to_utc = _parse_time_index(raw, time_col, freq, dayfirst)
     frame = (
         raw[[*targets, *past, *future]].astype(np.float64)
-        .set_index(pd.DatetimeIndex(pd.to_datetime(raw[time_col])))
+        .set_index(times)
         .reindex(index)  # an explicit freq may reveal missing timestamps: they become NaN rows
     )
     infinite = {col: int(n) for col, n in np.isinf(frame).sum().items() if n}
@@ -1037,6 +1287,7 @@ def load_csv(
             f"columns {infinite} hold infinite values (column: count); replace them with finite values, or with "
             f"empty cells / NaN in covariate columns (missing values), before loading."
         )
+    _check_magnitudes(frame, targets)
     missing_target = frame[targets].isna().any(axis=1)
     if missing_target.any():
         raise ValueError(
@@ -1047,6 +1298,7 @@ def load_csv(
     train_fraction = round(1.0 - val_fraction - test_fraction, 12)  # avoid 0.7000000000000001-style rounding
     val_row, test_row = _split_rows(len(frame), train_fraction, test_fraction)
     _check_split_sizes(len(frame), val_row, test_row, input_chunk_length, horizon)
+    _check_covariates_in_train(frame, val_row, past, future, val_fraction + test_fraction, modalities is not None)
     scaler, scaled = _fit_standard_scaler(frame, val_row)
 
     track = "+".join(kind for kind, cols in (("past", past), ("future", future)) if cols) or "target-only"
@@ -1054,6 +1306,7 @@ def load_csv(
         f"User CSV {file.name}: target {targets}; past covariates {past}; future covariates {future}; "
         f"modalities {resolved_modalities}. Chronological split {train_fraction:g}/{val_fraction:g}/"
         f"{test_fraction:g} by rows; StandardScaler fitted on the train rows of all columns. "
+        + ("Timestamps with UTC offsets converted to UTC. " if converted_to_utc else "")
         + _window_protocol(len(frame), val_row, test_row, frame.index, input_chunk_length, horizon)
     )
     return ForecastingTask(
