@@ -21,7 +21,13 @@ from pf_forecast.benchmark import (
     shrink_task,
 )
 from pf_forecast.benchmark import runner as bench_runner
-from pf_forecast.benchmark.models import MODEL_NAMES, RestoreBestWeights, applicability, model_inputs
+from pf_forecast.benchmark.models import (
+    MODEL_NAMES,
+    RestoreBestWeights,
+    applicability,
+    linear_lags,
+    model_inputs,
+)
 from pf_forecast.benchmark.runner import Cell, atomic_write_text, plan_cells, pooled_errors
 from pf_forecast.data import load_csv
 
@@ -300,6 +306,19 @@ def test_make_model_builds_every_model(small_task, name, tmp_path):
     if name in ("tcn", "nhits"):  # no future-covariate support: future covariates read as past ones
         inputs = model_inputs(name, small_task)
         assert inputs["future_covariates"] is None and list(inputs["past_covariates"].components) == ["a", "b", "c"]
+    expected = {"pf": "ProgressiveFusionForecaster", "tide": "TiDEModel", "tsmixer": "TSMixerModel",
+                "tcn": "TCNModel", "nhits": "NHiTSModel", "dlinear": "DLinearModel",
+                "linear": "LinearRegressionModel", "lightgbm": "LightGBMModel", "naive-seasonal": "NaiveSeasonal",
+                "arima": "ARIMA", "exp-smoothing": "ExponentialSmoothing"}
+    assert type(model).__name__ == expected["pf" if name.startswith("pf") else name]
+    if name in ("linear", "lightgbm"):  # lags of the target and both covariate sources, one output chunk
+        lags = linear_lags(small_task)
+        assert model.lags["target"] == list(range(-lags, 0)) and model.output_chunk_length == small_task.horizon
+        assert model.lags["past"] == list(range(-lags, 0)) and model.lags["future"][-1] == small_task.horizon - 1
+    if name == "lightgbm":
+        assert model.kwargs["n_jobs"] == 1 and model.kwargs["random_state"] == 3
+    if name == "naive-seasonal":
+        assert model.K == 24  # hourly data: the daily season
 
 
 def test_plan_cells_runs_deterministic_models_once_and_documents_exclusions(small_task):

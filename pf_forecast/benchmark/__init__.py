@@ -26,6 +26,7 @@ import contextlib
 import logging
 import shlex
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -37,6 +38,8 @@ except ImportError:  # pragma: no cover
     def threadpool_limits(limits: int | None = None) -> contextlib.AbstractContextManager:
         """Fallback without threadpoolctl: BLAS threads are left as they are."""
         return contextlib.nullcontext()
+
+from pf_forecast.robustness.imputation import IMPUTE_POLICIES
 
 from .models import MODEL_NAMES, BenchSettings, check_model_names, make_model
 from .report import append_run, machine_info, write_report
@@ -68,7 +71,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 _CSV_OPTIONS = ("time_col", "target", "past_covariates", "future_covariates", "modality", "input_chunk_length",
-                "horizon", "val_fraction", "test_fraction", "freq", "name")
+                "horizon", "val_fraction", "test_fraction", "freq", "name", "sep", "decimal", "dayfirst")
 
 
 def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
@@ -112,6 +115,9 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
     csv.add_argument("--test-fraction", type=float, default=None, metavar="F", help="test rows (default 0.2)")
     csv.add_argument("--freq", default=None, metavar="FREQ", help="pandas frequency (default: inferred)")
     csv.add_argument("--name", default=None, metavar="NAME", help="dataset name in the results (default: file stem)")
+    csv.add_argument("--sep", default=None, metavar="CHAR", help="column separator (default ',')")
+    csv.add_argument("--decimal", default=None, metavar="CHAR", help="decimal mark (default '.'; e.g. ',')")
+    csv.add_argument("--dayfirst", action="store_true", help="read dates as day first (13/01/2024)")
 
     how = parser.add_argument_group("budget and evaluation (defaults: the suite's, see report.md)")
     how.add_argument("--max-epochs", type=int, default=None, metavar="N",
@@ -119,11 +125,15 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
     how.add_argument("--patience", type=int, default=None, metavar="N",
                      help=f"early-stopping patience on the validation loss (default {BenchSettings.patience})")
     how.add_argument("--max-train-samples", default=None, metavar="N|all",
-                     help="training windows per epoch (darts max_samples_per_ts; "
-                          f"default {BenchSettings.max_train_samples})")
+                     help="training windows per series and epoch: all (default, what fit() uses), or N as an "
+                          "explicit budget (darts max_samples_per_ts), printed in the report")
     how.add_argument("--train-stride", default=None, metavar="N|auto",
-                     help="stride of training windows; auto spreads the capped windows over the whole training "
-                          "segment (default auto)")
+                     help="stride of training windows; auto = 1, or with --max-train-samples N the stride that "
+                          "spreads the N windows over the whole training segment (default auto)")
+    how.add_argument("--impute", default=None, choices=IMPUTE_POLICIES,
+                     help="how missing covariate values are filled for models that cannot take NaN (all but pf), "
+                          "in the clean run and every sweep: ffill (default: last value, else the training mean), "
+                          "mean (training mean), zero, or none (NaN passed on; such cells fail)")
     how.add_argument("--test-stride", type=int, default=None, metavar="N",
                      help="stride of the clean test windows (default 1 = the protocol)")
     how.add_argument("--robustness-stride", default=None, metavar="N|horizon",
@@ -253,6 +263,8 @@ def resolve_settings(args: argparse.Namespace, suite: Suite | None, work_dir: st
         values["levels"] = _levels(args.levels)
     if args.profile is not None:
         values["profile"] = args.profile
+    if args.impute is not None:
+        values["impute"] = args.impute
     values["missing"] = not args.no_missing
     values["work_dir"] = work_dir
     return BenchSettings(**values)
@@ -266,9 +278,11 @@ def _command(args: argparse.Namespace, suite: Suite | None, models: Sequence[str
         parts += ["--suite", suite.name]
     else:
         parts += ["--csv", args.csv, "--time-col", args.time_col, "--target", args.target]
-        for option in ("past_covariates", "future_covariates", "freq", "name"):
+        for option in ("past_covariates", "future_covariates", "freq", "name", "sep", "decimal"):
             if getattr(args, option):
                 parts += [f"--{option.replace('_', '-')}", getattr(args, option)]
+        if args.dayfirst:
+            parts.append("--dayfirst")
         for spec in args.modality or []:
             parts += ["--modality", spec]
         parts += ["--input-chunk-length", str(args.input_chunk_length), "--horizon", str(args.horizon),
@@ -284,7 +298,8 @@ def _command(args: argparse.Namespace, suite: Suite | None, models: Sequence[str
         "--train-stride", str(settings.train_stride or "auto"), "--test-stride", str(settings.test_stride),
         "--robustness-stride", str(settings.robustness_stride or "horizon"), "--batch-size", str(settings.batch_size),
         "--learning-rate", f"{settings.learning_rate:g}", "--levels", ",".join(f"{p:g}" for p in settings.levels),
-        "--repeats", str(settings.n_repeats), "--profile", settings.profile, "--threads", str(args.threads),
+        "--repeats", str(settings.n_repeats), "--profile", settings.profile, "--impute", settings.impute,
+        "--threads", str(args.threads),
     ]
     if not settings.missing:
         parts.append("--no-missing")
@@ -317,8 +332,21 @@ def _csv_task(args: argparse.Namespace) -> Any:
         modalities=modalities, input_chunk_length=args.input_chunk_length, horizon=args.horizon,
         val_fraction=0.1 if args.val_fraction is None else args.val_fraction,
         test_fraction=0.2 if args.test_fraction is None else args.test_fraction,
-        freq=args.freq, name=args.name,
+        freq=args.freq, name=args.name, sep=args.sep or ",", decimal=args.decimal or ".", dayfirst=args.dayfirst,
     )
+
+
+def _check_writable(out: Path, given: Any) -> None:
+    """Create ``out`` and check a file can be written in it, before any training."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".write-check-"):
+            pass
+    except OSError as err:
+        raise ValueError(
+            f"--out {str(given)!r} cannot be written ({err.strerror or type(err).__name__}); pass a folder you can "
+            f"write to, e.g. --out ./bench_out."
+        ) from None
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -386,6 +414,7 @@ def run_bench(args: argparse.Namespace) -> int:
         if tracks is not None and tasks[0].track not in tracks:
             raise ValueError(f"--tracks {tracks}: the CSV task's track is {tasks[0].track!r}.")
 
+    _check_writable(out, args.out)
     torch.set_num_threads(int(args.threads))
     command = _command(args, suite, models, seeds, settings, tracks)
     record: dict[str, Any] = {"started": time.strftime("%Y-%m-%d %H:%M:%S"), "command": command,
@@ -406,11 +435,11 @@ def run_bench(args: argparse.Namespace) -> int:
         if out.is_dir():
             record["seconds"] = round(time.perf_counter() - start, 1)
             record.update(ran=run.ran, skipped=run.skipped, failed=run.failed, excluded=run.excluded)
-            append_run(out, record)
             try:
+                append_run(out, record)
                 write_report(out, run.results)
-            except Exception:  # a report problem must not hide the run's own error
-                logger.exception("could not write %s", out / "report.md")
+            except Exception:  # a record or report problem must not hide the run's own error
+                logger.exception("could not write the run record or %s", out / "report.md")
                 if not record["status"].startswith("stopped"):
                     raise
     print(  # the CLI summary

@@ -1,9 +1,17 @@
 """The benchmark's model zoo: every compared model is built by :func:`make_model` from one set of settings.
 
 All neural models share the same training budget (``max_epochs``), early stopping on the task's validation segment
-(``EarlyStopping("val_loss", patience)`` plus restoring the best epoch's weights), the same capped set of training
-windows (``max_train_samples``, ``train_stride``), batch size and optimiser defaults, and ``random_state=seed``.
-The data are those of the :class:`~pf_forecast.data.ForecastingTask`, already scaled on its training rows.
+(``EarlyStopping("val_loss", patience)`` plus restoring the best epoch's weights), the same training windows (all of
+them by default, as ``fit`` uses; ``max_train_samples`` sets an explicit budget), batch size and optimiser defaults,
+and ``random_state=seed``. The data are those of the :class:`~pf_forecast.data.ForecastingTask`, already scaled on
+its training rows.
+
+Missing covariate values
+------------------------
+A model that declares ``handles_missing_covariates`` (``ProgressiveFusionForecaster``) receives NaN as it is. Every
+other model receives the covariates filled by one declared policy, ``BenchSettings.impute`` (default ``"ffill"``:
+the last observed value carried forward, and the training-period mean before the first observation), in the clean
+run and in every robustness sweep alike: see :func:`model_inputs`.
 
 Models
 ------
@@ -18,6 +26,9 @@ Models
 ``linear``
     darts' ``LinearRegressionModel`` on lags of the target and the covariates (``input_chunk_length`` lags, fewer
     where the least-squares problem would be under-determined: see :func:`linear_lags`), all training windows.
+``lightgbm``
+    darts' ``LightGBMModel`` (gradient-boosted trees) on the same lags as ``linear``, one booster per horizon step,
+    up to ``LIGHTGBM_MAX_TREES`` trees with early stopping on the validation segment, one thread.
 ``naive-seasonal``
     darts' ``NaiveSeasonal`` (K = 24 on hourly data, else 1): a local model, refit on every test window.
 ``arima``, ``exp-smoothing``
@@ -42,6 +53,7 @@ from darts.models import (
     ARIMA,
     DLinearModel,
     ExponentialSmoothing,
+    LightGBMModel,
     LinearRegressionModel,
     NaiveSeasonal,
     NHiTSModel,
@@ -55,9 +67,11 @@ from pytorch_lightning.callbacks import EarlyStopping
 
 from pf_forecast.data import ForecastingTask
 from pf_forecast.model import ProgressiveFusionForecaster
+from pf_forecast.robustness.imputation import IMPUTE_POLICIES, impute_missing
 
 __all__ = [
     "DETERMINISTIC_MODELS",
+    "LAG_MODELS",
     "LOCAL_MODELS",
     "MODEL_NAMES",
     "NEURAL_MODELS",
@@ -67,6 +81,7 @@ __all__ = [
     "check_model_names",
     "count_parameters",
     "fit_model",
+    "handles_missing_covariates",
     "linear_lags",
     "make_model",
     "model_inputs",
@@ -86,6 +101,7 @@ MODEL_NAMES: tuple[str, ...] = (
     "nhits",
     "dlinear",
     "linear",
+    "lightgbm",
     "naive-seasonal",
     "arima",
     "exp-smoothing",
@@ -96,11 +112,16 @@ NEURAL_MODELS: tuple[str, ...] = ("pf", "pf-late", "pf-early", "tide", "tsmixer"
 LOCAL_MODELS: tuple[str, ...] = ("naive-seasonal", "arima", "exp-smoothing")
 #: Models whose result does not depend on the seed: the runner fits them for the first seed only.
 DETERMINISTIC_MODELS: tuple[str, ...] = ("linear", *LOCAL_MODELS)
+#: Models on lags of the target and covariates (darts regression models), fitted on every training window.
+LAG_MODELS: tuple[str, ...] = ("linear", "lightgbm")
 #: Models that cannot take future covariates: on a track with future covariates they read them as past covariates.
 PAST_ONLY_MODELS: tuple[str, ...] = ("tcn", "nhits")
 
 #: Refitting a local model on every test window is considered tractable up to this many fits x series length.
 LOCAL_REFIT_BUDGET = 4_000_000
+#: LightGBM: at most this many trees per booster; early stopping on the validation segment picks fewer.
+LIGHTGBM_MAX_TREES = 500
+LIGHTGBM_EARLY_STOPPING_ROUNDS = 20
 
 
 @dataclass(frozen=True)
@@ -114,10 +135,13 @@ class BenchSettings:
     patience
         Early-stopping patience (epochs without a lower validation loss).
     max_train_samples
-        Training (and validation) windows per series and epoch, darts' ``max_samples_per_ts``; ``None`` for all.
+        ``None`` (default): every training window, as a user's ``fit`` gets. A number is an explicit budget of
+        training (and validation) windows per series and epoch (darts' ``max_samples_per_ts``), printed in the
+        report.
     train_stride
-        Steps between training windows (darts ``fit(stride=...)``); ``None`` ("auto") spreads the
-        ``max_train_samples`` windows evenly over the whole training segment instead of taking the most recent.
+        Steps between training windows (darts ``fit(stride=...)``); ``None`` ("auto") is 1 without a budget, and
+        with one spreads the ``max_train_samples`` windows evenly over the whole training segment instead of taking
+        the most recent.
     test_stride
         Steps between test windows of the clean metrics (1 = the published protocols).
     robustness_stride
@@ -135,6 +159,11 @@ class BenchSettings:
         Noise draws per level (averaged).
     missing
         Whether to run the missing-modality sweep.
+    impute
+        How the covariates' missing values are filled for models that do not declare
+        ``handles_missing_covariates``, in the clean run and in every sweep: ``"ffill"`` (default: last observed
+        value, the training-period mean before the first one), ``"mean"`` (training-period mean), ``"zero"``, or
+        ``"none"`` (NaN passed on; such a model's cells then fail when its forecasts are not finite).
     work_dir
         darts ``work_dir`` (nothing is written there: checkpoints and loggers are off).
 
@@ -144,13 +173,12 @@ class BenchSettings:
     3
     """
 
-    # Calibrated on the 2-core AMD EPYC dev box, one torch thread, EPF NP past track, seed 0 (wall seconds per cell
-    # incl. evaluation, other jobs sharing the box): pf 25, pf-late 54*, pf-early 25, tide 17, tsmixer 32*, tcn 27*,
-    # nhits 47*, dlinear 9, linear 8, naive-seasonal 4.5 (* = box under load ~4); about 240 s per (market, track,
-    # seed), so ``--suite epf`` (10 tasks, default models, 3 seeds = 250 cells) takes ~1.2 h on a quiet box.
+    # Cost on a 2-core CPU box, one torch thread, EPF NP past track, every training window (~36,000): a pf fit
+    # takes about 3 minutes (up to 15 epochs, early-stopped), TiDE about as long, linear seconds; the former
+    # 4,000-window budget was 8x cheaper and cost the neural models accuracy (see BENCHMARKS.md).
     max_epochs: int = 15
     patience: int = 3
-    max_train_samples: int | None = 4000
+    max_train_samples: int | None = None
     train_stride: int | None = None
     test_stride: int = 1
     robustness_stride: int | None = None
@@ -160,6 +188,7 @@ class BenchSettings:
     levels: tuple[float, ...] = tuple(round(0.1 * i, 1) for i in range(9))
     n_repeats: int = 1
     missing: bool = True
+    impute: str = "ffill"
     work_dir: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
@@ -176,6 +205,8 @@ class BenchSettings:
             raise ValueError(f"levels={self.levels!r} must be noise levels in [0, 1], e.g. 0,0.1,...,0.8.")
         if not self.learning_rate > 0:
             raise ValueError(f"learning_rate={self.learning_rate!r} must be positive.")
+        if self.impute not in IMPUTE_POLICIES:
+            raise ValueError(f"impute={self.impute!r} is not a policy; choose one of {list(IMPUTE_POLICIES)}.")
 
     def fingerprint(self) -> dict[str, Any]:
         """The settings that change results (everything but ``work_dir``), as plain JSON-able values.
@@ -255,11 +286,28 @@ def _covariate_components(task: ForecastingTask) -> dict[str, list[str]]:
     }
 
 
-def model_inputs(name: str, task: ForecastingTask) -> dict[str, Any]:
+def handles_missing_covariates(name: str) -> bool:
+    """Whether model ``name`` takes NaN covariates as they are (it declares ``handles_missing_covariates``).
+
+    Parameters
+    ----------
+    name
+        Model name.
+
+    Returns
+    -------
+    bool
+    """
+    return name.startswith("pf") and bool(ProgressiveFusionForecaster.handles_missing_covariates)
+
+
+def model_inputs(name: str, task: ForecastingTask, impute: str = "none") -> dict[str, Any]:
     """The covariates model ``name`` is given, as keyword arguments for fit / predict / historical forecasts.
 
     Models without future-covariate support (``tcn``, ``nhits``) read future covariates as past covariates, i.e.
-    over the input window only. Local statistical models get no covariates.
+    over the input window only. Local statistical models get no covariates. A model that does not declare
+    ``handles_missing_covariates`` gets the covariates' missing values filled by ``impute``, with the means of the
+    training rows (see :func:`pf_forecast.robustness.impute_missing`); the task is not modified.
 
     Parameters
     ----------
@@ -267,6 +315,8 @@ def model_inputs(name: str, task: ForecastingTask) -> dict[str, Any]:
         Model name.
     task
         The task.
+    impute
+        Imputation policy for models that cannot take NaN: ``"ffill"``, ``"mean"``, ``"zero"`` or ``"none"``.
 
     Returns
     -------
@@ -279,6 +329,10 @@ def model_inputs(name: str, task: ForecastingTask) -> dict[str, Any]:
     if name in PAST_ONLY_MODELS and future is not None:
         past = future if past is None else past.stack(future)
         future = None
+    if impute != "none" and not handles_missing_covariates(name):
+        val_row, _ = task.split_index()
+        train_end = task.series.time_index[val_row]  # the means come from the training rows only
+        past, future = (None if ts is None else impute_missing(ts, impute, before=train_end) for ts in (past, future))
     return {"past_covariates": past, "future_covariates": future}
 
 
@@ -443,15 +497,20 @@ def make_model(name: str, task: ForecastingTask, seed: int, settings: BenchSetti
         cls = {"tide": TiDEModel, "tsmixer": TSMixerModel, "tcn": TCNModel, "nhits": NHiTSModel,
                "dlinear": DLinearModel}[name]
         return cls(**common)
-    if name == "linear":
+    if name in LAG_MODELS:
         inputs = model_inputs(name, task)
         lags = linear_lags(task)
-        return LinearRegressionModel(
-            lags=lags,
-            lags_past_covariates=lags if inputs["past_covariates"] is not None else None,
-            lags_future_covariates=(lags, horizon) if inputs["future_covariates"] is not None else None,
-            output_chunk_length=horizon,
-        )
+        lag_kwargs: dict[str, Any] = {
+            "lags": lags,
+            "lags_past_covariates": lags if inputs["past_covariates"] is not None else None,
+            "lags_future_covariates": (lags, horizon) if inputs["future_covariates"] is not None else None,
+            "output_chunk_length": horizon,
+        }
+        if name == "linear":
+            return LinearRegressionModel(**lag_kwargs)
+        # LightGBM's usual starting point (31 leaves, learning rate 0.05) with early stopping, one thread
+        return LightGBMModel(**lag_kwargs, n_estimators=LIGHTGBM_MAX_TREES, learning_rate=0.05, num_leaves=31,
+                             n_jobs=1, verbose=-1, random_state=int(seed))
     if name == "naive-seasonal":
         return NaiveSeasonal(K=seasonal_period(task))
     if name == "arima":
@@ -493,8 +552,10 @@ def _auto_train_stride(task: ForecastingTask, settings: BenchSettings) -> int:
     return max(1, n_windows // settings.max_train_samples)
 
 
-def fit_model(model: ForecastingModel, name: str, task: ForecastingTask, settings: BenchSettings) -> dict[str, Any]:
-    """Fit ``model`` on the task's training segment, early-stopping neural models on its validation segment.
+def fit_model(model: ForecastingModel, name: str, task: ForecastingTask, settings: BenchSettings,
+              inputs: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Fit ``model`` on the task's training segment, early-stopping neural models and LightGBM on its validation
+    segment.
 
     Local models are fitted on the history before the test segment (train + validation), which is what their
     first test window sees.
@@ -509,13 +570,16 @@ def fit_model(model: ForecastingModel, name: str, task: ForecastingTask, setting
         The task.
     settings
         Shared training settings.
+    inputs
+        The covariates from :func:`model_inputs` (computed with ``settings.impute`` when ``None``).
 
     Returns
     -------
     dict
-        Facts about the fit: ``train_stride`` and, for neural models, ``epochs_trained`` and ``best_epoch``.
+        Facts about the fit: ``train_stride`` and, for neural models, ``epochs_trained`` and ``best_epoch``
+        (LightGBM: ``trees``, the mean number of trees per booster kept by early stopping).
     """
-    inputs = model_inputs(name, task)
+    inputs = model_inputs(name, task, settings.impute) if inputs is None else inputs
     facts: dict[str, Any] = {}
     if name in NEURAL_MODELS:
         stride = _auto_train_stride(task, settings)
@@ -538,10 +602,26 @@ def fit_model(model: ForecastingModel, name: str, task: ForecastingTask, setting
         model.fit(task.train_series(), past_covariates=inputs["past_covariates"],
                   future_covariates=inputs["future_covariates"])
         facts.update(train_stride=1, lags=linear_lags(task))
+    elif name == "lightgbm":
+        import lightgbm
+
+        model.fit(task.train_series(), past_covariates=inputs["past_covariates"],
+                  future_covariates=inputs["future_covariates"], val_series=task.val_series(),
+                  val_past_covariates=inputs["past_covariates"], val_future_covariates=inputs["future_covariates"],
+                  callbacks=[lightgbm.early_stopping(LIGHTGBM_EARLY_STOPPING_ROUNDS, verbose=False)])
+        facts.update(train_stride=1, lags=linear_lags(task), trees=_mean_trees(model))
     else:
         _, test_row = task.split_index()
         model.fit(task.series[:test_row])
     return facts
+
+
+def _mean_trees(model: LightGBMModel) -> float | None:
+    """Mean number of trees per booster after early stopping (None if darts' wrapper hides them)."""
+    boosters = getattr(model.model, "estimators_", None) or [model.model]
+    counts = [getattr(b, "best_iteration_", None) or getattr(b, "n_estimators", None) for b in boosters]
+    counts = [c for c in counts if c]
+    return float(np.mean(counts)) if counts else None
 
 
 def count_parameters(model: ForecastingModel) -> float:

@@ -243,9 +243,9 @@ def _missing_section(results: pd.DataFrame) -> str:
     parts = ["## Missing modalities\n",
              "Each covariate modality removed alone over the whole test period (all its values missing). "
              "`ProgressiveFusionForecaster` receives NaN (it declares `handles_missing_covariates`); the other "
-             "models get the robustness toolkit's declared imputation (zero = MultiBench's drop value, recorded "
-             "per cell in `cells/*.json`). Cells: MSE with the modality removed (increase over the clean MSE at "
-             "the same windows), mean over seeds.\n"]
+             "models get the run's declared imputation (`impute` in the settings above, the same as in the clean "
+             "run; recorded per cell in `cells/*.json`). Cells: MSE with the modality removed (increase over the "
+             "clean MSE at the same windows), mean over seeds.\n"]
     missing = results[results.corruption.str.startswith("missing:") & (results.metric == "mse")]
     for dataset, track in _groups(missing):
         sel = missing[(missing.dataset == dataset) & (missing.track == track)]
@@ -381,14 +381,29 @@ def _settings_section(metas: Sequence[Mapping[str, Any]]) -> str:
         values = json.loads(settings)
         parts.append(f"For {', '.join(sorted(groups))}:\n")
         parts.append("\n".join(f"- `{k}` = {v!r}" for k, v in values.items()) + "\n")
+    budgets = sorted({str(json.loads(k).get("max_train_samples")) for k in by_group})
     parts.append(
-        "`max_train_samples` caps the training (and validation) windows per epoch via darts' `max_samples_per_ts` "
-        "(the most recent windows); `train_stride` None = auto: the stride that spreads those windows over the "
-        "whole training segment. `test_stride` is the stride of the clean test windows (1 = protocol); "
+        "Training windows: " + ("every training window (`max_train_samples` = None), as a user's `fit` gets."
+                                if budgets == ["None"] else
+                                f"an explicit budget of `max_train_samples` = {', '.join(budgets)} windows per "
+                                "series and epoch (darts' `max_samples_per_ts`): these results are capped, not what "
+                                "a user's `fit` on every window gets.") + "\n")
+    imputes = sorted({str(json.loads(k).get("impute", "zero (before the impute setting)")) for k in by_group})
+    parts.append(
+        f"Missing covariate values: models that declare `handles_missing_covariates` (pf) receive NaN; every other "
+        f"model gets them filled by `impute` = {', '.join(imputes)} (ffill: last observed value carried forward, "
+        f"the training-period mean before the first one; mean: the training-period mean; zero: 0 on the scaled "
+        f"data), in the clean run and in the noise and missing-modality sweeps alike. Each cell's "
+        f"`covariate_nan` in `cells/*.json` says what it got.\n")
+    parts.append(
+        "`max_train_samples` None = every window; a number caps the training (and validation) windows per epoch "
+        "via darts' `max_samples_per_ts`; `train_stride` None = auto: 1 without a cap, else the stride that spreads "
+        "the capped windows over the whole training segment. `test_stride` is the stride of the clean test windows (1 = protocol); "
         "`robustness_stride` None = the horizon (non-overlapping windows covering the test segment) for the noise "
         "and missing-modality sweeps. Every neural model: the same epoch cap, `EarlyStopping(\"val_loss\", "
         "patience)` on the task's validation segment with the best epoch's weights restored, Adam, the same batch "
-        "size, `random_state=seed`. `linear` is fitted by least squares on all training windows. Local "
+        "size, `random_state=seed`. `linear` is fitted by least squares on all training windows, `lightgbm` on all "
+        "training windows with early stopping on the validation segment. Local "
         "statistical models are refit on the history before every test window.\n")
     train_strides = sorted({str(m.get("fit", {}).get("train_stride")) for m in metas if m.get("fit")})
     if train_strides:
@@ -472,7 +487,8 @@ def write_report(out: str | os.PathLike, results: pd.DataFrame | None = None) ->
         parts.append(_missing_section(results))
         parts.append(_speed_section(results))
     excluded = {(e["dataset"], e["track"], e["model"]): e["reason"] for r in runs for e in r.get("excluded", [])}
-    failed = {k: v for r in runs for k, v in r.get("failed", {}).items()}
+    finished = {meta.get("cell") for meta in metas}
+    failed = {k: v for r in runs for k, v in r.get("failed", {}).items() if k not in finished}
     if excluded or failed:
         parts.append("## Left out\n")
         parts.append("\n".join(f"- {d} / {t} / {m}: {reason}" for (d, t, m), reason in sorted(excluded.items())))

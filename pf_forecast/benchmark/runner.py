@@ -53,6 +53,7 @@ from .models import (
     applicability,
     count_parameters,
     fit_model,
+    handles_missing_covariates,
     make_model,
     model_inputs,
 )
@@ -61,6 +62,7 @@ __all__ = [
     "RESULT_COLUMNS",
     "BenchRun",
     "Cell",
+    "NonFiniteForecastError",
     "atomic_write_text",
     "collect_results",
     "plan_cells",
@@ -223,6 +225,7 @@ _NOISY_WARNINGS = (
     ".*GPU available.*",
     ".*TPU available.*",
     ".*litlogger.*",
+    ".*np.ndarray subset \\(sliced data\\).*",  # LightGBM on darts' lagged training matrix
 )
 
 
@@ -265,6 +268,16 @@ def _historical_forecasts(model: Any, name: str, task: ForecastingTask, inputs: 
         **({} if name in LOCAL_MODELS else inputs),
     )
     return list(forecasts), time.perf_counter() - start
+
+
+class NonFiniteForecastError(RuntimeError):
+    """A model returned NaN or infinite forecasts: its cell fails with this reason instead of scoring NaN."""
+
+
+def _has_missing(task: ForecastingTask) -> bool:
+    """Whether any covariate of ``task`` holds NaN or infinite values."""
+    return any(ts is not None and not np.isfinite(ts.values(copy=False)).all()
+               for ts in (task.past_covariates, task.future_covariates))
 
 
 def pooled_errors(series: TimeSeries, forecasts: Sequence[TimeSeries]) -> dict[str, float]:
@@ -339,22 +352,31 @@ def run_cell(task: ForecastingTask, cell: Cell, settings: BenchSettings) -> tupl
         Settings and facts of the run (fit facts, numbers of windows, imputation policy, timings).
     """
     name = cell.model
-    inputs = model_inputs(name, task)
+    inputs = model_inputs(name, task, settings.impute)
+    imputed = not handles_missing_covariates(name) and _has_missing(task)
     meta: dict[str, Any] = {
         "cell": cell.key, "dataset": cell.dataset, "track": cell.track, "model": name, "seed": cell.seed,
         "settings": settings.fingerprint(), "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "covariate_nan": "imputed: " + settings.impute if imputed else (
+            "received as NaN (the model handles missing covariates)" if _has_missing(task) else "none in the data"),
     }
     wall = time.perf_counter()
     with quiet_training():
         model = make_model(name, task, cell.seed, settings)
         start = time.perf_counter()
-        meta["fit"] = fit_model(model, name, task, settings)
+        meta["fit"] = fit_model(model, name, task, settings, inputs=inputs)
         fit_seconds = time.perf_counter() - start
         n_params = count_parameters(model)
         predict_seconds = _predict_latency(model, name, task, inputs)
 
         forecasts, hf_seconds = _historical_forecasts(model, name, task, inputs, settings.test_stride)
         scores = pooled_errors(task.series, forecasts)
+        if not all(np.isfinite(v) for v in scores.values()):
+            raise NonFiniteForecastError(
+                f"{name} returned non-finite forecasts on the clean test windows of {task.name} / {task.track} "
+                f"(covariate NaN: {meta['covariate_nan']}); with --impute none a model that cannot take NaN "
+                f"fails like this: choose --impute ffill, mean or zero."
+            )
         rows: list[tuple[str, float, str, float]] = [
             ("none", 0.0, "mse", scores["mse"]),
             ("none", 0.0, "mae", scores["mae"]),
@@ -371,8 +393,11 @@ def run_cell(task: ForecastingTask, cell: Cell, settings: BenchSettings) -> tupl
             meta["robustness"] = "not applicable: the model reads no covariates"
         else:
             stride = settings.robustness_stride or task.horizon
+            # the same declared policy as the clean run: the clean inputs are already filled, and what a
+            # corruption removes is filled by the same policy (pf receives NaN)
             common = {"forecast_horizon": task.horizon, "start": task.test_start, "stride": stride,
-                      "metrics": ("mse", "mae"), "seed": int(cell.seed), **inputs}
+                      "metrics": ("mse", "mae"), "seed": int(cell.seed),
+                      "impute": None if handles_missing_covariates(name) else settings.impute, **inputs}
             noise = evaluate_robustness(model, task.series, corruption="multibench", levels=settings.levels,
                                         modalities=None, n_repeats=settings.n_repeats, **common)
             for (_, level, metric), value in _mean_curves(noise.curves).items():
@@ -447,7 +472,8 @@ def _check_existing(out: Path, cells: Sequence[tuple[ForecastingTask, Cell]], se
             stored = json.loads(cell.meta_path(out).read_text(encoding="utf-8")).get("settings", {})
         except ValueError:
             continue
-        stored = {**stored, "levels": [float(p) for p in stored.get("levels", [])]}
+        # cells from before the impute setting: their sweeps filled with zero (and their clean data had no NaN)
+        stored = {"impute": "zero", **stored, "levels": [float(p) for p in stored.get("levels", [])]}
         diff = {k: (stored.get(k), v) for k, v in wanted.items() if stored.get(k) != v}
         if diff:
             changes = ", ".join(f"{k}: {old!r} -> {new!r}" for k, (old, new) in diff.items())
@@ -502,7 +528,8 @@ def run_benchmark(tasks: Sequence[ForecastingTask], models: Sequence[str], seeds
     progress
         Show a tqdm progress bar over the cells (on stderr).
     keep_going
-        Record a failing cell and go on with the others instead of stopping at the first error.
+        Record a failing cell and go on with the others instead of stopping at the first error. A cell whose
+        forecasts are not finite is always recorded as failed, with the reason, and the run goes on.
     run
         A :class:`BenchRun` for ``out`` to fill as cells finish, so that a caller still knows which cells ran when
         the run stops early (an error, Ctrl-C); a new one by default.
@@ -535,6 +562,9 @@ def run_benchmark(tasks: Sequence[ForecastingTask], models: Sequence[str], seeds
                 continue
             try:
                 frame, meta = run_cell(task, cell, settings)
+            except NonFiniteForecastError as error:  # a result about the model, not a harness error: go on
+                logger.warning("cell %s failed: %s", cell.key, error)
+                run.failed[cell.key] = f"{type(error).__name__}: {error}"
             except Exception as error:
                 if not keep_going:
                     raise

@@ -522,6 +522,14 @@ def evaluate_robustness(
         )
         if not forecasts:
             raise ValueError(f"historical_forecasts produced no window from start={start_ts!r}.")
+        bad = sum(int((~np.isfinite(f.values(copy=False))).sum()) for f in forecasts)
+        if bad:  # a NaN score would silently rank the model
+            fix = ("choose impute='ffill', 'mean' or 'zero' (None picks 'zero' for this model)" if not handles_nan
+                   else "check the model's inputs: it declares handles_missing_covariates but did not cope")
+            raise ValueError(
+                f"{type(model).__name__} returned {bad} non-finite forecast values with impute={policy!r}; the "
+                f"scores would be NaN. {fix[0].upper() + fix[1:]}."
+            )
         n_windows.append(len(forecasts))
         actual = [series] * len(forecasts)
         return {name: float(np.mean(fn(actual, forecasts))) for name, fn in metric_fns}
