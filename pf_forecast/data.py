@@ -1177,6 +1177,7 @@ def load_csv(
     sep: str = ",",
     decimal: str = ".",
     dayfirst: bool = False,
+    interpolate_target: bool = False,
 ) -> ForecastingTask:
     """Turn a user's wide CSV (one row per timestamp) into a :class:`ForecastingTask`.
 
@@ -1220,6 +1221,11 @@ def load_csv(
         Whether numeric dates are day-first (``31/01/2024``) rather than month-first (``01/31/2024``), passed
         to :func:`pandas.to_datetime`. Dates that contradict it are refused, as are dates that read both ways
         (day and month at most 12) where only the other reading gives a regular series.
+    interpolate_target
+        ``False`` (default): a target row without a value is an error naming the rows. ``True``: gaps inside the
+        target are filled by linear interpolation in time (they are then also scored as actual values where they
+        fall in the test rows); the count is in ``task.info["target_interpolated"]`` and the protocol. Gaps at
+        the start or end of the file are still an error (drop those rows).
 
     Returns
     -------
@@ -1288,12 +1294,9 @@ def load_csv(
             f"empty cells / NaN in covariate columns (missing values), before loading."
         )
     _check_magnitudes(frame, targets)
-    missing_target = frame[targets].isna().any(axis=1)
-    if missing_target.any():
-        raise ValueError(
-            f"target {targets}: {int(missing_target.sum())} rows have no value (first at "
-            f"{frame.index[missing_target.to_numpy()][0]}); darts targets must be finite: fill or drop them first."
-        )
+    if not isinstance(interpolate_target, bool | np.bool_):
+        raise ValueError(f"interpolate_target={interpolate_target!r} must be True or False.")
+    frame, n_interpolated = _target_gaps(frame, targets, bool(interpolate_target))
 
     train_fraction = round(1.0 - val_fraction - test_fraction, 12)  # avoid 0.7000000000000001-style rounding
     val_row, test_row = _split_rows(len(frame), train_fraction, test_fraction)
@@ -1307,6 +1310,7 @@ def load_csv(
         f"modalities {resolved_modalities}. Chronological split {train_fraction:g}/{val_fraction:g}/"
         f"{test_fraction:g} by rows; StandardScaler fitted on the train rows of all columns. "
         + ("Timestamps with UTC offsets converted to UTC. " if converted_to_utc else "")
+        + (f"{n_interpolated} target values interpolated linearly in time. " if n_interpolated else "")
         + _window_protocol(len(frame), val_row, test_row, frame.index, input_chunk_length, horizon)
     )
     return ForecastingTask(
@@ -1322,8 +1326,32 @@ def load_csv(
         test_start=frame.index[test_row],
         protocol=protocol,
         scaler=scaler,
-        info={"source": file},
+        info={"source": file, "target_interpolated": n_interpolated},
     )
+
+
+def _target_gaps(frame: pd.DataFrame, targets: list[str], interpolate: bool) -> tuple[pd.DataFrame, int]:
+    """Refuse target rows without a value, naming them, or fill the inner ones by time interpolation."""
+    missing = frame[targets].isna()
+    rows = missing.any(axis=1).to_numpy()
+    if not rows.any():
+        return frame, 0
+    stamps = [str(t) for t in frame.index[rows][:3]]
+    where = f"{int(rows.sum())} rows have no value (at {', '.join(stamps)}{', ...' if rows.sum() > 3 else ''})"
+    if not interpolate:
+        raise ValueError(
+            f"target {targets}: {where}; darts targets must be finite. Pass interpolate_target=True (command line: "
+            f"--interpolate-target) to fill gaps inside the series linearly in time, or fill or drop those rows."
+        )
+    filled = frame.copy()
+    filled[targets] = frame[targets].interpolate(method="time", limit_area="inside")
+    edge = filled[targets].isna().any(axis=1).to_numpy()
+    if edge.any():
+        raise ValueError(
+            f"target {targets}: {int(edge.sum())} rows at the start or end have no value (first at "
+            f"{frame.index[edge][0]}); interpolation only fills gaps between values: drop those rows."
+        )
+    return filled, int(missing.to_numpy().sum())
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -132,3 +132,14 @@ def test_r07_unwritable_out_is_one_line_and_exit_2(tmp_path, capsys, monkeypatch
     assert f"--out {str(out)!r} cannot be written" in err and "pass a folder you can write to" in err
     assert not (out / "cells").exists()
 
+
+
+def test_target_gaps_on_the_command_line_error_or_interpolate(tmp_path, capsys):
+    y = pd.read_csv(write_csv(tmp_path / "base.csv"))["y"].to_numpy()
+    path = write_csv(tmp_path / "gaps.csv", y=np.where(np.isin(np.arange(y.size), [100, 101]), np.nan, y))
+    argv = ["bench", *csv_args(path, tmp_path / "out", "--models", "naive-seasonal", "--seeds", "1")]
+    assert cli_main(argv) == 2
+    assert "--interpolate-target" in capsys.readouterr().err
+    assert cli_main([*argv, "--interpolate-target"]) == 0
+    assert "--interpolate-target" in (tmp_path / "out" / "report.md").read_text()  # the resolved command
+    assert np.isfinite(clean_mse(tmp_path / "out")).all()

@@ -396,7 +396,7 @@ def test_load_csv_groups_modalities_and_accepts_covariate_gaps(tmp_path):
 
 def test_load_csv_explicit_freq_turns_a_missing_timestamp_into_a_target_gap(tmp_path):
     path = _write(_user_frame().drop(index=[50]), tmp_path)
-    with pytest.raises(ValueError, match=r"target \['y'\]: 1 rows have no value \(first at 2024-01-03 02:00:00\)"):
+    with pytest.raises(ValueError, match=r"target \['y'\]: 1 rows have no value \(at 2024-01-03 02:00:00\)"):
         load_csv(path, "time", "y", past_covariates=["a"], input_chunk_length=24, horizon=6, freq="h")
 
 

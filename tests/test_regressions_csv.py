@@ -204,3 +204,41 @@ def test_r10_irregular_axis_error_names_the_step_it_saw(tmp_path):
     with pytest.raises(ValueError, match=r"could not infer a regular frequency .*row 7 \(2024-01-01 08:00:00\) comes "
                                          r"0 days 02:00:00 after 2024-01-01 06:00:00.*UTC offsets"):
         _load(_write(_frame().drop(index=[7]), tmp_path))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# NaN in the target: an error naming the rows and the option, or explicit interpolation
+# ---------------------------------------------------------------------------------------------------------------
+def _target_gap_csv(tmp_path, rows) -> str:
+    t = np.arange(300.0)
+    frame = pd.DataFrame({"time": pd.date_range("2024-01-01", periods=300, freq="h"), "load": 10 + np.sin(t / 5),
+                          "temp": np.cos(t / 7)})
+    frame.loc[rows, "load"] = np.nan
+    path = tmp_path / "target_gaps.csv"
+    frame.to_csv(path, index=False)
+    return str(path)
+
+
+def test_target_gaps_error_names_rows_and_the_interpolation_option(tmp_path):
+    path = _target_gap_csv(tmp_path, [40, 41, 100])
+    with pytest.raises(ValueError, match=r"3 rows have no value \(at 2024-01-02 16:00:00, 2024-01-02 17:00:00, "
+                                         r"2024-01-05 04:00:00\).*interpolate_target=True.*--interpolate-target"):
+        load_csv(path, "time", "load", past_covariates=["temp"], input_chunk_length=24, horizon=6)
+
+
+def test_interpolate_target_fills_inner_gaps_linearly_and_says_so(tmp_path):
+    path = _target_gap_csv(tmp_path, [40, 41, 100])
+    task = load_csv(path, "time", "load", past_covariates=["temp"], input_chunk_length=24, horizon=6,
+                    interpolate_target=True)
+    values = task.inverse_transform(task.series).values()[:, 0]
+    raw = pd.read_csv(path)["load"].to_numpy()
+    assert np.isfinite(values).all() and task.info["target_interpolated"] == 3
+    np.testing.assert_allclose(values[40], raw[39] + (raw[42] - raw[39]) / 3, rtol=1e-5)
+    assert "3 target values interpolated" in task.protocol
+
+
+def test_interpolate_target_does_not_invent_values_at_the_edges(tmp_path):
+    path = _target_gap_csv(tmp_path, [0, 1])
+    with pytest.raises(ValueError, match=r"2 rows at the start or end have no value.*drop those rows"):
+        load_csv(path, "time", "load", past_covariates=["temp"], input_chunk_length=24, horizon=6,
+                 interpolate_target=True)

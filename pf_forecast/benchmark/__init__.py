@@ -71,7 +71,8 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 _CSV_OPTIONS = ("time_col", "target", "past_covariates", "future_covariates", "modality", "input_chunk_length",
-                "horizon", "val_fraction", "test_fraction", "freq", "name", "sep", "decimal", "dayfirst")
+                "horizon", "val_fraction", "test_fraction", "freq", "name", "sep", "decimal", "dayfirst",
+                "interpolate_target")
 
 
 def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
@@ -118,6 +119,8 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
     csv.add_argument("--sep", default=None, metavar="CHAR", help="column separator (default ',')")
     csv.add_argument("--decimal", default=None, metavar="CHAR", help="decimal mark (default '.'; e.g. ',')")
     csv.add_argument("--dayfirst", action="store_true", help="read dates as day first (13/01/2024)")
+    csv.add_argument("--interpolate-target", action="store_true",
+                     help="fill gaps inside the target linearly in time (default: an error naming the rows)")
 
     how = parser.add_argument_group("budget and evaluation (defaults: the suite's, see report.md)")
     how.add_argument("--max-epochs", type=int, default=None, metavar="N",
@@ -281,8 +284,8 @@ def _command(args: argparse.Namespace, suite: Suite | None, models: Sequence[str
         for option in ("past_covariates", "future_covariates", "freq", "name", "sep", "decimal"):
             if getattr(args, option):
                 parts += [f"--{option.replace('_', '-')}", getattr(args, option)]
-        if args.dayfirst:
-            parts.append("--dayfirst")
+        parts += [flag for flag, on in (("--dayfirst", args.dayfirst),
+                                        ("--interpolate-target", args.interpolate_target)) if on]
         for spec in args.modality or []:
             parts += ["--modality", spec]
         parts += ["--input-chunk-length", str(args.input_chunk_length), "--horizon", str(args.horizon),
@@ -333,6 +336,7 @@ def _csv_task(args: argparse.Namespace) -> Any:
         val_fraction=0.1 if args.val_fraction is None else args.val_fraction,
         test_fraction=0.2 if args.test_fraction is None else args.test_fraction,
         freq=args.freq, name=args.name, sep=args.sep or ",", decimal=args.decimal or ".", dayfirst=args.dayfirst,
+        interpolate_target=args.interpolate_target,
     )
 
 
