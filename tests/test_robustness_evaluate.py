@@ -200,17 +200,19 @@ def test_missing_modality_sweep_with_imputation(tide, data):
         assert at0.tolist() == pytest.approx([clean["mse"]] * 6, rel=1e-6)
         removed = c[(c["level"] == 1.0) & (c["metric"] == "mse")]
         assert (removed.groupby("modality")["value"].nunique() == 1).all()  # deterministic: repeats equal
-    # without imputation TiDE's forecasts are NaN: why the policy exists
-    nan_report = evaluate_robustness(
-        tide,
-        series,
-        past_covariates=covs,
-        corruption="missing",
-        forecast_horizon=H,
-        start=START,
-        impute="none",
-    )
-    assert np.isnan(nan_report.curves.query("level == 1.0")["value"]).all()
+
+
+def test_r14_impute_none_on_a_model_that_cannot_take_nan_raises_instead_of_nan_scores(tide, data):
+    # without imputation TiDE's forecasts are NaN (why the policy exists): an error naming the fix, not NaN scores
+    series, covs = data
+    for corruption, covariates in (("missing", covs),
+                                   ("gaussian", covs.with_values(np.where(np.arange(N)[:, None] >= 140, np.nan,
+                                                                          covs.values())))):
+        with pytest.raises(ValueError, match=r"TiDEModel returned \d+ non-finite forecast values with "
+                                             r"impute='none'.*Choose impute='ffill', 'mean' or 'zero'"):
+            evaluate_robustness(tide, series, past_covariates=covariates, corruption=corruption,
+                                levels=[0.0, 1.0] if corruption == "missing" else [0.0, 0.5],
+                                forecast_horizon=H, start=START, impute="none")
 
 
 @pytest.mark.filterwarnings("ignore:Mean of empty slice:RuntimeWarning")
@@ -221,7 +223,7 @@ def test_impute_default_follows_capability(tide, data, monkeypatch):
     )
     assert evaluate_robustness(tide, series, **kwargs).metadata["impute"] == "zero"
     monkeypatch.setattr(tide, "handles_missing_covariates", True, raising=False)
-    report = evaluate_robustness(tide, series, **kwargs)
+    report = evaluate_robustness(tide, series, **{**kwargs, "corruption": "gaussian", "levels": [0.0, 0.5]})
     assert report.metadata["impute"] == "none" and report.metadata["handles_missing_covariates"] is True
 
 
