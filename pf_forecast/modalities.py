@@ -65,7 +65,9 @@ def resolve_modalities(
         ``None`` for one modality per covariate component, or ``{name: [component, ...]}``. A modality draws its
         components from the past covariates or from the future covariates, not both. Covariate components that no
         modality names are an error, except the columns darts generates for ``add_encoders``, which are grouped
-        into the modalities ``"encodings_past"`` / ``"encodings_future"``.
+        into the modalities ``"encodings_past"`` / ``"encodings_future"``. A component name found in both the past
+        and the future covariates (e.g. one series passed as both) is written ``"past:<name>"`` or
+        ``"future:<name>"``; with ``None`` its two modalities are named so.
     target_components, past_components, future_components
         Component names of the target, past covariates and future covariates (``None`` when absent).
 
@@ -77,8 +79,8 @@ def resolve_modalities(
     Raises
     ------
     ValueError
-        On an unknown, duplicated or unassigned component, an empty modality, a modality mixing past and future
-        components, or a modality named ``"target"``.
+        On an unknown, duplicated or unassigned component, a component in both streams named without its source, an
+        empty modality, a modality mixing past and future components, or a modality named ``"target"``.
     TypeError
         If ``modalities`` is not a mapping of names to lists of component names.
 
@@ -87,17 +89,15 @@ def resolve_modalities(
     >>> mods = resolve_modalities({"weather": ["TEMP", "DEWP"]}, ["pm2.5"], ["TEMP", "DEWP"], None)
     >>> list(mods), mods["weather"].indices
     (['target', 'weather'], (0, 1))
+    >>> list(resolve_modalities(None, ["y"], ["c0", "c1"], ["c0"]))
+    ['target', 'past:c0', 'c1', 'future:c0']
     """
     past = list(past_components or [])
     future = list(future_components or [])
     _check_unique_names(past, "past_covariates")
     _check_unique_names(future, "future_covariates")
-    both = sorted(set(past) & set(future))
-    if both:
-        raise ValueError(
-            f"Components {both} appear in both `past_covariates` and `future_covariates`; a component must have one "
-            "name per stream. Rename one of them (e.g. `ts.with_columns_renamed(...)`)."
-        )
+    # darts allows one series as past and future covariates: its components are then in both streams
+    both = set(past) & set(future)
 
     resolved: dict[str, Modality] = {
         TARGET_MODALITY: Modality(
@@ -105,45 +105,54 @@ def resolve_modalities(
         )
     }
     if modalities is None:
+        # one modality per component, named after it; a name in both streams (or "target") gets its source as prefix
+        plain = {c for c in past + future if c not in both and c != TARGET_MODALITY}
+        taken = {TARGET_MODALITY} | plain
         for source, names in (("past", past), ("future", future)):
-            user = [c for c in names if not c.startswith(DARTS_ENCODING_PREFIX)]
-            for c in user:
-                resolved[c] = Modality(c, source, (c,), (names.index(c),))
-            _add_encodings_modality(resolved, source, names)
+            for i, c in enumerate(names):
+                if c.startswith(DARTS_ENCODING_PREFIX):
+                    continue
+                name = c if c in plain else _unique_name(f"{source}:{c}", taken)
+                resolved[name] = Modality(name, source, (c,), (i,))
+            _add_encodings_modality(resolved, source, names, reserved=taken)
         return resolved
 
     spec = validate_modalities_spec(modalities)
-    position = {c: ("past", i) for i, c in enumerate(past)} | {c: ("future", i) for i, c in enumerate(future)}
-    assigned: dict[str, str] = {}
+    index = {"past": {c: i for i, c in enumerate(past)}, "future": {c: i for i, c in enumerate(future)}}
+    assigned: dict[tuple[str, str], str] = {}
     by_source: dict[str, list[Modality]] = {"past": [], "future": []}
-    for name, components in spec.items():
-        unknown = [c for c in components if c not in position]
+    for name, entries in spec.items():
+        located = [_locate(name, entry, index, both) for entry in entries]
+        unknown = [entry for entry, where in zip(entries, located) if where is None]
         if unknown:
             raise ValueError(
                 f"`modalities[{name!r}]` names components {unknown} that are not in the covariates. Available "
                 f"past-covariate components: {past}; future-covariate components: {future}. Fix the names or pass "
                 "the covariates that hold them."
             )
-        for c in components:
-            if c in assigned:
+        for entry, (source, c) in zip(entries, located):
+            if (source, c) in assigned:
                 raise ValueError(
-                    f"Component {c!r} is in two modalities ({assigned[c]!r} and {name!r}); each component belongs to "
-                    "exactly one modality. Remove it from one of them."
+                    f"Component {entry!r} is in two modalities ({assigned[source, c]!r} and {name!r}); each "
+                    "component belongs to exactly one modality. Remove it from one of them."
                 )
-            assigned[c] = name
-        sources = {position[c][0] for c in components}
+            assigned[source, c] = name
+        sources = {source for source, _ in located}
         if len(sources) > 1:
             raise ValueError(
-                f"`modalities[{name!r}]` mixes past-covariate and future-covariate components {list(components)}; a "
+                f"`modalities[{name!r}]` mixes past-covariate and future-covariate components {list(entries)}; a "
                 "modality draws from one of the two. Split it into two modalities."
             )
         source = sources.pop()
-        by_source[source].append(
-            Modality(name, source, tuple(components), tuple(position[c][1] for c in components))
-        )
+        components = tuple(c for _, c in located)
+        by_source[source].append(Modality(name, source, components, tuple(index[source][c] for c in components)))
 
     for source, names in (("past", past), ("future", future)):
-        left = [c for c in names if c not in assigned and not c.startswith(DARTS_ENCODING_PREFIX)]
+        left = [
+            f"{source}:{c}" if c in both else c
+            for c in names
+            if (source, c) not in assigned and not c.startswith(DARTS_ENCODING_PREFIX)
+        ]
         if left:
             raise ValueError(
                 f"{source.capitalize()}-covariate components {left} belong to no modality in `modalities`. Add them "
@@ -151,7 +160,7 @@ def resolve_modalities(
             )
         for modality in by_source[source]:
             resolved[modality.name] = modality
-        _add_encodings_modality(resolved, source, [c if c not in assigned else "" for c in names])
+        _add_encodings_modality(resolved, source, [c if (source, c) not in assigned else "" for c in names])
     return resolved
 
 
@@ -160,8 +169,11 @@ def check_components_match(
     past_components: Sequence[str] | None,
     future_components: Sequence[str] | None,
     where: str = "predict",
+    argument_prefix: str = "",
 ) -> None:
     """Check that covariates passed after fit carry the components the model was fitted on, in the same order.
+
+    ``argument_prefix`` (``"val_"`` for the validation set) completes the argument named in the error.
 
     Raises
     ------
@@ -174,8 +186,8 @@ def check_components_match(
         got = list(seen or [])
         if want and got and got != want:
             raise ValueError(
-                f"`{source}_covariates` passed to {where} have components {got}, but the model was fitted with "
-                f"{want} (modalities {[m.name for m in fitted.values() if m.source == source]}). Pass covariates "
+                f"`{argument_prefix}{source}_covariates` passed to {where} have components {got}, but the model was "
+                f"fitted with {want} (modalities {[m.name for m in fitted.values() if m.source == source]}). Pass covariates "
                 "with the same components in the same order (e.g. `ts[list_of_names]`)."
             )
 
@@ -200,7 +212,8 @@ def stack_modalities(
     ----------
     streams
         ``{modality_name: TimeSeries}``; the series must share one time index. Components are renamed
-        ``"<modality>:<component>"`` when a name appears in more than one stream.
+        ``"<modality>:<component>"`` when a name appears in more than one stream (with a suffix ``"_1"``, ``"_2"``...
+        should that name be taken too), so the mapping always matches the stacked components.
 
     Returns
     -------
@@ -232,6 +245,8 @@ def stack_modalities(
     validate_modalities_spec({name: list(ts.components) for name, ts in streams.items()})
 
     first = next(iter(streams.values()))
+    # names kept as they are are reserved first, so that no rename can take one (darts would then rename it again)
+    taken = {c for ts in streams.values() for c in ts.components if counts[c] == 1}
     parts, mapping = [], {}
     for name, ts in streams.items():
         if not ts.time_index.equals(first.time_index):
@@ -239,7 +254,7 @@ def stack_modalities(
                 f"`streams[{name!r}]` has a different time index from the first stream; stack_modalities needs "
                 "streams on one time index. Align them first, e.g. with `ts.slice_intersect(other)`."
             )
-        renamed = [f"{name}:{c}" if counts[c] > 1 else c for c in ts.components]
+        renamed = [_unique_name(f"{name}:{c}", taken) if counts[c] > 1 else c for c in ts.components]
         parts.append(ts.with_columns_renamed(list(ts.components), renamed))
         mapping[name] = renamed
     stacked = parts[0]
@@ -287,9 +302,48 @@ def _check_unique_names(names: list[str], argument: str) -> None:
         raise ValueError(f"`{argument}` has duplicated component names {dupes}; give each column a unique name.")
 
 
-def _add_encodings_modality(resolved: dict[str, Modality], source: str, names: list[str]) -> None:
-    """Group the columns darts appends for ``add_encoders`` into one modality per source."""
+def _unique_name(name: str, taken: set[str]) -> str:
+    """``name``, or ``name`` with the first free suffix ``_1``, ``_2``...; the result is added to ``taken``."""
+    candidate, k = name, 0
+    while candidate in taken:
+        k += 1
+        candidate = f"{name}_{k}"
+    taken.add(candidate)
+    return candidate
+
+
+def _locate(
+    modality: str, entry: str, index: Mapping[str, Mapping[str, int]], both: set[str]
+) -> tuple[str, str] | None:
+    """``(source, component)`` that a ``modalities`` entry names, or ``None`` if it names none.
+
+    An entry is a component name, or ``"past:<name>"`` / ``"future:<name>"`` for a name in both streams.
+    """
+    if entry in both:
+        raise ValueError(
+            f"`modalities[{modality!r}]` names component {entry!r}, which is in both `past_covariates` and "
+            f"`future_covariates`. Say which one with 'past:{entry}' or 'future:{entry}', e.g. "
+            f"modalities={{{modality!r}: ['past:{entry}'], 'other': ['future:{entry}']}}, or rename one of the two "
+            "columns (`ts.with_columns_renamed(...)`)."
+        )
+    for source in ("past", "future"):
+        if entry in index[source]:
+            return source, entry
+    for source in ("past", "future"):
+        prefix = f"{source}:"
+        if entry.startswith(prefix) and entry[len(prefix) :] in index[source]:
+            return source, entry[len(prefix) :]
+    return None
+
+
+def _add_encodings_modality(
+    resolved: dict[str, Modality], source: str, names: list[str], reserved: set[str] | None = None
+) -> None:
+    """Group the columns darts appends for ``add_encoders`` into one modality per source.
+
+    Its name is ``"encodings_<source>"`` unless a modality in ``resolved`` (or a name in ``reserved``) has it.
+    """
     idx = [i for i, c in enumerate(names) if c.startswith(DARTS_ENCODING_PREFIX)]
     if idx:
-        name = f"encodings_{source}"
+        name = _unique_name(f"encodings_{source}", set(resolved) | set(reserved or ()))
         resolved[name] = Modality(name, source, tuple(names[i] for i in idx), tuple(idx))

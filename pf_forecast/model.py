@@ -8,13 +8,20 @@ validates inputs before any training work.
 
 from __future__ import annotations
 
+import copy
+import hashlib
+import itertools
 import logging
 import os
+import pickletools
+import shutil
 import uuid
+import zipfile
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+import pytorch_lightning as pl
 import torch
 from darts import TimeSeries
 from darts.models.forecasting.pl_forecasting_module import PLForecastingModule, io_processor
@@ -25,6 +32,7 @@ from darts.utils.data.torch_datasets.utils import (
     PLModuleOutput,
     TorchTrainingSample,
 )
+from darts.utils.likelihood_models import QuantileRegression
 from darts.utils.torch import MonteCarloDropout
 from pytorch_lightning.strategies import ParallelStrategy
 
@@ -119,7 +127,11 @@ class _ProgressiveFusionModule(PLForecastingModule):
             prediction, earlier = self.network(*inputs, return_all_steps=True)
             # the earlier steps' forecasts ride in `state` (unused by darts in training) to `_compute_loss`
             return PLModuleOutput(prediction=prediction, state=earlier)
-        return PLModuleOutput(prediction=self.network(*inputs))  # (B, O, C, N)
+        prediction = self.network(*inputs)  # (B, O, C, N)
+        if isinstance(self.likelihood, QuantileRegression):
+            # darts orders the quantiles ascending: sorted outputs can never cross (the sort passes gradients)
+            prediction = torch.sort(prediction, dim=-1).values  # (B, O, C, Q)
+        return PLModuleOutput(prediction=prediction)
 
     def on_fit_start(self) -> None:
         super().on_fit_start()
@@ -164,6 +176,86 @@ class _ProgressiveFusionModule(PLForecastingModule):
         return loss / (len(output.state) + 1)
 
 
+# ---------------------------------------------------------------------- save / load helpers
+def _file_sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _module_checkpoint(module: PLForecastingModule) -> dict:
+    """A Lightning checkpoint of ``module`` with what ``Trainer.save_checkpoint(weights_only=True)`` writes (weights,
+    hyper-parameters, darts' own entries), for a module that no trainer holds (loaded from a file, or copied)."""
+    checkpoint = {
+        "epoch": module.current_epoch,
+        "global_step": module.global_step,
+        "pytorch-lightning_version": pl.__version__,
+        "state_dict": module.state_dict(),
+        module.CHECKPOINT_HYPER_PARAMS_KEY: dict(module.hparams),
+    }
+    hparams_name = getattr(module, "_hparams_name", None)
+    if hparams_name:
+        checkpoint[module.CHECKPOINT_HYPER_PARAMS_NAME] = hparams_name
+    module.on_save_checkpoint(checkpoint)  # darts adds the dtype, input shapes, loss and metrics
+    return checkpoint
+
+
+def _pickled_class(path: str) -> tuple[str, str] | None:
+    """``(module, name)`` of the class of the object pickled in ``path``, read from the pickle's first opcodes
+    (nothing is unpickled); ``None`` if ``path`` is no plain pickle (e.g. a torch zip file) or names no class."""
+    if zipfile.is_zipfile(path):
+        return None
+    strings: list[str] = []
+    try:
+        with open(path, "rb") as f:
+            for i, (op, arg, _) in enumerate(itertools.islice(pickletools.genops(f), 64)):
+                if i == 0 and op.name != "PROTO":  # darts pickles with protocol >= 2; other bytes read as noise
+                    return None
+                if op.name == "GLOBAL":  # protocols 2-3: "module name"
+                    module, _, name = arg.partition(" ")
+                elif op.name == "STACK_GLOBAL" and len(strings) >= 2:  # protocol 4+: the two strings pushed before
+                    module, name = strings[-2:]
+                else:
+                    if isinstance(arg, str) and "UNICODE" in op.name:
+                        strings.append(arg)
+                    continue
+                if not (name.isidentifier() and all(part.isidentifier() for part in module.split("."))):
+                    return None
+                if module not in ("copyreg", "copy_reg", "builtins", "__builtin__"):  # pickle's own helpers
+                    return module, name
+    except Exception:  # not a pickle, or truncated: the caller reports it as an unreadable file
+        return None
+    return None
+
+
+def _check_save_target(path: str, folder: str) -> None:
+    """``save``: refuse a target it could not write, before writing anything."""
+    if not os.path.isdir(folder):
+        if os.path.exists(folder):
+            what, fix = "is a file, not a folder", "Pass a path in a folder"
+        else:
+            what = "does not exist"
+            fix = f"Create the folder first (`os.makedirs({folder!r}, exist_ok=True)`), or save into an existing one"
+        raise FileNotFoundError(f"Cannot save the model to {path!r}: the folder {folder!r} {what}. {fix}.")
+    if os.path.isdir(path):
+        raise ValueError(
+            f"Cannot save the model to {path!r}: that path is a directory; save() writes two files, `path` and "
+            f"`path + '.ckpt'`. Pass a file path, e.g. {os.path.join(path, 'model.pt')!r}."
+        )
+    if os.path.isdir(path + ".ckpt"):
+        raise ValueError(
+            f"Cannot save the model to {path!r}: its weights file {path + '.ckpt'!r} would replace a directory. Move "
+            "that directory away, or pass another path."
+        )
+
+
+def _plain(value):
+    """Tuples as lists, recursively: hyper-parameters compared after a round trip through a checkpoint."""
+    return [_plain(v) for v in value] if isinstance(value, (list, tuple)) else value
+
+
 class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
     """Multimodal forecaster: one causal TCN encoder per covariate modality, fused, with the fused context fed
     back into the encoders for a few refinement steps (Progressive Fusion, Shankar et al., arXiv 2209.00302).
@@ -185,7 +277,9 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
         ``None`` for one modality per covariate component, or ``{name: [component, ...]}`` grouping components of
         the past covariates or of the future covariates (a modality draws from one of the two). Columns darts adds
         through ``add_encoders`` form the modalities ``"encodings_past"`` / ``"encodings_future"``. The target
-        history is always the modality ``"target"``. Resolved at fit: see :attr:`modalities_`.
+        history is always the modality ``"target"``. A component name in both the past and the future covariates
+        (one series passed as both, as darts allows) is written ``"past:<name>"`` / ``"future:<name>"``; with
+        ``None`` its two modalities are named so. Resolved at fit: see :attr:`modalities_`.
     hidden_size
         Channels of each modality's encoder (and of the fused representation).
     kernel_size
@@ -325,6 +419,8 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
         self.zero_init_feedback = zero_init_feedback
         self._considers_static_covariates = use_static_covariates
         self._resolved_modalities: dict[str, Modality] | None = None
+        # while darts sets up a fit: how many datasets `_build_train_dataset` has built (the 2nd is validation)
+        self._train_datasets_built: int | None = None
 
     # ------------------------------------------------------------------ fitted state
     @property
@@ -399,39 +495,63 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
         finally:
             self.trainer_params = saved
 
+    def _setup_for_fit_from_dataset(self, *args, **kwargs):
+        # darts builds the training dataset, then the validation one, both with `_build_train_dataset`: counting the
+        # calls lets the errors of the second name `val_series`, `val_past_covariates`, ...
+        resolved = self._resolved_modalities
+        self._train_datasets_built = 0
+        try:
+            return super()._setup_for_fit_from_dataset(*args, **kwargs)
+        except BaseException:
+            self._resolved_modalities = resolved  # a refused fit trains nothing: the next one resolves afresh
+            raise
+        finally:
+            self._train_datasets_built = None
+
     def _build_train_dataset(
         self, series, past_covariates, future_covariates, sample_weight, max_samples_per_ts, stride=1
     ):
+        built = getattr(self, "_train_datasets_built", None)  # absent from models pickled by older versions
+        prefix = "val_" if built else ""
+        if built is not None:
+            self._train_datasets_built = built + 1
+        purpose = "validation" if prefix else "training"
         min_length = self.input_chunk_length + self.output_chunk_length + self.output_chunk_shift
         for i, ts in enumerate(series):
             if len(ts) < min_length:
                 raise ValueError(
-                    f"`series`[{i}] has {len(ts)} time steps, fewer than input_chunk_length + output_chunk_length + "
-                    f"output_chunk_shift = {min_length} needed for one training window. Pass a longer series or "
-                    "lower `input_chunk_length` / `output_chunk_length`."
+                    f"`{prefix}series`[{i}] has {len(ts)} time steps, fewer than input_chunk_length + "
+                    f"output_chunk_length + output_chunk_shift = {min_length} needed for one {purpose} window. Pass a "
+                    "longer series or lower `input_chunk_length` / `output_chunk_length`."
                 )
-            _check_finite_target(ts, f"series[{i}]", "fit")
-        _check_covariate_values(past_covariates, "past_covariates")
-        _check_covariate_values(future_covariates, "future_covariates")
+            _check_finite_target(ts, f"{prefix}series[{i}]", "fit")
+            if self.uses_static_covariates:
+                _check_static_covariates(ts, f"{prefix}series[{i}]")
+        _check_covariate_values(past_covariates, f"{prefix}past_covariates")
+        _check_covariate_values(future_covariates, f"{prefix}future_covariates")
+        _check_sample_weight(sample_weight, series, f"{prefix}sample_weight")
         for argument, covariates in (("past_covariates", past_covariates), ("future_covariates", future_covariates)):
             _check_training_coverage(
-                series, covariates, argument, self.input_chunk_length, self.output_chunk_length,
-                self.output_chunk_shift, stride, max_samples_per_ts,
+                series, covariates, prefix + argument, self.input_chunk_length, self.output_chunk_length,
+                self.output_chunk_shift, stride, max_samples_per_ts, series_argument=f"{prefix}series",
+                purpose=purpose,
             )
         # torch needs one dtype: covariates (and, on refit, the target) follow the model's, i.e. the target's, dtype
         dtype = self._model_dtype() or series[0].dtype
         series, past_covariates, future_covariates = (
             _as_dtype(series, dtype), _as_dtype(past_covariates, dtype), _as_dtype(future_covariates, dtype)
         )
-        past_names = _component_names(past_covariates, "past_covariates")
-        future_names = _component_names(future_covariates, "future_covariates")
+        past_names = _component_names(past_covariates, f"{prefix}past_covariates")
+        future_names = _component_names(future_covariates, f"{prefix}future_covariates")
         if self._resolved_modalities is None:
             self._resolved_modalities = resolve_modalities(
                 self.modalities, list(series[0].components), past_names, future_names
             )
             logger.info("Resolved modalities: %s", {k: list(m.components) for k, m in self._resolved_modalities.items()})
         else:
-            check_components_match(self._resolved_modalities, past_names, future_names, where="fit")
+            check_components_match(
+                self._resolved_modalities, past_names, future_names, where="fit", argument_prefix=prefix
+            )
         return super()._build_train_dataset(
             series, past_covariates, future_covariates, sample_weight, max_samples_per_ts, stride
         )
@@ -443,12 +563,23 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
                 _component_names(past_covariates, "past_covariates"),
                 _component_names(future_covariates, "future_covariates"),
             )
+        # only what the forecasts read is checked: values outside every window read cannot reach the network
+        where = "predict" if bounds is None else "historical_forecasts"
+        past_spans, future_spans = [], []
         for i, ts in enumerate(series):
-            # a single forecast reads only the last input window; historical forecasts read the whole series
-            window = ts if bounds is not None else ts[-self.input_chunk_length :]
-            _check_finite_target(window, f"series[{i}]", "predict")
-        _check_covariate_values(past_covariates, "past_covariates")
-        _check_covariate_values(future_covariates, "future_covariates")
+            window = ts[slice(*self._read_positions(ts, i, stride, bounds))]
+            _check_finite_target(window, f"series[{i}]", where)
+            if self.uses_static_covariates:
+                _check_static_covariates(ts, f"series[{i}]")
+            # as darts' inference dataset reads them: past covariates to n - output_chunk_length steps past the
+            # last input window (auto-regression), future covariates over the shift and the whole horizon
+            last = window.end_time()
+            past_spans.append((window.start_time(), last + max(0, n - self.output_chunk_length) * ts.freq))
+            future_spans.append(
+                (window.start_time(), last + (self.output_chunk_shift + max(n, self.output_chunk_length)) * ts.freq)
+            )
+        _check_covariate_values(past_covariates, "past_covariates", past_spans, where)
+        _check_covariate_values(future_covariates, "future_covariates", future_spans, where)
         dtype = self._model_dtype()  # a float64 input to a float32 network would fail deep inside torch
         if dtype is not None:
             series, past_covariates, future_covariates = (
@@ -456,12 +587,29 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
             )
         return super()._build_inference_dataset(n, series, past_covariates, future_covariates, stride, bounds)
 
+    def _read_positions(self, ts: TimeSeries, i: int, stride: int, bounds) -> tuple[int, int]:
+        """Positions ``[start, end)`` of ``ts`` (the ``i``-th target series) that the forecasts read: the last input
+        window for one forecast (``bounds=None``); for historical forecasts, from the first input window to the end
+        of the last, given darts' ``bounds`` (per series, the first and last input-window end, exclusive)."""
+        if bounds is None:
+            first_end = last_end = len(ts)
+        else:
+            first_end = int(bounds[i][0])
+            last_end = first_end + (int(bounds[i][1]) - first_end) // max(stride, 1) * max(stride, 1)
+        end = min(max(last_end, 1), len(ts))
+        return min(max(first_end - self.input_chunk_length, 0), end - 1), end
+
     def _model_dtype(self) -> np.dtype | None:
         """The network's dtype (that of the target it was first fitted on); ``None`` before the first fit."""
         sample = self.train_sample
         return None if sample is None else sample.past_target.dtype
 
     def _create_model(self, train_sample: TorchTrainingSample) -> PLForecastingModule:
+        return _ProgressiveFusionModule(**self._network_layout(train_sample), **self.pl_module_params)
+
+    def _network_layout(self, train_sample: TorchTrainingSample) -> dict:
+        """The network's own hyper-parameters (those of the Lightning module beyond darts' ``pl_module_params``), as
+        this model and ``train_sample`` define them; also checked against a weights file's by :meth:`load`."""
         target_dim = train_sample.past_target.shape[1]
         past_dim = train_sample.past_covariates.shape[1] if train_sample.past_covariates is not None else 0
         future_dim = (
@@ -487,7 +635,7 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
             )
         mods = list(resolved.values())
         nr_params = 1 if self.likelihood is None else self.likelihood.num_parameters
-        return _ProgressiveFusionModule(
+        return dict(
             modality_sources=[m.source for m in mods],
             modality_indices=[list(m.indices) for m in mods],
             target_dim=target_dim,
@@ -511,7 +659,6 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
             deep_supervision=self.deep_supervision,
             fit_linear_skips=self.fit_linear_skips,
             zero_init_feedback=self.zero_init_feedback,
-            **self.pl_module_params,
         )
 
     def _check_ckpt_parameters(self, tfm_save):
@@ -519,14 +666,39 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
         # load_weights: the network layout follows the modalities resolved when the weights were trained
         self._resolved_modalities = tfm_save._resolved_modalities
 
-    # ------------------------------------------------------------------ save / load
+    # ------------------------------------------------------------------ pickling, save / load
+    def __getstate__(self):
+        state = super().__getstate__()  # darts drops the Lightning module: `save` writes it to the .ckpt
+        if self.model is not None:
+            # keep it for a plain pickle or deepcopy (e.g. sent to a worker process), so that the copy of a fitted
+            # model can predict; `save` pickles a copy without it, so the model file stays weights-free
+            state["_pickled_module"] = self.model
+        return state
+
+    def __setstate__(self, d):
+        module = d.pop("_pickled_module", None)
+        super().__setstate__(d)
+        if module is not None:
+            self.model = module
+
     def save(self, path: str | os.PathLike | None = None, clean: bool = False) -> None:
         """Save the model to ``path`` (the pickled model) and ``path + ".ckpt"`` (its weights), atomically.
 
         Both files are first written under temporary names in the same folder and then moved into place with
         ``os.replace``, so a crash, a full disk or a kill during ``save`` leaves any model previously saved at
-        ``path`` intact (the two renames follow each other immediately). See darts' ``TorchForecastingModel.save``
-        for ``clean``. In a distributed (DDP) script call it on every rank: only rank 0 writes.
+        ``path`` intact (the two renames follow each other immediately). The model file records the sha256 digest of
+        its weights file, which :meth:`load` checks. A model just loaded (not trained or run since) is saved with
+        its weights too. See darts' ``TorchForecastingModel.save`` for ``clean``. In a distributed (DDP) script call
+        it on every rank: only rank 0 writes.
+
+        Raises
+        ------
+        FileNotFoundError
+            If the folder of ``path`` does not exist (nothing is written).
+        ValueError
+            If ``path`` or ``path + ".ckpt"`` is a directory (nothing is written).
+        OSError
+            If writing fails (a read-only folder, a full disk); the message names ``path``.
 
         Examples
         --------
@@ -541,32 +713,63 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
             # happens on rank 0 only, so the other ranks join it and write nothing
             self.trainer.save_checkpoint(tmp + ".ckpt", weights_only=clean)
             return
+        _check_save_target(path, folder)  # before anything is written: nothing half-done to undo
         try:
-            super().save(tmp, clean=clean)  # writes tmp and, for a model with weights, tmp + ".ckpt"
-            if os.path.exists(tmp + ".ckpt"):
+            # the weights first: the model file records their digest
+            has_weights = self._write_weights(tmp + ".ckpt", weights_only=clean)
+            saved = self._clean() if clean else copy.copy(self)  # a shallow copy: `self` is left as it is
+            saved.model = None  # the weights travel in the .ckpt only, as darts saves them
+            saved._weights_sha256 = _file_sha256(tmp + ".ckpt") if has_weights else None
+            with open(tmp, "wb") as f_out:
+                torch.save(saved, f_out)
+            if has_weights:
                 os.replace(tmp + ".ckpt", path + ".ckpt")
                 os.replace(tmp, path)
             else:  # no weights (never fitted): a weights file left by an older save would not match
                 os.replace(tmp, path)
                 if os.path.exists(path + ".ckpt"):
                     os.remove(path + ".ckpt")
+        except OSError as err:
+            # the failing file is one of the temporary ones: name the user's path instead
+            message = (
+                f"Cannot save the model to {path!r}: {err.strerror or err}. Check that the folder {folder!r} is "
+                "writable and has free space, or pass a path in another folder."
+            )
+            raise (OSError(err.errno, message) if err.errno is not None else OSError(message)) from None
         finally:
             for leftover in (tmp, tmp + ".ckpt"):
                 if os.path.exists(leftover):
                     os.remove(leftover)
 
+    def _write_weights(self, file: str, weights_only: bool) -> bool:
+        """Write the weights checkpoint to ``file``; ``False`` when the model has none (never fitted)."""
+        if self.trainer is not None:
+            self.trainer.save_checkpoint(file, weights_only=weights_only)
+        elif self.load_ckpt_path and os.path.isfile(self.load_ckpt_path):
+            # load_from_checkpoint: keep the full checkpoint (optimizer, loops) a later fit resumes from, as darts does
+            shutil.copyfile(self.load_ckpt_path, file)
+        elif self.model is not None:
+            # loaded or copied, and neither trained nor run since: no trainer holds the module, so write it directly
+            torch.save(_module_checkpoint(self.model), file)
+        return os.path.exists(file)
+
     @classmethod
     def load(cls, path: str | os.PathLike, pl_trainer_kwargs: dict | None = None, trusted: bool = False, **kwargs):
         """Load a model written by :meth:`save`; see darts' ``TorchForecastingModel.load``.
+
+        The weights file must be the one saved with the model file: its network must match the model file's
+        hyper-parameters and modalities, and its sha256 digest the one recorded at save (files saved by older
+        versions have no digest and skip that check).
 
         Raises
         ------
         FileNotFoundError
             If ``path`` (or, for a fitted model, its weights ``path + ".ckpt"``) is not a file.
         ValueError
-            If the files are truncated, corrupt or not written by ``save`` (the message names the path).
+            If the files are truncated, corrupt or not written by ``save``, or if the weights file does not belong to
+            the model file (written by another save, or changed since); the message names the paths.
         TypeError
-            If the file holds another darts model class.
+            If the file holds another darts model class (the message names it and how to load it).
         """
         path = os.fspath(path)
         if not os.path.isfile(path):
@@ -575,11 +778,22 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
                 f"Cannot load a {cls.__name__} from {path!r}: the path {what}. Pass the file given to "
                 "`model.save(path)` (save() also writes the weights next to it, as path + '.ckpt')."
             )
+        ckpt = path + ".ckpt"
+        # hashed before darts reads it, and compared with the digest the model file recorded at save
+        digest = _file_sha256(ckpt) if os.path.isfile(ckpt) else None
         try:
             model = super().load(path, pl_trainer_kwargs=pl_trainer_kwargs, trusted=trusted, **kwargs)
         except Exception as err:
+            held = _pickled_class(path)  # e.g. a regression model: darts pickles those, without torch
+            if held is not None:
+                module, name = held
+                how = f"`{name}.load(path)`" if module.split(".")[0] == "darts" else "the library that wrote it"
+                raise TypeError(
+                    f"{path!r} holds a {name} ({module}.{name}, pickled without torch), not a {cls.__name__}; "
+                    f"load it with {how}."
+                ) from err
             raise ValueError(
-                f"Cannot load a {cls.__name__} from {path!r} (or its weights {path + '.ckpt'!r}): "
+                f"Cannot load a {cls.__name__} from {path!r} (or its weights {ckpt!r}): "
                 f"{type(err).__name__}: {err or 'unreadable file'}. The file is truncated, corrupt or was not written "
                 f"by `{cls.__name__}.save()`; save the model again, or copy both files again."
             ) from err
@@ -588,12 +802,44 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
                 f"{path!r} holds a {type(model).__name__}, not a {cls.__name__}; load it with "
                 f"`{type(model).__name__}.load(path)`."
             )
-        if model.train_sample is not None and not os.path.isfile(path + ".ckpt"):
+        if model.train_sample is not None and not os.path.isfile(ckpt):
             raise FileNotFoundError(
-                f"{path!r} holds a fitted {cls.__name__}, but its weights file {path + '.ckpt'!r} is missing; "
+                f"{path!r} holds a fitted {cls.__name__}, but its weights file {ckpt!r} is missing; "
                 "copy it next to the model file (save() writes both), or save the model again."
             )
+        fix = f"Copy both files of one save together ({path!r} and {ckpt!r}), or save the model again."
+        mismatched = model._weights_mismatch()
+        if mismatched:
+            raise ValueError(
+                f"Cannot load a {cls.__name__} from {path!r}: its weights file {ckpt!r} holds another network "
+                f"({'; '.join(mismatched)}), so it was written by another save. {fix}"
+            )
+        recorded = getattr(model, "_weights_sha256", None)  # absent from files saved by older versions
+        if recorded is not None and recorded != digest:
+            raise ValueError(
+                f"Cannot load a {cls.__name__} from {path!r}: its weights file {ckpt!r} is not the one saved with it "
+                f"(sha256 {(digest or 'none')[:12]}..., the model file recorded {recorded[:12]}...): it was written "
+                f"by another save, or modified or corrupted since. {fix}"
+            )
         return model
+
+    def _weights_mismatch(self) -> list[str]:
+        """The network hyper-parameters on which the loaded weights (``self.model``) and this model differ, as
+        ``"name=<weights'> (the model file has <model's>)"``; empty when they agree or cannot be compared."""
+        if self.model is None or self.train_sample is None:
+            return []
+        if self._resolved_modalities is None and self.modalities is not None:
+            return []  # fitted from a dataset without component names: no layout to compare with
+        expected = self._network_layout(self.train_sample)
+        for key in ("input_chunk_length", "output_chunk_length", "output_chunk_shift", "use_reversible_instance_norm"):
+            if key in self.pl_module_params:
+                expected[key] = self.pl_module_params[key]
+        found = self.model.hparams
+        return [
+            f"{key}={found[key]!r} (the model file has {value!r})"
+            for key, value in expected.items()
+            if key in found and _plain(found[key]) != _plain(value)  # older weights may lack newer keys
+        ]
 
     # ------------------------------------------------------------------ introspection
     def fusion_weights(
@@ -687,8 +933,13 @@ def _check_series_argument(value, name: str, optional: bool = False) -> None:
     if value is None and optional:
         return
     items = value if isinstance(value, (list, tuple)) else [value]
+    if not items:  # still a TypeError, as before, but with a message of its own
+        raise TypeError(
+            f"`{name}` is an empty {type(value).__name__}; pass a TimeSeries or a non-empty list of them (one per "
+            f"target series){'' if not optional else f', or leave `{name}` out'}."
+        )
     bad = [type(v).__name__ for v in items if not isinstance(v, TimeSeries)]
-    if bad or not items:
+    if bad:
         raise TypeError(
             f"`{name}` must be a darts TimeSeries or a list of them, got {type(value).__name__}"
             f"{' containing ' + ', '.join(sorted(set(bad))) if bad and isinstance(value, (list, tuple)) else ''}. "
@@ -716,13 +967,17 @@ def _component_names(covariates: Sequence[TimeSeries] | None, argument: str) -> 
 
 
 def _check_finite_target(ts: TimeSeries, label: str, where: str) -> None:
+    """``ts`` is the part of the target that ``where`` (fit, predict, historical_forecasts) reads."""
     values = ts.values(copy=False)
-    if not np.isfinite(values).all():
-        bad = int((~np.isfinite(values)).sum())
+    finite = np.isfinite(values)
+    if not finite.all():
+        bad = int((~finite).sum())
+        first = ts.time_index[np.argwhere(~finite)[0][0]]
         raise ValueError(
-            f"`{label}` (the target) has {bad} NaN or infinite values in the part {where} reads. The target must be "
-            "finite: fill gaps with `darts.utils.missing_values.fill_missing_values(series)` or split the series at "
-            "gaps with `extract_subseries(series)`. (NaN *covariates* are fine: they are treated as missing.)"
+            f"`{label}` (the target) has {bad} NaN or infinite values in the part {where} reads ({ts.start_time()} "
+            f".. {ts.end_time()}; the first at {first}). The target must be finite: fill gaps with "
+            "`darts.utils.missing_values.fill_missing_values(series)` or split the series at gaps with "
+            "`extract_subseries(series)`. (NaN *covariates* are fine: they are treated as missing.)"
         )
     if np.abs(values).max(initial=0.0) > MAX_ABS_INPUT:
         raise ValueError(
@@ -731,16 +986,75 @@ def _check_finite_target(ts: TimeSeries, label: str, where: str) -> None:
         )
 
 
-def _check_covariate_values(covariates: Sequence[TimeSeries] | None, argument: str) -> None:
+def _check_covariate_values(covariates: Sequence[TimeSeries] | None, argument: str,
+                            spans: Sequence[tuple] | None = None, where: str = "predict") -> None:
+    """Refuse finite values too large for the network. ``spans``: per series, the first and last time step that
+    ``where`` reads (values outside are never read, so they may be anything); ``None`` checks all values."""
     for i, ts in enumerate(covariates or []):
-        values = ts.values(copy=False)
-        finite = np.abs(values[np.isfinite(values)])
-        if finite.size and finite.max() > MAX_ABS_INPUT:
+        values, times = ts.values(copy=False), ts.time_index
+        if spans is not None:
+            inside = (times >= spans[i][0]) & (times <= spans[i][1])
+            values, times = values[inside], times[inside]
+        huge = _count_outside(values, -MAX_ABS_INPUT, MAX_ABS_INPUT, low_open=False, high_open=False)
+        if huge.any():
+            part = f", in the part {where} reads: {times[0]} .. {times[-1]}" if spans is not None else ""
             raise ValueError(
-                f"`{argument}`[{i}] has finite values of magnitude up to {finite.max():.3g}, beyond {MAX_ABS_INPUT:g}; "
-                "such values overflow the network. Scale the covariates (e.g. darts' Scaler) or set corrupt values "
-                "to NaN, which the model treats as missing."
+                f"`{argument}`[{i}] has finite values of magnitude up to {np.abs(values[huge]).max():.3g}, beyond "
+                f"{MAX_ABS_INPUT:g} (the first at {times[np.argwhere(huge)[0][0]]}{part}); such values overflow the "
+                "network. Scale the covariates (e.g. darts' Scaler) or set corrupt values to NaN, which the model "
+                "treats as missing."
             )
+
+
+def _check_static_covariates(ts: TimeSeries, label: str) -> None:
+    """Numeric static covariates enter the network as they are: one NaN, inf or huge value makes every weight (and
+    forecast) NaN, so they are checked like the target."""
+    static = ts.static_covariates
+    if static is None:
+        return
+    numeric = static.select_dtypes(include=np.number)  # darts refuses the other columns itself
+    values = numeric.to_numpy(dtype=np.float64)
+    bad = ~np.isfinite(values) | _count_outside(values, -MAX_ABS_INPUT, MAX_ABS_INPUT, low_open=False,
+                                                high_open=False)
+    if bad.any():
+        row, col = np.argwhere(bad)[0]
+        raise ValueError(
+            f"`{label}.static_covariates` column {numeric.columns[col]!r} has the value {values[row, col]:g} (row "
+            f"{numeric.index[row]!r}); static covariates must be finite and of magnitude at most {MAX_ABS_INPUT:g}. "
+            "Replace it, e.g. `series.with_static_covariates(df)` with the missing value filled and the columns "
+            "scaled (darts' StaticCovariatesTransformer scales them), or construct the model with "
+            "use_static_covariates=False to ignore static covariates."
+        )
+
+
+def _check_sample_weight(sample_weight, series: Sequence[TimeSeries], argument: str) -> None:
+    """A NaN or infinite weight makes the loss, then every network weight, NaN; a negative one maximises that
+    sample's loss. darts' built-in weightings (``"linear"``, ``"exponential"``) are strings and always valid."""
+    if sample_weight is None or isinstance(sample_weight, str):
+        return
+    for i, (ts, weights) in enumerate(zip(series, sample_weight)):
+        if not isinstance(weights, TimeSeries):
+            continue  # darts reports the type
+        values, times = weights.all_values(copy=False), weights.time_index
+        if type(times) is type(ts.time_index):
+            # only the weights at the target's steps are read
+            inside = (times >= ts.start_time()) & (times <= ts.end_time())
+            values, times = values[inside], times[inside]
+        negative = _count_outside(values, 0.0, np.inf, low_open=False, high_open=True)
+        for bad, what, fix in (
+            (~np.isfinite(values), "NaN or infinite",
+             "Give those steps a finite weight (0 leaves a step out of the loss), e.g. "
+             "`darts.utils.missing_values.fill_missing_values(sample_weight, fill=0.0)` for NaN gaps."),
+            (negative, "negative",
+             "Weights scale each sample's loss and must be >= 0: clip them, e.g. "
+             "`sample_weight.map(lambda w: np.clip(w, 0, None))`, or use darts' built-in "
+             "`sample_weight='linear'` / `'exponential'`."),
+        ):
+            if bad.any():
+                raise ValueError(
+                    f"`{argument}`[{i}] has {int(bad.sum())} {what} values (the first at {times[np.argwhere(bad)[0][0]]}: "
+                    f"{values[bad][0]:g}); the weights must be finite and non-negative. {fix}"
+                )
 
 
 def _as_list(value) -> list[TimeSeries]:
@@ -766,25 +1080,28 @@ def _check_time_axes(series, covariates, argument: str, series_argument: str) ->
 
 
 def _check_training_coverage(series, covariates, argument: str, icl: int, ocl: int, shift: int, stride: int,
-                             max_samples_per_ts: int | None) -> None:
+                             max_samples_per_ts: int | None, series_argument: str = "series",
+                             purpose: str = "training") -> None:
     """Covariates must span every training window darts will draw (the most recent ones first); otherwise darts
-    fails with a bare index range, or, for covariates that start late, with a shape error in the middle of training."""
+    fails with a bare index range, or, for covariates that start late, with a shape error in the middle of training.
+    ``series_argument`` / ``purpose``: ``"val_series"`` / ``"validation"`` for the validation set."""
     size = icl + shift + ocl
+    future = "future" in argument  # "future_covariates" or "val_future_covariates"
     for i, (ts, cov) in enumerate(zip(_as_list(series), _as_list(covariates))):
         n_windows = -(-(len(ts) - size + 1) // stride)  # ceil
         used = n_windows if max_samples_per_ts is None else min(n_windows, max_samples_per_ts)
         first = len(ts) - (used - 1) * stride - size  # first step of the earliest window used
-        last = len(ts) - 1 if argument.startswith("future") else len(ts) - ocl - shift - 1
+        last = len(ts) - 1 if future else len(ts) - ocl - shift - 1
         if used < 1 or first < 0:
             continue  # too short: reported by the length check
         start, end = ts.time_index[first], ts.time_index[last]
         if cov.start_time() > start or cov.end_time() < end:
             raise ValueError(
-                f"`{argument}`[{i}] cover {cov.start_time()} .. {cov.end_time()}, but training on `series`[{i}] "
-                f"needs them from {start} to {end} ({used} training windows of input_chunk_length={icl}"
-                f"{' + the output window' if argument.startswith('future') else ''}). Pass covariates that cover "
-                f"that span, or train on the part of the target they cover, e.g. "
-                f"`series.slice_intersect({argument})`, or use fewer, more recent windows with "
+                f"`{argument}`[{i}] cover {cov.start_time()} .. {cov.end_time()}, but {purpose} on "
+                f"`{series_argument}`[{i}] needs them from {start} to {end} ({used} {purpose} windows of "
+                f"input_chunk_length={icl}{' + the output window' if future else ''}). Pass covariates that cover "
+                f"that span, or {'train' if purpose == 'training' else 'validate'} on the part of the target they "
+                f"cover, e.g. `{series_argument}.slice_intersect({argument})`, or use fewer, more recent windows with "
                 "`fit(..., max_samples_per_ts=...)`."
             )
 

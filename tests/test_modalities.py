@@ -60,9 +60,12 @@ def test_duplicate_component_names_rejected():
         resolve_modalities(None, ["y"], ["a", "a"], None)
 
 
-def test_same_name_in_past_and_future_rejected():
-    with pytest.raises(ValueError, match="both `past_covariates` and `future_covariates`"):
-        resolve_modalities(None, ["y"], ["a"], ["a"])
+def test_same_name_in_past_and_future():
+    # as darts allows: one modality per stream, named by source
+    assert list(resolve_modalities(None, ["y"], ["a"], ["a"])) == ["target", "past:a", "future:a"]
+    # a spec must say which stream
+    with pytest.raises(ValueError, match=r"both `past_covariates` and `future_covariates`.*'past:a' or 'future:a'"):
+        resolve_modalities({"w": ["a"]}, ["y"], ["a"], ["a"])
 
 
 def test_check_components_match():

@@ -149,6 +149,16 @@ def test_quantile_regression_samples_and_parameters(tiny_kwargs, data):
     assert params.components.tolist() == ["y_q0.100", "y_q0.500", "y_q0.900"]
 
 
+def test_quantiles_never_cross_even_from_a_random_start(tiny_kwargs, data):
+    # an untrained head puts its quantile outputs in random order; the model sorts them
+    y, x = data
+    levels = [round(0.1 * i, 1) for i in range(1, 10)]
+    m = model(tiny_kwargs, likelihood=QuantileRegression(levels), n_epochs=1, optimizer_kwargs={"lr": 1e-9})
+    m.fit(y, past_covariates=x)
+    params = m.predict(OUT, predict_likelihood_parameters=True).values()  # (OUT, 9)
+    assert params.shape == (OUT, 9) and np.all(np.diff(params, axis=1) >= 0)
+
+
 def test_gaussian_likelihood(tiny_kwargs, data):
     y, x = data
     m = model(tiny_kwargs, likelihood=GaussianLikelihood()).fit(y, past_covariates=x)
