@@ -77,6 +77,10 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger(name).setLevel(logging.WARNING)
     try:
         return args.handler(args)
+    except KeyboardInterrupt:
+        resume = " Finished cells are kept; run the same command again to resume." if args.command == "bench" else ""
+        print(f"pf-forecast {args.command}: interrupted.{resume}", file=sys.stderr)
+        return 130
     except (ValueError, TypeError, FileNotFoundError, NotADirectoryError) as err:
         # a caller's mistake: one clear line, no stack trace from deep inside torch
         message = " ".join(line.strip() for line in str(err).splitlines() if line.strip())

@@ -143,3 +143,22 @@ def test_target_gaps_on_the_command_line_error_or_interpolate(tmp_path, capsys):
     assert cli_main([*argv, "--interpolate-target"]) == 0
     assert "--interpolate-target" in (tmp_path / "out" / "report.md").read_text()  # the resolved command
     assert np.isfinite(clean_mse(tmp_path / "out")).all()
+
+
+def test_ctrl_c_in_bench_is_one_line_and_keeps_the_finished_cells(tmp_path, capsys, monkeypatch):
+    from pf_forecast.benchmark import runner
+
+    path = write_csv(tmp_path / "f.csv")
+    out = tmp_path / "out"
+    real = runner.run_cell
+
+    def interrupt_second(task, cell, settings):
+        if cell.model == "linear":
+            raise KeyboardInterrupt
+        return real(task, cell, settings)
+
+    monkeypatch.setattr(runner, "run_cell", interrupt_second)
+    assert cli_main(["bench", *csv_args(path, out, "--models", "naive-seasonal,linear", "--seeds", "1")]) == 130
+    err = capsys.readouterr().err
+    assert "interrupted. Finished cells are kept" in err and "Traceback" not in err
+    assert sorted(p.name for p in (out / "cells").glob("*.csv")) == ["f__past+future__naive-seasonal__0.csv"]
