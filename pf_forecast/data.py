@@ -409,6 +409,8 @@ def _window_protocol(n_rows: int, val_row: int, test_row: int, index: pd.Index, 
 # --------------------------------------------------------------------------------------------------------------
 
 _EPF_INPUT, _EPF_HORIZON = 168, 24
+#: fev-bench's EPF test: this many windows of one horizon each, at the end of the series.
+FEV_WINDOWS = 20
 
 
 def _modality_slug(column: str) -> str:
@@ -432,7 +434,8 @@ def load_epf(market: str, track: str = "past", data_dir: str | os.PathLike | Non
     track
         ``"past"``: the exogenous columns are past covariates (TimeXer's setting, comparable with its tables).
         ``"future"``: they are future covariates; legitimate since they are day-ahead forecasts, but report it
-        as a separate track.
+        as a separate track. ``"fev"``: fev-bench's protocol (future covariates; the test is the last 20 days,
+        scored as 20 windows of 24 h with step 24; validation is the last 10% of the rows before them).
     data_dir
         Folder holding ``epf/<market>.csv``; see :func:`find_datasets_dir`.
 
@@ -449,7 +452,7 @@ def load_epf(market: str, track: str = "past", data_dir: str | os.PathLike | Non
     {'grid_load': ['Grid load forecast'], 'wind_power': ['Wind power forecast']}
     """
     _check_choice("market", market, EPF_MARKETS)
-    _check_choice("track", track, ("past", "future"))
+    _check_choice("track", track, ("past", "future", "fev"))
     path = _dataset_file(f"epf/{market}.csv", data_dir)
     raw = pd.read_csv(path)
     raw.columns = raw.columns.str.strip()  # the covariate names begin with a space in the files
@@ -458,22 +461,39 @@ def load_epf(market: str, track: str = "past", data_dir: str | os.PathLike | Non
     covariate_names = [c for c in frame.columns if c != "OT"]
     frame = frame[[*covariate_names, "OT"]]
 
-    val_row, test_row = _split_rows(len(frame), train_fraction=0.7, test_fraction=0.2)
+    if track == "fev":
+        test_row = len(frame) - FEV_WINDOWS * _EPF_HORIZON  # the last 20 days: 20 windows of 24 h, step 24
+        val_row = test_row - int(0.1 * test_row)  # selection and early stopping on history before the first cutoff
+    else:
+        val_row, test_row = _split_rows(len(frame), train_fraction=0.7, test_fraction=0.2)
     scaler, scaled = _fit_standard_scaler(frame, val_row)
     covariates = _to_series(scaled[covariate_names])
-    protocol = (
-        f"EPF {market} (Lago et al. 2021), TimeXer protocol. Target OT (day-ahead price); exogenous "
-        f"{covariate_names} as {'past' if track == 'past' else 'future (day-ahead forecasts, known over the horizon)'}"
-        f" covariates, one modality each. StandardScaler fitted on the train rows of all columns, applied to all. "
-        + _window_protocol(len(frame), val_row, test_row, frame.index, _EPF_INPUT, _EPF_HORIZON)
-        + " Metrics: MSE / MAE on the standardized target over every window and step."
-    )
+    if track == "fev":
+        protocol = (
+            f"EPF {market}, fev-bench protocol (task epf_{market.lower()}). Target OT (day-ahead price); exogenous "
+            f"{covariate_names} as future covariates (day-ahead forecasts, known over the horizon), one modality "
+            f"each. Test: the last {FEV_WINDOWS} windows of {_EPF_HORIZON} h (step {_EPF_HORIZON}), each forecast "
+            f"from the full history before its cutoff; one fit on the rows before the first cutoff, the last 10% "
+            f"of them for validation (early stopping). StandardScaler fitted on the train rows, scores in the "
+            f"original price units: SQL (quantile levels 0.1..0.9) and MASE scaled by the seasonal (24 h) naive "
+            f"error of each window's history. "
+            + _window_protocol(len(frame), val_row, test_row, frame.index, _EPF_INPUT, _EPF_HORIZON)
+        )
+    else:
+        kind = "past" if track == "past" else "future (day-ahead forecasts, known over the horizon)"
+        protocol = (
+            f"EPF {market} (Lago et al. 2021), TimeXer protocol. Target OT (day-ahead price); exogenous "
+            f"{covariate_names} as {kind} covariates, one modality each. StandardScaler fitted on the train rows "
+            f"of all columns, applied to all. "
+            + _window_protocol(len(frame), val_row, test_row, frame.index, _EPF_INPUT, _EPF_HORIZON)
+            + " Metrics: MSE / MAE on the standardized target over every window and step."
+        )
     return ForecastingTask(
         name=f"epf-{market}",
         track=track,
         series=_to_series(scaled[["OT"]]),
         past_covariates=covariates if track == "past" else None,
-        future_covariates=covariates if track == "future" else None,
+        future_covariates=covariates if track != "past" else None,
         modalities={_modality_slug(c): [c] for c in covariate_names},
         input_chunk_length=_EPF_INPUT,
         horizon=_EPF_HORIZON,

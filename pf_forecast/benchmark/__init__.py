@@ -147,6 +147,9 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
                      help="MultiBench noise levels, starting at 0 (default 0,0.1,...,0.8; quick 0,0.4,0.8)")
     how.add_argument("--repeats", type=int, default=None, metavar="N", help="noise draws per level (default 1)")
     how.add_argument("--no-missing", action="store_true", help="skip the missing-modality sweep")
+    how.add_argument("--probabilistic", action="store_true",
+                     help="quantile models (levels 0.1..0.9) scored by SQL, MASE, WQL and 80%% coverage in the "
+                          "target's units (the fev-epf suite's default)")
     how.add_argument("--profile", default=None, choices=("default", "tiny"),
                      help="model sizes: the models' defaults, or tiny networks for smoke runs")
     how.add_argument("--threads", type=int, default=1, metavar="N",
@@ -268,7 +271,10 @@ def resolve_settings(args: argparse.Namespace, suite: Suite | None, work_dir: st
         values["profile"] = args.profile
     if args.impute is not None:
         values["impute"] = args.impute
-    values["missing"] = not args.no_missing
+    if args.no_missing:  # otherwise the suite's choice (default: run it)
+        values["missing"] = False
+    if args.probabilistic:
+        values["probabilistic"] = True
     values["work_dir"] = work_dir
     return BenchSettings(**values)
 
@@ -306,6 +312,8 @@ def _command(args: argparse.Namespace, suite: Suite | None, models: Sequence[str
     ]
     if not settings.missing:
         parts.append("--no-missing")
+    if settings.probabilistic:
+        parts.append("--probabilistic")
     if args.keep_going:
         parts.append("--keep-going")
     return shlex.join(parts)

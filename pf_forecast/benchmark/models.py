@@ -63,11 +63,13 @@ from darts.models import (
 )
 from darts.models.forecasting.forecasting_model import ForecastingModel
 from darts.models.forecasting.torch_forecasting_model import TorchForecastingModel
+from darts.utils.likelihood_models import QuantileRegression
 from pytorch_lightning.callbacks import EarlyStopping
 
 from pf_forecast.data import ForecastingTask
 from pf_forecast.model import ProgressiveFusionForecaster
 from pf_forecast.robustness.imputation import IMPUTE_POLICIES, impute_missing
+from pf_forecast.robustness.scoring import QUANTILE_LEVELS
 
 __all__ = [
     "DETERMINISTIC_MODELS",
@@ -164,6 +166,11 @@ class BenchSettings:
         ``handles_missing_covariates``, in the clean run and in every sweep: ``"ffill"`` (default: last observed
         value, the training-period mean before the first one), ``"mean"`` (training-period mean), ``"zero"``, or
         ``"none"`` (NaN passed on; such a model's cells then fail when its forecasts are not finite).
+    probabilistic
+        Train the neural models with ``QuantileRegression`` on :data:`QUANTILE_LEVELS` and LightGBM with quantile
+        objectives, and score every model's quantiles (SQL, MASE, WQL, 80% coverage, in the target's original
+        units); point models (``linear``) score their point forecast at every level, ``naive-seasonal`` adds the
+        empirical quantiles of its in-sample seasonal residuals.
     work_dir
         darts ``work_dir`` (nothing is written there: checkpoints and loggers are off).
 
@@ -189,6 +196,7 @@ class BenchSettings:
     n_repeats: int = 1
     missing: bool = True
     impute: str = "ffill"
+    probabilistic: bool = False
     work_dir: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
@@ -478,6 +486,8 @@ def make_model(name: str, task: ForecastingTask, seed: int, settings: BenchSetti
             "save_checkpoints": False,
             "pl_trainer_kwargs": _trainer_kwargs(settings.patience),
         }
+        if settings.probabilistic:
+            common["likelihood"] = QuantileRegression(list(QUANTILE_LEVELS))
         if settings.work_dir is not None:
             common["work_dir"] = settings.work_dir
         family = "pf" if name.startswith("pf") else name
@@ -509,8 +519,9 @@ def make_model(name: str, task: ForecastingTask, seed: int, settings: BenchSetti
         if name == "linear":
             return LinearRegressionModel(**lag_kwargs)
         # LightGBM's usual starting point (31 leaves, learning rate 0.05) with early stopping, one thread
-        return LightGBMModel(**lag_kwargs, n_estimators=LIGHTGBM_MAX_TREES, learning_rate=0.05, num_leaves=31,
-                             n_jobs=1, verbose=-1, random_state=int(seed))
+        quantile = {"likelihood": "quantile", "quantiles": list(QUANTILE_LEVELS)} if settings.probabilistic else {}
+        return LightGBMModel(**lag_kwargs, **quantile, n_estimators=LIGHTGBM_MAX_TREES, learning_rate=0.05,
+                             num_leaves=31, n_jobs=1, verbose=-1, random_state=int(seed))
     if name == "naive-seasonal":
         return NaiveSeasonal(K=seasonal_period(task))
     if name == "arima":

@@ -28,7 +28,8 @@ from pf_forecast.robustness import effective_robustness, normalized_robustness, 
 from .models import MODEL_NAMES
 from .runner import RESULTS_FILE, read_cell_meta
 
-__all__ = ["EPF_PUBLISHED", "EPF_PUBLISHED_SOURCE", "machine_info", "noise_plot", "write_report"]
+__all__ = ["EPF_PUBLISHED", "EPF_PUBLISHED_SOURCE", "FEV_PUBLISHED", "FEV_PUBLISHED_SOURCE", "machine_info",
+           "noise_plot", "write_report"]
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +58,29 @@ EPF_PUBLISHED: dict[str, dict[str, tuple[float, float]]] = {
            "TimesNet": (0.502, 0.446), "DLinear": (0.520, 0.463), "TiDE": (0.568, 0.496)},
 }
 _PUBLISHED_NAME = {"tide": "TiDE", "dlinear": "DLinear"}
+
+#: Where :data:`FEV_PUBLISHED` comes from.
+FEV_PUBLISHED_SOURCE = (
+    "fev-bench (Shchur et al., arXiv 2509.26468), results CSVs of the autogluon/fev repository at commit 1bc95fd; "
+    "tasks epf_be, epf_de, epf_fr, epf_np, epf_pjm"
+)
+#: Published fev-bench EPF results: SQL on BE, DE, FR, NP, PJM, then the geometric means of SQL and MASE.
+FEV_PUBLISHED: dict[str, tuple[float, ...]] = {
+    "PatchTST (AutoGluon, per task)": (0.550, 0.460, 0.338, 0.635, 0.369, 0.458, 0.574),
+    "TiRex-2": (0.532, 0.488, 0.348, 0.612, 0.375, 0.461, 0.581),
+    "TabPFN-TS-3": (0.533, 0.437, 0.374, 0.633, 0.382, 0.462, 0.582),
+    "Chronos-2": (0.503, 0.491, 0.362, 0.658, 0.382, 0.468, 0.589),
+    "TabPFN-TS": (0.546, 0.448, 0.330, 0.678, 0.436, 0.474, 0.605),
+    "TFT (AutoGluon, per task)": (0.626, 0.509, 0.397, 0.690, 0.346, 0.496, 0.626),
+    "TS-ICL": (0.476, 0.590, 0.364, 0.810, 0.390, 0.504, 0.633),
+    "DeepAR (AutoGluon, per task)": (0.605, 0.632, 0.405, 0.817, 0.357, 0.538, 0.669),
+    "Toto-2.0-2.5B (no covariates)": (0.517, 1.010, 0.396, 0.951, 0.404, 0.603, 0.759),
+    "TimesFM-2.5 (no covariates)": (0.494, 1.030, 0.409, 1.171, 0.426, 0.636, 0.782),
+    "CatBoost (point)": (0.745, 1.092, 0.579, 1.203, 0.597, 0.805, 0.805),
+    "LightGBM (point)": (0.807, 1.096, 0.554, 1.302, 0.598, 0.825, 0.825),
+    "Seasonal Naive (statsforecast, with intervals)": (1.150, 1.388, 1.246, 1.530, 0.515, 1.094, 1.088),
+}
+FEV_MARKETS = ("BE", "DE", "FR", "NP", "PJM")
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -188,6 +212,55 @@ def _clean_section(results: pd.DataFrame) -> str:
         parts.append("### Overview: clean MSE per dataset / track\n")
         parts.append(_table(["model", *columns],
                             ([m, *(overview[m].get(c, "—") for c in columns)] for m in _model_order(overview))) + "\n")
+    return "\n".join(parts)
+
+
+def _geometric_mean(values: Sequence[float]) -> float:
+    return float(np.exp(np.mean(np.log(np.asarray(values, dtype=float)))))
+
+
+def _probabilistic_section(results: pd.DataFrame) -> str:
+    """SQL per task (mean ± std over seeds), gm SQL / MASE, coverage, fit time; fev's published rows beside."""
+    scores = results[(results.corruption == "none") & results.metric.isin(["sql", "mase", "coverage80"])]
+    if scores.empty:
+        return ""
+    tasks = list(dict.fromkeys(f"{d} / {t}" for d, t in _groups(scores)))
+    fev = [t for t in tasks if t.endswith(" / fev")]
+    if fev:  # fev's task order, so our rows line up with the published ones
+        tasks = sorted(fev, key=lambda t: FEV_MARKETS.index(t.split(" / ")[0].removeprefix("epf-"))) + [
+            t for t in tasks if t not in fev]
+    label = scores.dataset + " / " + scores.track
+    rows = []
+    for model in _model_order(scores.model):
+        m = scores[scores.model == model]
+        sql = {t: m[(label[m.index] == t) & (m.metric == "sql")].value for t in tasks}
+        mase = {t: m[(label[m.index] == t) & (m.metric == "mase")].value.mean() for t in tasks}
+        complete = all(v.size for v in sql.values())
+        gm_sql = _geometric_mean([v.mean() for v in sql.values()]) if complete else float("nan")
+        gm_mase = _geometric_mean(list(mase.values())) if complete else float("nan")
+        coverage = m[m.metric == "coverage80"].value.mean()
+        rows.append([model, *(_mean_std(sql[t]) if sql[t].size else "—" for t in tasks),
+                     "—" if np.isnan(gm_sql) else f"**{gm_sql:.3f}**", "—" if np.isnan(gm_mase) else f"{gm_mase:.3f}",
+                     f"{coverage:.2f}", f"{m.fit_seconds.median():.0f}", m.seed.nunique()])
+    if len(fev) == len(FEV_MARKETS) and len(tasks) == len(fev):
+        for name, values in FEV_PUBLISHED.items():
+            rows.append([f"*{name} (published)*", *(f"{v:.3f}" for v in values[:5]), f"{values[5]:.3f}",
+                         f"{values[6]:.3f}", "—", "—", "—"])
+    parts = ["## Probabilistic scores\n",
+             "Quantile forecasts at levels 0.1, ..., 0.9 scored in the target's original units (fev-bench's "
+             "definitions, `pf_forecast.robustness.scoring`): SQL = mean quantile loss over steps and levels "
+             "divided by the seasonal naive error of each window's history, MASE = the median's absolute error on "
+             "the same scale, both averaged over the test windows; gm = geometric mean over the tasks; coverage = "
+             "share of actual values inside the 0.1-0.9 interval (0.80 is calibrated; a point forecast covers "
+             "~0). Point models score their point forecast at every level (SQL = MASE). Fit = median seconds of "
+             "`fit`; seeds = seeds measured. Hyper-parameters are the models' defaults (no selection on the test "
+             "windows); early stopping uses the validation rows before the first test window.\n"]
+    parts.append(_table(["model", *(f"SQL {t}" for t in tasks), "gm SQL", "gm MASE", "coverage 80%", "fit s",
+                         "seeds"], rows) + "\n")
+    if len(rows) > len(_model_order(scores.model)):
+        parts.append(f"Rows marked published are quoted from {FEV_PUBLISHED_SOURCE}, NOT measured here (the models "
+                     f"trained per task were trained for hours each on accelerators; the foundation models are "
+                     f"zero-shot).\n")
     return "\n".join(parts)
 
 
@@ -483,6 +556,7 @@ def write_report(out: str | os.PathLike, results: pd.DataFrame | None = None) ->
         parts.append("No finished cell yet.\n")
     else:
         parts.append(_clean_section(results))
+        parts.append(_probabilistic_section(results))
         parts.append(_robustness_section(results, plots))
         parts.append(_missing_section(results))
         parts.append(_speed_section(results))

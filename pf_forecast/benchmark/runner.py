@@ -44,6 +44,7 @@ from tqdm.auto import tqdm
 
 from pf_forecast.data import ForecastingTask
 from pf_forecast.robustness import evaluate_robustness
+from pf_forecast.robustness.scoring import QUANTILE_LEVELS, forecast_quantiles, score_quantile_windows
 
 from .models import (
     DETERMINISTIC_MODELS,
@@ -56,6 +57,7 @@ from .models import (
     handles_missing_covariates,
     make_model,
     model_inputs,
+    seasonal_period,
 )
 
 __all__ = [
@@ -253,8 +255,9 @@ def quiet_training() -> Iterator[None]:
 # One cell
 # --------------------------------------------------------------------------------------------------------------
 def _historical_forecasts(model: Any, name: str, task: ForecastingTask, inputs: dict[str, Any],
-                          stride: int) -> tuple[list[TimeSeries], float]:
+                          stride: int, quantiles: bool = False) -> tuple[list[TimeSeries], float]:
     start = time.perf_counter()
+    extra = {"predict_likelihood_parameters": True} if quantiles else {}  # one component per quantile level
     forecasts = model.historical_forecasts(
         task.series,
         start=task.test_start,
@@ -266,8 +269,46 @@ def _historical_forecasts(model: Any, name: str, task: ForecastingTask, inputs: 
         verbose=False,
         show_warnings=False,
         **({} if name in LOCAL_MODELS else inputs),
+        **extra,
     )
     return list(forecasts), time.perf_counter() - start
+
+
+def _median_forecast(forecast: TimeSeries, target: str) -> TimeSeries:
+    """The q = 0.5 component of a quantile forecast, named as the target (the point forecast of the MSE)."""
+    name = next(c for c in forecast.components if abs(float(c.rsplit("_q", 1)[1]) - 0.5) < 1e-9)
+    return forecast[name].with_columns_renamed(name, target)
+
+
+def _probabilistic_rows(task: ForecastingTask, name: str, forecasts: Sequence[TimeSeries],
+                        quantiles: bool) -> list[tuple[str, float, str, float]]:
+    """SQL, MASE, WQL and 80% coverage in the target's original units (fev-bench's definitions).
+
+    A quantile forecast is scored as it is; ``naive-seasonal`` adds to its point forecast the empirical quantiles
+    of the seasonal residuals ``y_t - y_{t-K}`` of the history before each window, centred on their median (its
+    median stays the naive forecast, so its MASE is fev's seasonal-naive MASE); any other point forecast is
+    scored at every level (its SQL is its MASE).
+    """
+    if task.series.n_components != 1:
+        return []  # fev's scores are defined for a univariate target
+    season = seasonal_period(task)
+    scaled = task.series.values(copy=False)[:, 0].astype(float)
+    index = task.series.time_index
+    windows = []
+    for forecast in forecasts:
+        q = forecast_quantiles(forecast, QUANTILE_LEVELS)  # (H, Q), scaled units
+        if name == "naive-seasonal" and not quantiles:
+            history = scaled[:index.get_loc(forecast.start_time())]
+            residuals = history[season:] - history[:-season]
+            spread = np.quantile(residuals, QUANTILE_LEVELS)  # (Q,)
+            q = q + (spread - np.median(residuals))[None, :]  # (H, Q): centred, so the median is the naive forecast
+        # the quantiles as samples of the one target component, so the task's own inverse transform applies
+        as_samples = TimeSeries.from_times_and_values(forecast.time_index, q[:, None, :],
+                                                      columns=list(task.series.components))
+        windows.append((forecast.start_time(), task.inverse_transform(as_samples).all_values()[:, 0, :]))
+    scores = score_quantile_windows(task.inverse_transform(task.series), windows, QUANTILE_LEVELS, season)
+    return [("none", 0.0, metric, scores[key]) for metric, key in
+            (("sql", "sql"), ("mase", "mase"), ("wql", "wql"), ("coverage80", "coverage"))]
 
 
 class NonFiniteForecastError(RuntimeError):
@@ -369,8 +410,12 @@ def run_cell(task: ForecastingTask, cell: Cell, settings: BenchSettings) -> tupl
         n_params = count_parameters(model)
         predict_seconds = _predict_latency(model, name, task, inputs)
 
-        forecasts, hf_seconds = _historical_forecasts(model, name, task, inputs, settings.test_stride)
-        scores = pooled_errors(task.series, forecasts)
+        quantiles = settings.probabilistic and bool(getattr(model, "supports_likelihood_parameter_prediction",
+                                                             False))
+        forecasts, hf_seconds = _historical_forecasts(model, name, task, inputs, settings.test_stride, quantiles)
+        target = task.series.components[0]
+        point = [_median_forecast(f, target) for f in forecasts] if quantiles else forecasts
+        scores = pooled_errors(task.series, point)
         if not all(np.isfinite(v) for v in scores.values()):
             raise NonFiniteForecastError(
                 f"{name} returned non-finite forecasts on the clean test windows of {task.name} / {task.track} "
@@ -383,6 +428,10 @@ def run_cell(task: ForecastingTask, cell: Cell, settings: BenchSettings) -> tupl
             ("none", 0.0, "hf_windows_per_s", len(forecasts) / max(hf_seconds, 1e-9)),
             ("none", 0.0, "n_test_windows", float(len(forecasts))),
         ]
+        if settings.probabilistic:
+            rows += _probabilistic_rows(task, name, forecasts, quantiles)
+            if not all(np.isfinite(value) for *_, value in rows):
+                raise NonFiniteForecastError(f"{name} returned non-finite quantile forecasts on {task.name}.")
         if meta["fit"].get("epochs_trained") is not None:
             rows.append(("none", 0.0, "epochs_trained", float(meta["fit"]["epochs_trained"])))
         meta.update(test_stride=settings.test_stride, n_test_windows=len(forecasts), hf_seconds=hf_seconds,

@@ -10,7 +10,10 @@ epf        the 5 EPF markets (TimeXer protocol), ``past`` track and ``future`` t
 stocks     MultiBench "Stocks" (MSFT volatility from AAPL, IBM, MSFT returns).
 beijing    Beijing PM2.5, ``past`` track and ``oracle`` track (observed weather used as a forecast).
 etth1      ETTh1, past track.
-all        every task above except ``quick``.
+fev-epf    fev-bench's five EPF tasks (``fev`` track of the EPF loader): probabilistic day-ahead forecasts,
+           20 windows of 24 h at the end, scored by SQL and MASE in price units (see
+           :mod:`pf_forecast.robustness.scoring`); quantile models; beside fev's published leaderboard.
+all        every task above except ``quick`` and ``fev-epf``.
 scaling    not a set of tasks: fit time per epoch and peak memory of pf and TiDE against the number of
            modalities, of series and the input length, on synthetic data (:mod:`.scaling`).
 =========  ==========================================================================================
@@ -113,6 +116,7 @@ _EPF = tuple(TaskSpec(f"epf-{m}", track) for track in ("past", "future") for m i
 _STOCKS = (TaskSpec("stocks", "past"),)
 _BEIJING = (TaskSpec("beijing", "past"), TaskSpec("beijing", "oracle"))
 _ETTH1 = (TaskSpec("etth1", "past"),)
+_FEV_EPF = tuple(TaskSpec(f"epf-{m}", "fev") for m in ("BE", "DE", "FR", "NP", "PJM"))
 
 #: The suites by name.
 SUITES: dict[str, Suite] = {
@@ -132,6 +136,12 @@ SUITES: dict[str, Suite] = {
     "beijing": Suite("beijing", _BEIJING, _GLOBAL_MODELS,
                      description="Beijing PM2.5, past and oracle tracks"),
     "etth1": Suite("etth1", _ETTH1, _GLOBAL_MODELS, description="ETTh1, past track"),
+    "fev-epf": Suite(
+        "fev-epf", _FEV_EPF, ("pf", "pf-late", "tide", "tsmixer", "lightgbm", "linear", "naive-seasonal"),
+        settings={"test_stride": 24, "probabilistic": True, "levels": (0.0,), "missing": False},
+        description="fev-bench's 5 EPF tasks: 20 day-ahead windows at the end, covariates known over the horizon, "
+                    "quantile forecasts scored by SQL / MASE in price units beside the published leaderboard",
+    ),
     "all": Suite("all", _EPF + _STOCKS + _BEIJING + _ETTH1, MODEL_NAMES,
                  description="every task of epf, stocks, beijing and etth1"),
 }
