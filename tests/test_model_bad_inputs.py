@@ -113,3 +113,39 @@ def test_huge_covariates_are_refused(tiny_kwargs):
     m = ProgressiveFusionForecaster(IN, OUT, **tiny_kwargs)
     with pytest.raises(ValueError, match=r"`past_covariates`\[0\] has finite values of magnitude up to 1e\+30"):
         m.fit(y, past_covariates=x.with_values(values))
+
+
+def test_every_module_hyper_parameter_is_a_documented_model_argument():
+    import inspect
+
+    from pf_forecast.model import MODULE_HYPER_PARAMETERS
+
+    arguments = inspect.signature(ProgressiveFusionForecaster.__init__).parameters
+    for name in MODULE_HYPER_PARAMETERS:
+        assert name in arguments and f"\n    {name}\n" in ProgressiveFusionForecaster.__doc__, name
+
+
+@pytest.mark.parametrize(
+    "value, match",
+    [
+        (True, r"`modality_dropout` must be in \[0, 1\), got True: it is the probability"),
+        ("0.1", r"`modality_dropout` must be in \[0, 1\), got '0\.1'"),
+        (float("nan"), r"`modality_dropout` must be in \[0, 1\), got nan"),
+    ],
+)
+def test_probabilities_must_be_numbers(tiny_kwargs, value, match):
+    with pytest.raises(ValueError, match=match):
+        ProgressiveFusionForecaster(IN, OUT, modality_dropout=value, **tiny_kwargs)
+
+
+def test_scalar_checkers_name_the_argument_the_value_and_the_range():
+    from pf_forecast._checks import check_float, check_int
+
+    assert check_int("k", np.int64(3), low=1) == 3
+    assert check_float("p", np.float32(0.5), 0.0, 1.0, high_open=True) == 0.5
+    with pytest.raises(ValueError, match=r"^`k` must be an integer in \[1, 5\], got 7\.$"):
+        check_int("k", 7, low=1, high=5)
+    with pytest.raises(ValueError, match=r"^`k` must be an integer >= 1, got True\.$"):
+        check_int("k", True, low=1)
+    with pytest.raises(ValueError, match=r"^`x` must be a number > 0, got -1\.$"):
+        check_float("x", -1, low=0.0, low_open=True)

@@ -214,3 +214,37 @@ def test_set_linear_skips_makes_the_network_that_linear_model():
     expected = features @ weight.T + bias  # (B, O)
     torch.testing.assert_close(net(*inputs)[:, :, 0, 0], expected, rtol=1e-4, atol=1e-5)
     assert not net.target_skip.weight.requires_grad and not net.covariate_skip.weight.requires_grad
+
+
+def test_hyper_parameters_are_the_constructor_arguments_beyond_the_layout():
+    import inspect
+
+    from pf_forecast.nn import NETWORK_HYPER_PARAMETERS
+
+    layout = {"self", "input_chunk_length", "output_chunk_length", "slots", "target_dim", "past_dim", "future_dim",
+              "static_dim", "nr_params", "dropout_cls"}
+    arguments = [p for p in inspect.signature(ProgressiveFusionNetwork.__init__).parameters if p not in layout]
+    assert tuple(arguments) == NETWORK_HYPER_PARAMETERS
+
+
+@pytest.mark.parametrize(
+    "overrides, match",
+    [
+        ({"hidden_size": 0}, r"`hidden_size` must be an integer >= 1, got 0\."),
+        ({"dropout": 1.0}, r"`dropout` must be in \[0, 1\), got 1\.0\."),
+        ({"fusion": "sum"}, r"`fusion` must be one of \('concat', 'gated'\), got 'sum'\."),
+    ],
+)
+def test_network_checks_its_hyper_parameters(overrides, match):
+    with pytest.raises(ValueError, match=match):
+        network(**overrides)
+
+
+def test_modality_slot_is_a_modality_known_by_its_columns():
+    from pf_forecast.modalities import Modality
+
+    slot = ModalitySlot("past", (1, 2))
+    assert isinstance(slot, Modality) and (slot.source, slot.indices) == ("past", (1, 2))
+    assert slot.components == ("past_1", "past_2")
+    with pytest.raises(ValueError, match=r"`source` must be one of \('target', 'past', 'future'\), got 'pst'"):
+        Modality("m", "pst", ("a",), (0,))

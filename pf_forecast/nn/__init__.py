@@ -9,17 +9,21 @@ from pf_forecast.nn.fusion import (
     GatedFusion,
     TemporalReadout,
 )
-from pf_forecast.nn.progressive import ModalitySlot, ProgressiveFusionNetwork, pack_modalities
+from pf_forecast.nn.modality import SOURCES, Modality, ModalitySlot
+from pf_forecast.nn.progressive import NETWORK_HYPER_PARAMETERS, ProgressiveFusionNetwork, pack_modalities
 from pf_forecast.nn.tcn import GroupedCausalConv, ModalityTCN
 
 __all__ = [
     "CONTEXT_INJECTIONS",
     "FUSION_OPERATORS",
+    "NETWORK_HYPER_PARAMETERS",
+    "SOURCES",
     "ConcatFusion",
     "ContextInjection",
     "ContextProjection",
     "GatedFusion",
     "GroupedCausalConv",
+    "Modality",
     "ModalitySlot",
     "ModalityTCN",
     "ProgressiveFusionNetwork",

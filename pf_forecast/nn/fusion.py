@@ -16,6 +16,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from pf_forecast._checks import check_choice
 from pf_forecast.nn.tcn import DropoutFactory, make_dropout
 
 FUSION_OPERATORS = ("concat", "gated")
@@ -72,11 +73,8 @@ def make_fusion(
     fusion: str, n_modalities: int, hidden_size: int, fused_size: int, dropout: float,
     dropout_cls: DropoutFactory = nn.Dropout,
 ) -> nn.Module:
-    if fusion == "concat":
-        return ConcatFusion(n_modalities, hidden_size, fused_size, dropout, dropout_cls)
-    if fusion == "gated":
-        return GatedFusion(n_modalities, hidden_size, fused_size, dropout, dropout_cls)
-    raise ValueError(f"`fusion` must be one of {FUSION_OPERATORS}, got {fusion!r}.")
+    operator = {"concat": ConcatFusion, "gated": GatedFusion}[check_choice("fusion", fusion, FUSION_OPERATORS)]
+    return operator(n_modalities, hidden_size, fused_size, dropout, dropout_cls)
 
 
 class ContextProjection(nn.Module):
@@ -105,9 +103,7 @@ class ContextInjection(nn.Module):
         self, n_modalities: int, context_size: int, hidden_size: int, mode: str = "add", zero_init: bool = True
     ):
         super().__init__()
-        if mode not in CONTEXT_INJECTIONS:
-            raise ValueError(f"`context_injection` must be one of {CONTEXT_INJECTIONS}, got {mode!r}.")
-        self.mode = mode
+        self.mode = check_choice("context_injection", mode, CONTEXT_INJECTIONS)
         n_out = 2 if mode == "film" else 1
         # one (K -> n_out*H) projection per modality, as a single (M, K, n_out*H) weight
         # drawn either way, so that every other layer's initial weights do not depend on zero_init

@@ -11,29 +11,62 @@ steps (T / patch size), N likelihood parameters per value.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import torch
 import torch.nn as nn
 
+from pf_forecast._checks import check_choice, check_float, check_int
 from pf_forecast.nn.fusion import (
+    CONTEXT_INJECTIONS,
+    FUSION_OPERATORS,
     ContextInjection,
     ContextProjection,
     TemporalReadout,
     make_fusion,
 )
+from pf_forecast.nn.modality import SOURCES, Modality
 from pf_forecast.nn.tcn import DropoutFactory, ModalityTCN, make_dropout
 
-SOURCES = ("target", "past", "future")
+_POSITIVE_INT = partial(check_int, low=1)
+_PROBABILITY = partial(check_float, low=0.0, high=1.0, high_open=True)
+
+#: The network's hyper-parameters (its constructor's arguments beyond the data's layout), in its constructor's
+#: order, each with the check of its value (``None``: a switch, read as a truth value). The darts model takes each
+#: as a plain constructor argument of the same name and its Lightning module hands them all to the network, so an
+#: option added here (and to the constructor) reaches the network from the model's argument of that name.
+_HYPER_PARAMETER_CHECKS: dict[str, Callable[[str, object], object] | None] = {
+    "hidden_size": _POSITIVE_INT,
+    "kernel_size": _POSITIVE_INT,
+    "num_layers": _POSITIVE_INT,
+    "patch_size": _POSITIVE_INT,
+    "context_size": _POSITIVE_INT,
+    "n_refinements": _POSITIVE_INT,
+    "fusion": partial(check_choice, choices=FUSION_OPERATORS),
+    "context_injection": partial(check_choice, choices=CONTEXT_INJECTIONS),
+    "readout_points": _POSITIVE_INT,
+    "dropout": _PROBABILITY,
+    "modality_dropout": partial(
+        _PROBABILITY,
+        detail=": it is the probability of hiding one covariate modality of a training sample (1 would hide all "
+        "of them always)",
+    ),
+    "use_target_skip": None,
+    "use_covariate_skip": None,
+    "zero_init_feedback": None,
+}
+NETWORK_HYPER_PARAMETERS: tuple[str, ...] = tuple(_HYPER_PARAMETER_CHECKS)
 
 
-@dataclass(frozen=True)
-class ModalitySlot:
-    """Where one modality's columns are: its ``source`` tensor and the column ``indices`` inside it."""
-
-    source: str
-    indices: tuple[int, ...]
+def check_hyper_parameters(values: Mapping[str, object]) -> None:
+    """Raise ``ValueError`` naming the first of the network's hyper-parameters in ``values`` whose value is invalid
+    (the argument, the value and what is accepted); names not in :data:`NETWORK_HYPER_PARAMETERS` are ignored."""
+    for name, check in _HYPER_PARAMETER_CHECKS.items():
+        if check is not None and name in values:
+            check(name, values[name])
 
 
 @dataclass
@@ -44,13 +77,15 @@ class PackedModalities:
     available: torch.Tensor  # (B, M) bool: the modality has at least one finite value in the window
 
 
-def build_gather_index(slots: Sequence[ModalitySlot], dims: dict[str, int]) -> torch.Tensor:
-    """Column indices into the channel pool ``[target | past | future | zero]`` for each modality, padded to W.
+def build_gather_index(slots: Sequence[Modality], dims: Mapping[str, int]) -> torch.Tensor:
+    """Column indices into the channel pool ``[target | past | future | zero]`` (sources in :data:`SOURCES`
+    order) for each modality, padded to W; ``dims``: the number of columns per source.
 
     Narrower modalities are padded with the pool's constant-zero channel, whose availability is 0.
     """
-    offsets = {"target": 0, "past": dims["target"], "future": dims["target"] + dims["past"]}
-    zero_channel = sum(dims.values())
+    sizes = [dims[source] for source in SOURCES]
+    offsets = dict(zip(SOURCES, itertools.accumulate(sizes, initial=0)))
+    zero_channel = sum(sizes)
     width = max(len(s.indices) for s in slots)
     rows = []
     for slot in slots:
@@ -146,7 +181,8 @@ class ProgressiveFusionNetwork(nn.Module):
     input_chunk_length, output_chunk_length
         L and O.
     slots
-        One :class:`ModalitySlot` per modality, the target first.
+        One :class:`~pf_forecast.nn.modality.Modality` per modality, the target first (only their ``source`` and
+        ``indices`` are read).
     target_dim, past_dim, future_dim, static_dim
         C, P, F and the flattened static-covariate size (0 when absent).
     nr_params
@@ -184,7 +220,7 @@ class ProgressiveFusionNetwork(nn.Module):
         self,
         input_chunk_length: int,
         output_chunk_length: int,
-        slots: Sequence[ModalitySlot],
+        slots: Sequence[Modality],
         target_dim: int,
         past_dim: int,
         future_dim: int,
@@ -209,6 +245,7 @@ class ProgressiveFusionNetwork(nn.Module):
         super().__init__()
         if not slots or slots[0].source != "target":
             raise ValueError("`slots` must start with the target modality.")
+        check_hyper_parameters(locals())  # the arguments: the hyper-parameters among them are checked
         self.input_chunk_length = input_chunk_length
         self.output_chunk_length = output_chunk_length
         self.target_dim = target_dim
