@@ -258,6 +258,11 @@ def validate_modalities_spec(modalities: object) -> dict[str, list[str]]:
                 f"Write e.g. {{{name!r}: [{components!r}]}}."
             )
         components = list(components)
+        if any(not isinstance(c, str) for c in components):
+            raise TypeError(
+                f"`modalities[{name!r}]` must be a list of component names (strings), got {components!r}. "
+                f"Write the names as they appear in the covariates, e.g. {{{name!r}: ['TEMP']}}."
+            )
         if not components:
             raise ValueError(
                 f"`modalities[{name!r}]` is empty; every modality needs at least one component. Remove it or list "

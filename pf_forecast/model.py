@@ -30,7 +30,7 @@ from pytorch_lightning.strategies import ParallelStrategy
 
 from pf_forecast import _persistence
 from pf_forecast._checks import (
-    MAX_ABS_INPUT,  # noqa: F401 (re-exported: pf_forecast.data imports it from here)
+    MAX_ABS_INPUT,  # noqa: F401 (re-exported: `from pf_forecast.model import MAX_ABS_INPUT` works)
     check_fit_arguments,
     check_inference_data,
     check_model_hyper_parameters,

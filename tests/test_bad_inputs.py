@@ -613,7 +613,7 @@ def _(w):
     return lambda: load_csv(path, "time", "load", past_covariates=["temp"], **CSV_KW), {"file": path}
 
 
-@case("load-task-unknown-name", ValueError, (r"name='nope' is not valid; choose one of",))
+@case("load-task-unknown-name", ValueError, (r"`name` must be one of \('epf-NP', .*'etth1'\), got 'nope'",))
 def _(w):
     return lambda: load_task("nope"), {}
 

@@ -87,7 +87,7 @@ def test_r04_covariate_without_any_value_is_refused(tmp_path):
     with pytest.raises(ValueError, match=r"future_covariates: column 'f' has no value in any row; drop 'f' from "
                                          r"future_covariates and modalities"):
         load_csv(_write(frame, tmp_path), "time", "load", past_covariates=["temp"], future_covariates=["f"],
-                 modalities={"weather": ["temp", "f"]}, **KW)
+                 modalities={"weather": ["temp"], "forecast": ["f"]}, **KW)
 
 
 # ------------------------------------------------------------------------------------------------------------
