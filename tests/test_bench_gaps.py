@@ -100,13 +100,13 @@ def test_an_explicit_training_budget_is_printed_as_a_cap(tmp_path):
     assert "capped" in (out / "report.md").read_text()
 
 
-def test_lightgbm_early_stops_on_validation_with_lags_like_linear(tmp_path):
+def test_lightgbm_early_stops_on_validation_with_seasonal_lags(tmp_path):
     path = write_csv(tmp_path / "plant.csv")
     out = tmp_path / "out"
     assert bench(csv_args(path, out, "--models", "lightgbm,linear", "--seeds", "2", "--no-missing")) == 0
     metas = {m["model"]: m for m in map(json.loads, (p.read_text() for p in (out / "cells").glob("*.json")))}
     assert set(metas) == {"lightgbm", "linear"}  # deterministic: one seed each
-    assert metas["lightgbm"]["fit"]["lags"] == metas["linear"]["fit"]["lags"]
+    assert metas["linear"]["fit"]["lags"] == 24 and metas["lightgbm"]["fit"]["lags"] == 24  # hourly: 1..24
     assert 1 <= metas["lightgbm"]["fit"]["trees"] <= 500
 
 

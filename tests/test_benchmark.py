@@ -27,6 +27,7 @@ from pf_forecast.benchmark.models import (
     applicability,
     linear_lags,
     model_inputs,
+    tree_lags,
 )
 from pf_forecast.benchmark.runner import Cell, atomic_write_text, plan_cells, pooled_errors
 from pf_forecast.data import load_csv
@@ -312,9 +313,10 @@ def test_make_model_builds_every_model(small_task, name, tmp_path):
                 "arima": "ARIMA", "exp-smoothing": "ExponentialSmoothing"}
     assert type(model).__name__ == expected["pf" if name.startswith("pf") else name]
     if name in ("linear", "lightgbm"):  # lags of the target and both covariate sources, one output chunk
-        lags = linear_lags(small_task)
-        assert model.lags["target"] == list(range(-lags, 0)) and model.output_chunk_length == small_task.horizon
-        assert model.lags["past"] == list(range(-lags, 0)) and model.lags["future"][-1] == small_task.horizon - 1
+        lags = (list(range(-linear_lags(small_task), 0)) if name == "linear"
+                else sorted(-lag for lag in tree_lags(small_task)))
+        assert model.lags["target"] == lags and model.output_chunk_length == small_task.horizon
+        assert model.lags["past"] == lags and model.lags["future"][-1] == small_task.horizon - 1
     if name == "lightgbm":
         assert model.kwargs["n_jobs"] == 1 and model.kwargs["random_state"] == 3
     if name == "naive-seasonal":

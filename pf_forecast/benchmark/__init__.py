@@ -1,10 +1,10 @@
 """``pf-forecast bench``: a resumable benchmark of ProgressiveFusionForecaster against darts baselines.
 
 For every ``(dataset, track, model, seed)`` cell it fits the model with a shared budget and early stopping, then
-records clean test MSE / MAE, the MultiBench noise sweep, a missing-modality sweep, fit time, predict latency,
-historical-forecast throughput and parameter count. Cells are written atomically to ``<out>/cells/`` and skipped
-when re-run; ``<out>/results.csv`` (one row per measurement), ``<out>/report.md`` and ``<out>/plots/*.png`` are
-regenerated at the end of every run.
+records clean test MSE / MAE, the MultiBench noise sweep, a missing-modality sweep (and with ``--faults`` the
+stream-fault sweeps), fit time, predict latency, historical-forecast throughput and parameter count. Cells are
+written atomically to ``<out>/cells/`` and skipped when re-run; ``<out>/results.csv`` (one row per measurement),
+``<out>/report.md`` and ``<out>/plots/*.png`` are regenerated at the end of every run.
 
 Entry points for the command line: :func:`add_bench_arguments` and :func:`run_bench`.
 
@@ -147,6 +147,9 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
                      help="MultiBench noise levels, starting at 0 (default 0,0.1,...,0.8; quick 0,0.4,0.8)")
     how.add_argument("--repeats", type=int, default=None, metavar="N", help="noise draws per level (default 1)")
     how.add_argument("--no-missing", action="store_true", help="skip the missing-modality sweep")
+    how.add_argument("--faults", action="store_true",
+                     help="also run the stream-fault sweeps per modality: outage, latency, stuck, spikes at their "
+                          "default grids; off by default")
     how.add_argument("--probabilistic", action="store_true",
                      help="quantile models (levels 0.1..0.9) scored by SQL, MASE, WQL and 80%% coverage in the "
                           "target's units (the fev-epf suite's default)")
@@ -275,6 +278,8 @@ def resolve_settings(args: argparse.Namespace, suite: Suite | None, work_dir: st
         values["missing"] = False
     if args.probabilistic:
         values["probabilistic"] = True
+    if getattr(args, "faults", False):
+        values["faults"] = True
     values["work_dir"] = work_dir
     return BenchSettings(**values)
 
@@ -314,6 +319,8 @@ def _command(args: argparse.Namespace, suite: Suite | None, models: Sequence[str
         parts.append("--no-missing")
     if settings.probabilistic:
         parts.append("--probabilistic")
+    if settings.faults:
+        parts.append("--faults")
     if args.keep_going:
         parts.append("--keep-going")
     return shlex.join(parts)
@@ -404,7 +411,8 @@ def run_bench(args: argparse.Namespace) -> int:
     if args.csv is not None and args.suite is not None:
         raise ValueError(f"--suite {args.suite!r} and --csv {args.csv!r} exclude each other; give one of them.")
     if args.threads is None or args.threads < 1:
-        raise ValueError(f"--threads {args.threads!r} is not valid; give a positive integer (1 is best on 2 cores).")
+        raise ValueError(f"--threads {args.threads!r} is not valid; give a positive integer (1 is often fastest on "
+                         f"a small shared CPU).")
 
     suite = None if args.csv is not None else get_suite(args.suite or "quick")
     models = check_model_names(_names(args.models)) if args.models is not None else list(

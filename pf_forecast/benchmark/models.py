@@ -27,8 +27,9 @@ Models
     darts' ``LinearRegressionModel`` on lags of the target and the covariates (``input_chunk_length`` lags, fewer
     where the least-squares problem would be under-determined: see :func:`linear_lags`), all training windows.
 ``lightgbm``
-    darts' ``LightGBMModel`` (gradient-boosted trees) on the same lags as ``linear``, one booster per horizon step,
-    up to ``LIGHTGBM_MAX_TREES`` trees with early stopping on the validation segment, one thread.
+    darts' ``LightGBMModel`` (gradient-boosted trees) on lags of the target and the covariates (the recent season
+    densely, older steps once per season: see :func:`tree_lags`), one booster per horizon step (and quantile), up
+    to ``LIGHTGBM_MAX_TREES`` trees with early stopping on the validation segment, one thread.
 ``naive-seasonal``
     darts' ``NaiveSeasonal`` (K = 24 on hourly data, else 1): a local model, refit on every test window.
 ``arima``, ``exp-smoothing``
@@ -85,6 +86,7 @@ __all__ = [
     "fit_model",
     "handles_missing_covariates",
     "linear_lags",
+    "tree_lags",
     "make_model",
     "model_inputs",
     "seasonal_period",
@@ -161,6 +163,9 @@ class BenchSettings:
         Noise draws per level (averaged).
     missing
         Whether to run the missing-modality sweep.
+    faults
+        Whether to run the stream-fault sweeps (outage, latency, stuck, spikes at their default grids, one curve per
+        fault and modality). Off by default; cells stored before this setting count as off.
     impute
         How the covariates' missing values are filled for models that do not declare
         ``handles_missing_covariates``, in the clean run and in every sweep: ``"ffill"`` (default: last observed
@@ -195,6 +200,7 @@ class BenchSettings:
     levels: tuple[float, ...] = tuple(round(0.1 * i, 1) for i in range(9))
     n_repeats: int = 1
     missing: bool = True
+    faults: bool = False
     impute: str = "ffill"
     probabilistic: bool = False
     work_dir: str | None = field(default=None, compare=False)
@@ -509,11 +515,16 @@ def make_model(name: str, task: ForecastingTask, seed: int, settings: BenchSetti
         return cls(**common)
     if name in LAG_MODELS:
         inputs = model_inputs(name, task)
-        lags = linear_lags(task)
+        if name == "linear":  # every lag of the input window
+            n_lags = linear_lags(task)
+            lags, future_lags = n_lags, (n_lags, horizon)
+        else:  # darts' lag lists count back with negative steps; future covariates also over the horizon
+            lags = [-lag for lag in tree_lags(task)]
+            future_lags = [*lags, *range(horizon)]
         lag_kwargs: dict[str, Any] = {
             "lags": lags,
             "lags_past_covariates": lags if inputs["past_covariates"] is not None else None,
-            "lags_future_covariates": (lags, horizon) if inputs["future_covariates"] is not None else None,
+            "lags_future_covariates": future_lags if inputs["future_covariates"] is not None else None,
             "output_chunk_length": horizon,
         }
         if name == "linear":
@@ -527,6 +538,29 @@ def make_model(name: str, task: ForecastingTask, seed: int, settings: BenchSetti
     if name == "arima":
         return ARIMA(p=1, d=0, q=1, trend="c", random_state=int(seed))
     return ExponentialSmoothing(trend=None, seasonal=None)  # "exp-smoothing": simple exponential smoothing
+
+
+def tree_lags(task: ForecastingTask) -> list[int]:
+    """Lags (positive steps back) of the ``lightgbm`` model: every step of the last season, then one per season.
+
+    Trees pick their splits among the features, and their cost grows with the number of features (one booster per
+    horizon step and quantile), so instead of every one of ``input_chunk_length`` lags they get the recent ones
+    densely and the older ones at the seasonal period: on hourly data with a 168-step input, lags 1..24 and 48, 72,
+    ..., 168 (30 instead of 168); without a season (K = 1), lags 1..min(input_chunk_length, 30).
+    The covariates get the same lags, and future covariates also every step of the horizon.
+
+    Parameters
+    ----------
+    task
+        The task.
+
+    Returns
+    -------
+    list of int
+    """
+    icl, season = task.input_chunk_length, seasonal_period(task)
+    dense = min(icl, season if season > 1 else 30)
+    return sorted({*range(1, dense + 1), *range(2 * season, icl + 1, season)} if season > 1 else range(1, dense + 1))
 
 
 def linear_lags(task: ForecastingTask) -> int:
@@ -620,7 +654,7 @@ def fit_model(model: ForecastingModel, name: str, task: ForecastingTask, setting
                   future_covariates=inputs["future_covariates"], val_series=task.val_series(),
                   val_past_covariates=inputs["past_covariates"], val_future_covariates=inputs["future_covariates"],
                   callbacks=[lightgbm.early_stopping(LIGHTGBM_EARLY_STOPPING_ROUNDS, verbose=False)])
-        facts.update(train_stride=1, lags=linear_lags(task), trees=_mean_trees(model))
+        facts.update(train_stride=1, lags=len(tree_lags(task)), trees=_mean_trees(model))
     else:
         _, test_row = task.split_index()
         model.fit(task.series[:test_row])

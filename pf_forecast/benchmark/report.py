@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import platform
+import re
 import sys
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -29,7 +30,7 @@ from .models import MODEL_NAMES
 from .runner import RESULTS_FILE, read_cell_meta
 
 __all__ = ["EPF_PUBLISHED", "EPF_PUBLISHED_SOURCE", "FEV_PUBLISHED", "FEV_PUBLISHED_SOURCE", "machine_info",
-           "noise_plot", "write_report"]
+           "fault_plot", "noise_plot", "write_report"]
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ SPEED_REFERENCE = "tide"
 
 #: Where :data:`EPF_PUBLISHED` comes from.
 EPF_PUBLISHED_SOURCE = (
-    "TimeXer (Wang et al., NeurIPS 2024), Table 2, as quoted in shared/data/README.md: input 168, horizon 24, "
+    "TimeXer (Wang et al., NeurIPS 2024, arXiv 2402.19072), Table 2 (EPF): input 168, horizon 24, "
     "past covariates, 70/10/20 split, StandardScaler on train, test stride 1, full training"
 )
 #: Published EPF MSE / MAE (TimeXer protocol) per market and method.
@@ -339,6 +340,108 @@ def _missing_section(results: pd.DataFrame) -> str:
     return "\n".join(parts) if len(parts) > 2 else parts[0] + "\nNo missing-modality sweep in these results.\n"
 
 
+def _fault_rows(results: pd.DataFrame) -> pd.DataFrame:
+    """The stream-fault rows (``fault:<fault>:<modality>``) with ``fault`` and ``modality`` columns added."""
+    faults = results[results.corruption.str.startswith("fault:")]
+    if faults.empty:
+        return faults.assign(fault=pd.Series(dtype=str), modality=pd.Series(dtype=str))
+    parts = faults.corruption.str.split(":", n=2, expand=True)
+    return faults.assign(fault=parts[1], modality=parts[2])
+
+
+def _faults_section(results: pd.DataFrame, plots: Mapping[tuple[str, str], str]) -> str:
+    """MSE at each fault's middle severity per model, fault and modality (increase over clean), and the plots."""
+    from pf_forecast.robustness import FAULT_LEVELS, FAULTS, fault_middle_level
+
+    faults = _fault_rows(results[results.metric == "mse"])
+    if faults.empty:
+        return ""
+    grids = "; ".join(f"{f} {', '.join(f'{p:g}' for p in FAULT_LEVELS[f])}" for f in FAULTS)
+    middles = ", ".join(f"{f} {fault_middle_level(f):g}" for f in FAULTS)
+    parts = ["## Stream faults\n",
+             "Realistic failures of one covariate stream (modality) at a time over the test period "
+             "(`pf_forecast.robustness`): *outage* = contiguous missing blocks (level = expected "
+             "fraction of missing steps, geometric lengths with mean 12 steps), *latency* = the stream published "
+             "late (level = steps: the last steps before each forecast are missing; a future covariate misses its "
+             "whole horizon part), *stuck* = the stream repeats its last value (level = fraction of frozen steps), "
+             "*spikes* = isolated values 10 standard deviations off (level = fraction of spiked values). Missing "
+             "values reach `ProgressiveFusionForecaster` as NaN and the other models through the run's `impute` "
+             f"policy, as in the missing-modality sweep. Grids: {grids}. Cells: MSE at the middle severity "
+             f"({middles}), with the increase over the clean MSE of the same windows in brackets; mean over "
+             "seeds.\n"]
+    for dataset, track in _groups(faults):
+        sel = faults[(faults.dataset == dataset) & (faults.track == track)]
+        columns = [(f, m) for f in FAULTS for m in dict.fromkeys(sel[sel.fault == f].modality)]
+        rows = []
+        for model in _model_order(sel.model):
+            m = sel[sel.model == model]
+            row = [model, _mean_std(m[m.level == 0.0].groupby("seed").value.mean())]
+            for fault, modality in columns:
+                cell = m[(m.fault == fault) & (m.modality == modality)]
+                hit = cell[np.isclose(cell.level, fault_middle_level(fault))].groupby("seed").value.mean()
+                clean = cell[cell.level == 0.0].groupby("seed").value.mean()
+                delta = (hit - clean).dropna()
+                row.append(f"{hit.mean():.3f} ({delta.mean():+.3f})" if hit.size else "—")
+            rows.append(row)
+        parts.append(f"### {dataset} / {track}\n")
+        parts.append(_table(["model", "clean MSE", *[f"{f} {m}" for f, m in columns]], rows) + "\n")
+        if (dataset, track) in plots:
+            parts.append(f"![stream faults {dataset} / {track}]({plots[(dataset, track)]})\n")
+    return "\n".join(parts)
+
+
+def fault_plot(results: pd.DataFrame, dataset: str, track: str, path: str | os.PathLike) -> Path | None:
+    """Plot MSE against each stream fault's severity: one panel per fault, one line per model.
+
+    Each line is the mean over the task's modalities (each corrupted alone) and seeds.
+
+    Parameters
+    ----------
+    results
+        ``results.csv`` as a frame.
+    dataset, track
+        Which curves.
+    path
+        PNG file to write.
+
+    Returns
+    -------
+    pathlib.Path or None
+        ``path``, or ``None`` when there is no fault sweep to plot.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    from pf_forecast.robustness import FAULTS
+
+    faults = _fault_rows(results[(results.dataset == dataset) & (results.track == track) & (results.metric == "mse")])
+    if faults.empty:
+        return None
+    shown = [f for f in FAULTS if (faults.fault == f).any()]
+    units = {"latency": "steps published late", "spikes": "fraction of values spiked"}
+    figure, axes = plt.subplots(1, len(shown), figsize=(3.2 * len(shown), 3.4), sharey=True, squeeze=False)
+    try:
+        for axis, fault in zip(axes[0], shown):
+            sel = faults[faults.fault == fault]
+            for model in _model_order(sel.model):
+                # (seed, level) -> mean over modalities, then mean over seeds
+                curve = sel[sel.model == model].groupby(["seed", "level"]).value.mean().groupby("level").mean()
+                axis.plot(curve.index.to_numpy(dtype=float), curve.to_numpy(), marker="o", markersize=3, label=model)
+            axis.set_title(fault)
+            axis.set_xlabel(units.get(fault, "fraction of steps affected"))
+            axis.grid(alpha=0.3)
+        axes[0][0].set_ylabel("test MSE (standardized)")
+        axes[0][-1].legend(fontsize=7)
+        figure.suptitle(f"{dataset} / {track}: stream faults (mean over modalities)", fontsize=10)
+        figure.tight_layout()
+        save_figure_atomically(figure, path, dpi=100)
+    finally:
+        plt.close(figure)
+    return Path(path)
+
+
 def _speed_section(results: pd.DataFrame) -> str:
     parts = ["## Speed\n",
              f"Fit = wall seconds of `fit` (early stopping included); predict = median of single `predict(horizon)` "
@@ -495,6 +598,36 @@ def read_runs(out: Path) -> list[dict[str, Any]]:
     return runs
 
 
+#: How the recorded ``argv`` names the entry point when it is a path on the machine that ran it.
+_TOKEN_START, _TOKEN_END = r"(?<![^\s`'\"])", r"(?![^\s`'\"])"  # a word of a command line, maybe quoted
+_ENTRY_POINTS = (
+    (re.compile(_TOKEN_START + r"[^\s`'\"]*pf_forecast/__main__\.py" + _TOKEN_END), "python -m pf_forecast"),
+    (re.compile(_TOKEN_START + r"/[^\s`'\"]*/bin/pf-forecast" + _TOKEN_END), "pf-forecast"),
+)
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.:/~-])/(?:[\w.+@-]+/)+[\w.+@-]*")
+
+
+def portable_paths(text: str, out: str | os.PathLike) -> str:
+    """``text`` without the machine's absolute paths, so that a committed report reads the same anywhere.
+
+    The entry point of a recorded ``argv`` becomes ``python -m pf_forecast`` / ``pf-forecast``; any other absolute
+    path becomes relative to the working directory or, failing that, to the output folder's parent; a path under
+    neither keeps only its last component.
+    """
+    for pattern, name in _ENTRY_POINTS:
+        text = pattern.sub(name, text)
+    bases = (Path.cwd().resolve(), Path(out).resolve().parent)
+
+    def relative(match: re.Match[str]) -> str:
+        path = Path(match.group(0))
+        for base in bases:
+            with contextlib.suppress(ValueError):
+                return path.relative_to(base).as_posix() + ("/" if match.group(0).endswith("/") else "")
+        return path.name
+
+    return _ABSOLUTE_PATH.sub(relative, text)
+
+
 def append_run(out: Path, record: dict[str, Any]) -> None:
     """Append one run record to ``out/runs.jsonl`` (rewritten atomically: a crash never leaves half a line)."""
     from .runner import atomic_write_text
@@ -534,6 +667,11 @@ def write_report(out: str | os.PathLike, results: pd.DataFrame | None = None) ->
         name = f"noise_{dataset}__{track}.png".replace("/", "_")
         if noise_plot(results, dataset, track, out / PLOTS_DIR / name) is not None:
             plots[(dataset, track)] = f"{PLOTS_DIR}/{name}"
+    fault_plots: dict[tuple[str, str], str] = {}
+    for dataset, track in _groups(results):
+        name = f"faults_{dataset}__{track}.png".replace("/", "_")
+        if fault_plot(results, dataset, track, out / PLOTS_DIR / name) is not None:
+            fault_plots[(dataset, track)] = f"{PLOTS_DIR}/{name}"
 
     parts = ["# pf_forecast benchmark report\n", f"Generated {time.strftime('%Y-%m-%d %H:%M:%S')}.\n"]
     if runs:
@@ -559,6 +697,7 @@ def write_report(out: str | os.PathLike, results: pd.DataFrame | None = None) ->
         parts.append(_probabilistic_section(results))
         parts.append(_robustness_section(results, plots))
         parts.append(_missing_section(results))
+        parts.append(_faults_section(results, fault_plots))
         parts.append(_speed_section(results))
     excluded = {(e["dataset"], e["track"], e["model"]): e["reason"] for r in runs for e in r.get("excluded", [])}
     finished = {meta.get("cell") for meta in metas}
@@ -577,5 +716,5 @@ def write_report(out: str | os.PathLike, results: pd.DataFrame | None = None) ->
         "the same way (corruption `none`).\n"
         "- Raw per-measurement values are in `results.csv`; per-cell settings and facts in `cells/*.json`.\n")
     report = out / REPORT_FILE
-    atomic_write_text(report, "\n".join(parts))
+    atomic_write_text(report, portable_paths("\n".join(parts), out))
     return report

@@ -9,7 +9,9 @@ A *cell* is one ``(dataset, track, model, seed)``. Running a cell fits the model
 - the throughput of those historical forecasts (windows per second) and the predict latency (median of
   ``predict(horizon)`` calls from the test start);
 - the MultiBench noise sweep and the missing-modality sweep through
-  :func:`pf_forecast.robustness.evaluate_robustness` (global models with covariates only).
+  :func:`pf_forecast.robustness.evaluate_robustness` (global models with covariates only);
+- with ``faults=True``, the stream-fault sweeps (outage, latency, stuck, spikes at their default grids, per
+  modality; rows ``fault:<fault>:<modality>``).
 
 Storage
 -------
@@ -43,7 +45,7 @@ from darts import TimeSeries
 from tqdm.auto import tqdm
 
 from pf_forecast.data import ForecastingTask
-from pf_forecast.robustness import evaluate_robustness
+from pf_forecast.robustness import FAULT_LEVELS, FAULTS, evaluate_robustness
 from pf_forecast.robustness.scoring import QUANTILE_LEVELS, forecast_quantiles, score_quantile_windows
 
 from .models import (
@@ -373,6 +375,27 @@ def _mean_curves(curves: pd.DataFrame) -> pd.Series:
     return curves.groupby(["modality", "level", "metric"], sort=True)["value"].mean()
 
 
+def _fault_rows(model: Any, task: ForecastingTask, common: dict[str, Any], settings: BenchSettings,
+                meta: dict[str, Any]) -> list[tuple[str, float, str, float]]:
+    """The stream-fault sweeps: every fault at its default grid, each modality of the task alone.
+
+    Rows are named ``fault:<fault>:<modality>``; level 0 is the clean score of the same windows. Latency is
+    evaluated window by window (see :func:`pf_forecast.robustness.evaluate_robustness`).
+    """
+    rows: list[tuple[str, float, str, float]] = []
+    modalities = {mod: list(cols) for mod, cols in task.modalities.items()}
+    timings = {}
+    for fault in FAULTS:
+        start = time.perf_counter()
+        report = evaluate_robustness(model, task.series, corruption=fault, levels=FAULT_LEVELS[fault],
+                                     modalities=modalities, n_repeats=settings.n_repeats, **common)
+        timings[fault] = round(time.perf_counter() - start, 2)
+        for (modality, level, metric), value in _mean_curves(report.curves).items():
+            rows.append((f"fault:{fault}:{modality}", float(level), metric, float(value)))
+    meta["faults"] = {"levels": {fault: list(FAULT_LEVELS[fault]) for fault in FAULTS}, "seconds": timings}
+    return rows
+
+
 def run_cell(task: ForecastingTask, cell: Cell, settings: BenchSettings) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Fit and measure one cell; nothing is written.
 
@@ -461,6 +484,8 @@ def run_cell(task: ForecastingTask, cell: Cell, settings: BenchSettings) -> tupl
                 for (modality, level, metric), value in _mean_curves(missing.curves).items():
                     rows.append((f"missing:{modality}", float(level), metric, float(value)))
                 meta["missing_impute"] = missing.metadata.get("impute")
+            if settings.faults and task.modalities:
+                rows += _fault_rows(model, task, common, settings, meta)
     meta["wall_seconds"] = time.perf_counter() - wall
     meta["fit_seconds"], meta["predict_seconds"], meta["n_params"] = fit_seconds, predict_seconds, n_params
     frame = pd.DataFrame(rows, columns=["corruption", "level", "metric", "value"])
@@ -521,8 +546,10 @@ def _check_existing(out: Path, cells: Sequence[tuple[ForecastingTask, Cell]], se
             stored = json.loads(cell.meta_path(out).read_text(encoding="utf-8")).get("settings", {})
         except ValueError:
             continue
-        # cells from before the impute setting: their sweeps filled with zero (and their clean data had no NaN)
-        stored = {"impute": "zero", **stored, "levels": [float(p) for p in stored.get("levels", [])]}
+        # cells from before the impute setting: their sweeps filled with zero (and their clean data had no NaN);
+        # cells from before the faults setting ran no fault sweep
+        stored = {"impute": "zero", "faults": False, **stored,
+                  "levels": [float(p) for p in stored.get("levels", [])]}
         diff = {k: (stored.get(k), v) for k, v in wanted.items() if stored.get(k) != v}
         if diff:
             changes = ", ".join(f"{k}: {old!r} -> {new!r}" for k, (old, new) in diff.items())

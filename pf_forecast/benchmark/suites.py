@@ -58,12 +58,12 @@ class TaskSpec:
     dataset: str | None = None
 
     def load(self, data_dir: str | os.PathLike | None = None) -> ForecastingTask:
-        """Load the task (data.py's errors, e.g. a missing dataset file, propagate unchanged).
+        """Load the task (pf_forecast.data's errors, e.g. a missing dataset file, propagate unchanged).
 
         Parameters
         ----------
         data_dir
-            Folder laid out like ``datasets/``; ``None`` uses data.py's search order.
+            Folder laid out like ``datasets/``; ``None`` uses pf_forecast.data's search order.
 
         Returns
         -------

@@ -1,7 +1,8 @@
 """Robustness toolkit: seeded corruptions, missing modalities and robustness curves for any darts model.
 
 - :mod:`~pf_forecast.robustness.corruptions`: ``GaussianNoise``, ``RandomDrop``, ``StructuredDrop``,
-  ``MissingModality``, ``MultiBench`` (pure: they return new series and never mutate their input).
+  ``MissingModality``, ``MultiBench`` (pure: they return new series and never mutate their input), and the
+  stream faults ``Outage``, ``Latency``, ``Stuck``, ``Spikes`` (default grids in ``FAULT_LEVELS``).
 - :func:`evaluate_robustness`: sweep a corruption over levels and modalities with
   ``historical_forecasts(retrain=False)`` and return a :class:`RobustnessReport`.
 - :func:`modality_importance`: metric increase when each modality alone is removed.
@@ -19,16 +20,23 @@ True
 """
 
 from .corruptions import (
+    FAULT_LEVELS,
+    FAULTS,
     MULTIBENCH_LEVELS,
     Compose,
     Corruption,
     GaussianNoise,
     Identity,
+    Latency,
     MissingModality,
     MultiBench,
+    Outage,
     RandomDrop,
+    Spikes,
     StructuredDrop,
+    Stuck,
     corruption_factory,
+    fault_middle_level,
 )
 from .evaluate import evaluate_robustness, mean_fusion_weights, modality_importance
 from .imputation import IMPUTE_POLICIES, impute_missing
@@ -36,18 +44,25 @@ from .metrics import effective_robustness, normalized_robustness, relative_robus
 from .report import RobustnessReport
 
 __all__ = [
+    "FAULTS",
+    "FAULT_LEVELS",
     "IMPUTE_POLICIES",
     "MULTIBENCH_LEVELS",
     "Compose",
     "Corruption",
     "GaussianNoise",
     "Identity",
+    "Latency",
     "MissingModality",
     "MultiBench",
+    "Outage",
     "RandomDrop",
     "RobustnessReport",
+    "Spikes",
     "StructuredDrop",
+    "Stuck",
     "corruption_factory",
+    "fault_middle_level",
     "effective_robustness",
     "evaluate_robustness",
     "impute_missing",

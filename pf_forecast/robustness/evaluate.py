@@ -17,6 +17,25 @@ evaluated input window (the training period) is touched. Both timestamps are rec
 The target is only ever corrupted as an input when ``corrupt_target=True``; forecasts are always scored against
 the clean ``series``.
 
+Window-relative corruptions (Latency)
+-------------------------------------
+A corruption with ``window_relative = True`` (:class:`~pf_forecast.robustness.corruptions.Latency`) depends on
+when each forecast is made, so one corrupted copy of the whole series cannot express it once windows follow each
+other (window ``i``'s late steps are window ``i+1``'s published history). It is evaluated exactly, window by window:
+the clean ``historical_forecasts`` run fixes the windows; for each window's forecast point ``p`` the target is the
+history before ``p``, and every corrupted input is sliced to the steps the model can read (``p + min_lag`` ..
+``p + max_lag + forecast_horizon``, from ``model.extreme_lags``) and handed to
+``corruption.apply_window(slice, p, role="past" | "future" | "target", components=...)``; the slices are imputed
+with the same policy (``ffill`` starting from the last clean value before the slice, so a window gets exactly what
+imputing the whole series with that window's fault would give it). Then ONE ``model.predict(n=forecast_horizon,
+series=[...], past_covariates=[...], future_covariates=[...])`` call forecasts all windows as a batch (darts
+predicts a list of series together) and the forecasts are scored against the clean ``series`` as above. Inputs a
+corruption does not touch are passed as the one clean series object (no copy). The cost is about that of one
+``historical_forecasts`` call plus one small slice per window and corrupted input (the tests check that a no-op
+window corruption reproduces ``historical_forecasts`` exactly, for torch and regression models). Such corruptions
+need a global model. Values after the forecast point of a past covariate are left as they are (darts reads them only
+when ``forecast_horizon > output_chunk_length``, as in the clean run).
+
 Scoring
 -------
 Each metric (a darts metric: ``darts.metrics.mse``, ``mae``, ...) is computed per window and averaged over the
@@ -50,10 +69,19 @@ import numpy as np
 import pandas as pd
 from darts import TimeSeries
 from darts import metrics as darts_metrics
-from darts.models.forecasting.forecasting_model import ForecastingModel
+from darts.models.forecasting.forecasting_model import ForecastingModel, GlobalForecastingModel
 
-from .corruptions import _REGISTRY, MULTIBENCH_LEVELS, Corruption, _check_level
-from .imputation import check_impute_policy, impute_missing
+from .corruptions import (
+    _REGISTRY,
+    FAULT_LEVELS,
+    MULTIBENCH_LEVELS,
+    Compose,
+    Corruption,
+    _check_level,
+    _check_steps,
+    _ffill_rows,
+)
+from .imputation import _reference_means, check_impute_policy, fill_values, impute_missing
 from .report import CURVE_COLUMNS, RobustnessReport
 
 __all__ = ["evaluate_robustness", "mean_fusion_weights", "modality_importance"]
@@ -138,14 +166,20 @@ def _resolve_metrics(metrics: Any) -> list[tuple[str, Callable]]:
     return out
 
 
-def _resolve_levels(levels: Any, default: Sequence[float]) -> tuple[float, ...]:
+def _resolve_levels(levels: Any, default: Sequence[float], unit: str = "fraction") -> tuple[float, ...]:
     if levels is None:
         levels = default
     if isinstance(levels, numbers.Real):
         levels = [levels]
-    levels = tuple(_check_level(v, "levels") for v in levels)
+    if unit == "steps":  # Latency: a level is a number of steps
+        levels = tuple(float(_check_steps(v, "levels")) for v in levels)
+    else:
+        levels = tuple(_check_level(v, "levels") for v in levels)
     if not levels:
-        raise ValueError("`levels` is empty; give at least one level in [0, 1].")
+        raise ValueError(
+            "`levels` is empty; give at least one level "
+            + ("(a number of steps >= 0)." if unit == "steps" else "in [0, 1].")
+        )
     if len(set(levels)) != len(levels):
         raise ValueError(f"`levels` must not repeat a level; got {list(levels)}.")
     return levels
@@ -154,25 +188,28 @@ def _resolve_levels(levels: Any, default: Sequence[float]) -> tuple[float, ...]:
 # ---------------------------------------------------------------------------------------------------------------
 # corruption and modality resolution
 # ---------------------------------------------------------------------------------------------------------------
-def _resolve_corruption(corruption: Any) -> tuple[str, Callable[[float], Any], tuple[float, ...], bool]:
-    """-> (name, factory level -> corruption, default levels, identity-at-0 guaranteed)."""
+def _resolve_corruption(corruption: Any) -> tuple[str, Callable[[float], Any], tuple[float, ...], bool, str]:
+    """-> (name, factory level -> corruption, default levels, identity-at-0 guaranteed, level unit)."""
     if isinstance(corruption, str):
         key = corruption.lower()
         if key not in _REGISTRY:
             raise ValueError(f"Unknown corruption {corruption!r}; expected one of {sorted(_REGISTRY)}.")
-        default = (0.0, 1.0) if key == "missing" else MULTIBENCH_LEVELS
-        return key, _REGISTRY[key], default, True
+        default = (0.0, 1.0) if key == "missing" else FAULT_LEVELS.get(key, MULTIBENCH_LEVELS)
+        return key, _REGISTRY[key], default, True, "steps" if key == "latency" else "fraction"
     if hasattr(corruption, "apply") and not isinstance(corruption, type):
         name = getattr(corruption, "name", None) or type(corruption).__name__
         default = tuple(getattr(corruption, "default_levels", MULTIBENCH_LEVELS))
+        unit = str(getattr(corruption, "level_unit", "fraction"))
         if hasattr(corruption, "with_level"):
-            return str(name), corruption.with_level, default, isinstance(corruption, Corruption)
+            return str(name), corruption.with_level, default, isinstance(corruption, Corruption), unit
         level = getattr(corruption, "level", np.nan)
         fixed = (float(level),) if level is not None and np.isfinite(level) else (np.nan,)
-        return str(name), lambda _level: corruption, fixed, False
+        return str(name), lambda _level: corruption, fixed, False, unit
     if callable(corruption):
         name = getattr(corruption, "name", None)  # a corruption class has one; else the objects' name is used
-        return name if isinstance(name, str) else "", corruption, MULTIBENCH_LEVELS, False
+        default = tuple(getattr(corruption, "default_levels", MULTIBENCH_LEVELS))
+        unit = str(getattr(corruption, "level_unit", "fraction"))  # a class (Latency) says what its levels mean
+        return name if isinstance(name, str) else "", corruption, default, False, unit
     raise TypeError(
         f"`corruption` must be a name ({sorted(_REGISTRY)}), a corruption object with an `apply` method, or a "
         f"callable level -> corruption; got {corruption!r}."
@@ -331,6 +368,92 @@ def _corruption_start(
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# window-relative corruptions: every window's inputs as they are at its forecast point
+# ---------------------------------------------------------------------------------------------------------------
+#: ``historical_forecasts_kwargs`` keys that carry over to the per-window ``predict`` call (the others are about
+#: how historical_forecasts plans its windows, which the window path does itself).
+_WINDOW_KWARGS = frozenset({"num_samples", "predict_likelihood_parameters", "predict_kwargs", "verbose",
+                            "show_warnings", "enable_optimization"})
+
+
+def _predict_kwargs(hf_kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in hf_kwargs.items() if k in ("num_samples", "predict_likelihood_parameters", "verbose",
+                                                         "show_warnings")}
+    out.update(hf_kwargs.get("predict_kwargs") or {})
+    return out
+
+
+def _lag_span(model: Any) -> tuple[int, int]:
+    """(most negative input lag <= 0, largest lag >= 0) over target and covariates, from darts' ``extreme_lags``."""
+    lags = model.extreme_lags
+    lows = [int(v) for v in (lags[0], lags[2], lags[4]) if v is not None]
+    highs = [int(v) for v in (lags[1], lags[3], lags[5]) if v is not None]
+    low = min(lows) if lows else -int(getattr(model, "input_chunk_length", 0) or 0)
+    return min(low, 0), max(max(highs) if highs else 0, 0)
+
+
+def _window_feeds(
+    model: Any,
+    corruption: Any,
+    group: Group,
+    rng: np.random.Generator,
+    inputs: Mapping[str, TimeSeries | None],
+    clean_feed: Mapping[str, TimeSeries | None],
+    starts: Sequence[Any],
+    horizon: int,
+    policy: str,
+    corruption_start: Any,
+) -> dict[str, list[TimeSeries] | None]:
+    """One input per window and source for ``model.predict(series=[...], ...)``.
+
+    For every window (forecast point ``p`` = its first forecast time minus ``output_chunk_shift``): the target is
+    the history ``series[p + min_lag : p]``; a corrupted source is sliced to the steps the model can read
+    (``p + min_lag`` .. ``p + max_lag + horizon``), handed to ``corruption.apply_window(slice, p, role=source)``
+    and imputed like the fast path, with the means computed once (``ffill`` carries the last clean value before
+    the slice in, so each window gets what imputing the whole series with that window's fault would give it); an
+    uncorrupted source is the clean (imputed) series itself, shared by every window (no copy).
+    """
+    series = inputs["target"]
+    freq = series.freq
+    shift = int(getattr(model, "output_chunk_shift", 0) or 0)
+    low, high = _lag_span(model)
+    # per corrupted source, once: the clean training-period means and the last finite clean value at or before
+    # every step (what ffill carries into a slice from before it)
+    means = {src: _reference_means(inputs[src], corruption_start) for src in group} if policy != "none" else {}
+    ffilled = {src: _ffill_rows(inputs[src].all_values(copy=False)) for src in group} if policy == "ffill" else {}
+    feeds: dict[str, list[TimeSeries] | None] = {
+        src: (None if inputs[src] is None else []) for src in _SOURCES
+    }
+    for first_forecast in starts:
+        point = first_forecast - shift * freq  # the forecast point: the step after the input window
+        p = int(series.get_index_at_point(point))
+        lo = max(p + low, 0)
+        for src in _SOURCES:
+            ts = inputs[src]
+            if ts is None:
+                continue
+            if src == "target":
+                window = (inputs if "target" in group else clean_feed)["target"][lo:p]
+                i0 = lo
+            elif src in group:
+                index = ts.time_index
+                i0 = int(index.searchsorted(series.time_index[lo]))
+                i1 = int(index.searchsorted(point + (high + horizon) * freq, side="right"))
+                window = ts[i0:i1]
+            else:
+                feeds[src].append(clean_feed[src])  # type: ignore[union-attr]
+                continue
+            if src in group:
+                window = corruption.apply_window(window, point, role=src, components=list(group[src]), rng=rng)
+                if policy != "none":
+                    carry = ffilled[src][i0 - 1] if policy == "ffill" and i0 > 0 else None  # (C, S)
+                    values = fill_values(window.all_values(copy=True), policy, means[src], carry)  # (T, C, S)
+                    window = window.with_values(values.astype(window.dtype, copy=False))
+            feeds[src].append(window)  # type: ignore[union-attr]
+    return feeds
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # the evaluation
 # ---------------------------------------------------------------------------------------------------------------
 def evaluate_robustness(
@@ -357,7 +480,8 @@ def evaluate_robustness(
     Nothing is fitted. For every modality, level and repeat the covariates are corrupted over the evaluation
     period (every timestamp from the first input of the first evaluated window on, see the module docstring),
     ``model.historical_forecasts(..., retrain=False)`` is run from ``start`` and the forecasts are scored against
-    the clean ``series``.
+    the clean ``series``. Window-relative corruptions (latency) are applied to every window's own inputs instead
+    and forecast with one batched ``model.predict`` call (see the module docstring).
 
     Parameters
     ----------
@@ -368,12 +492,18 @@ def evaluate_robustness(
     past_covariates, future_covariates
         The covariates the model was fitted with (clean); they are what gets corrupted.
     corruption
-        ``"multibench"`` (default), ``"gaussian"``, ``"random_drop"``, ``"structured_drop"``, ``"missing"``; or a
-        corruption object (swept with its ``with_level`` when it has one); or a factory ``level -> corruption``
-        (a corruption class such as ``GaussianNoise`` works as one).
+        ``"multibench"`` (default), ``"gaussian"``, ``"random_drop"``, ``"structured_drop"``, ``"missing"``; a
+        stream fault: ``"outage"`` (NaN blocks), ``"latency"`` (the last steps not yet published, window-relative),
+        ``"stuck"`` (a frozen value), ``"spikes"`` (isolated huge errors), see docs/faults.md; or a corruption
+        object (swept with its ``with_level`` when it has one); or a factory ``level -> corruption`` (a corruption
+        class such as ``GaussianNoise`` works as one).
     levels
-        The corruption levels, each in [0, 1]. Default: MultiBench's 0.0, 0.1, ..., 0.8; for ``"missing"``
-        ``(0.0, 1.0)``, i.e. one clean row and one modality-removed row per modality (other levels raise).
+        The corruption levels, each in [0, 1] (for latency: numbers of steps, whole numbers >= 0). Default:
+        MultiBench's 0.0, 0.1, ..., 0.8; for ``"missing"`` ``(0.0, 1.0)``, i.e. one clean row and one
+        modality-removed row per modality (other levels raise); for the stream faults their grid in
+        :data:`~pf_forecast.robustness.corruptions.FAULT_LEVELS`: outage and stuck ``(0, 0.05, 0.1, 0.2, 0.4)``
+        (expected fraction of affected steps), spikes ``(0, 0.003, 0.01, 0.03, 0.1)`` (fraction of spiked
+        values), latency ``(0, 1, 3, 6, 12)`` steps.
     modalities
         Which covariates are corrupted, and how the curves are split:
         ``None`` or ``"all"``: every covariate component together, one curve named ``"all"``;
@@ -444,14 +574,14 @@ def evaluate_robustness(
             "give NaN forecasts.",
             type(model).__name__,
         )
-    corruption_name, factory, default_levels, identity_at_zero = _resolve_corruption(corruption)
+    corruption_name, factory, default_levels, identity_at_zero, level_unit = _resolve_corruption(corruption)
     fixed_object = (
         hasattr(corruption, "apply")
         and not isinstance(corruption, type)
         and not hasattr(corruption, "with_level")
     )
     if not fixed_object:
-        levels = _resolve_levels(levels, default_levels)
+        levels = _resolve_levels(levels, default_levels, level_unit)
     elif levels is not None:
         raise ValueError(
             f"`levels`={levels!r} cannot be applied to {corruption!r}, which has no `with_level` method; pass a "
@@ -465,6 +595,22 @@ def evaluate_robustness(
             raise TypeError(
                 f"The corruption factory returned {obj!r} for level {level}; it has no `apply` method."
             )
+
+    for level, obj in per_level.items():
+        if isinstance(obj, Compose) and obj.window_relative:
+            raise ValueError(
+                f"`corruption` at level {level} composes a window-relative part ({obj!r}) with others; that is not "
+                "supported. Evaluate the window-relative corruption (e.g. Latency) on its own."
+            )
+    window_relative = any(
+        bool(getattr(obj, "window_relative", False)) and not bool(getattr(obj, "is_identity", False))
+        for obj in per_level.values()
+    )
+    if window_relative and not isinstance(model, GlobalForecastingModel):
+        raise TypeError(
+            f"`corruption` {corruption!r} is window-relative and is evaluated with one model.predict(series=[...]) "
+            f"call over all windows, which needs a global darts model; {type(model).__name__} is a local model."
+        )
 
     if not corruption_name:  # a factory: name the curves after what it builds
         sample = per_level[levels[0]]
@@ -498,30 +644,26 @@ def evaluate_robustness(
         raise ValueError(
             f"`historical_forecasts_kwargs` must not set {clash}; they are arguments of this function."
         )
+    if window_relative:
+        unusable = sorted(set(hf_kwargs) - _WINDOW_KWARGS)
+        if unusable:
+            raise ValueError(
+                f"`historical_forecasts_kwargs` keys {unusable} cannot be applied to the window-relative corruption "
+                f"{corruption_name or corruption!r}, which is evaluated with model.predict per window; use only "
+                f"{sorted(_WINDOW_KWARGS)}."
+            )
 
     n_windows: list[int] = []
+    clean: dict[str, Any] = {}  # the clean run: scores, the imputed inputs and the forecasts' start times
 
-    def run(corrupted: Mapping[str, TimeSeries | None]) -> dict[str, float]:
-        feed = {}
-        for src in _SOURCES:
-            ts = corrupted[src]
-            if ts is not None and policy != "none" and src in corrupted_sources:
-                ts = impute_missing(ts, policy, reference=inputs[src], before=corruption_start)
-            feed[src] = ts
-        forecasts = model.historical_forecasts(
-            series=feed["target"],
-            past_covariates=feed["past"],
-            future_covariates=feed["future"],
-            forecast_horizon=horizon,
-            start=start_ts,
-            stride=stride,
-            retrain=False,
-            last_points_only=False,
-            overlap_end=False,
-            **{"verbose": False, "show_warnings": False, **hf_kwargs},
-        )
+    def imputed(src: str, ts: TimeSeries | None) -> TimeSeries | None:
+        if ts is None or policy == "none" or src not in corrupted_sources:
+            return ts
+        return impute_missing(ts, policy, reference=inputs[src], before=corruption_start)
+
+    def score(forecasts: Sequence[TimeSeries], how: str) -> dict[str, float]:
         if not forecasts:
-            raise ValueError(f"historical_forecasts produced no window from start={start_ts!r}.")
+            raise ValueError(f"{how} produced no window from start={start_ts!r}.")
         bad = sum(int((~np.isfinite(f.values(copy=False))).sum()) for f in forecasts)
         if bad:  # a NaN score would silently rank the model
             fix = ("choose impute='ffill', 'mean' or 'zero' (None picks 'zero' for this model)" if not handles_nan
@@ -534,7 +676,51 @@ def evaluate_robustness(
         actual = [series] * len(forecasts)
         return {name: float(np.mean(fn(actual, forecasts))) for name, fn in metric_fns}
 
-    clean_scores: dict[str, float] | None = None
+    def run(corrupted: Mapping[str, TimeSeries | None]) -> tuple[dict[str, float], list[TimeSeries]]:
+        feed = {src: imputed(src, corrupted[src]) for src in _SOURCES}
+        forecasts = model.historical_forecasts(
+            series=feed["target"],
+            past_covariates=feed["past"],
+            future_covariates=feed["future"],
+            forecast_horizon=horizon,
+            start=start_ts,
+            stride=stride,
+            retrain=False,
+            last_points_only=False,
+            overlap_end=False,
+            **{"verbose": False, "show_warnings": False, **hf_kwargs},
+        )
+        return score(forecasts, "historical_forecasts"), list(forecasts)
+
+    def run_clean() -> dict[str, float]:
+        if not clean:
+            scores, forecasts = run(inputs)
+            clean.update(scores=scores, starts=[f.start_time() for f in forecasts])
+        return clean["scores"]
+
+    def run_windows(obj: Any, group: Group, rng: np.random.Generator) -> dict[str, float]:
+        run_clean()  # the windows are exactly the clean historical forecasts' windows
+        if "feed" not in clean:
+            clean["feed"] = {src: imputed(src, inputs[src]) for src in _SOURCES}
+        feeds = _window_feeds(
+            model, obj, group, rng, inputs, clean["feed"], clean["starts"], horizon, policy, corruption_start
+        )
+        predict_kwargs = {"verbose": False, "show_warnings": False, **_predict_kwargs(hf_kwargs)}
+        forecasts = model.predict(
+            n=horizon,
+            series=feeds["target"],
+            past_covariates=feeds["past"],
+            future_covariates=feeds["future"],
+            **predict_kwargs,
+        )
+        got = [f.start_time() for f in forecasts]
+        if got != clean["starts"]:  # the same windows as the clean run, or the comparison is meaningless
+            raise RuntimeError(
+                f"per-window predict gave forecasts starting at {got[:3]}..., expected {clean['starts'][:3]}...; "
+                "this is a bug in evaluate_robustness's window plan."
+            )
+        return score(forecasts, "per-window predict")
+
     rows: list[dict[str, Any]] = []
     for group_name, group in groups.items():
         for level in levels:
@@ -544,11 +730,11 @@ def evaluate_robustness(
             first: dict[str, float] | None = None
             for repeat in range(n_repeats):
                 if is_identity:
-                    if clean_scores is None:
-                        clean_scores = run(inputs)
-                    scores = clean_scores
+                    scores = run_clean()
                 elif first is not None and not stochastic:
                     scores = first
+                elif getattr(obj, "window_relative", False):
+                    scores = run_windows(obj, group, np.random.default_rng([int(seed), repeat]))
                 else:
                     rng = np.random.default_rng([int(seed), repeat])
                     corrupted = dict(inputs)
@@ -557,7 +743,7 @@ def evaluate_robustness(
                             corrupted[src] = obj.apply(
                                 inputs[src], rng, components=list(group[src]), start=corruption_start
                             )
-                    scores = run(corrupted)
+                    scores, _ = run(corrupted)
                 first = scores if first is None else first
                 rows.extend(
                     {
@@ -579,6 +765,8 @@ def evaluate_robustness(
         "start": start_ts,
         "corruption_start": corruption_start,
         "min_input_lag": min_lag,
+        "window_relative": window_relative,
+        "level_unit": level_unit,
         "forecast_horizon": horizon,
         "stride": stride,
         "n_windows": n_windows[0] if n_windows else 0,

@@ -81,24 +81,53 @@ def impute_missing(
     if not isinstance(ts, TimeSeries):
         raise TypeError(f"`ts` must be a darts TimeSeries; got {type(ts).__name__}.")
     values = ts.all_values(copy=True)  # (T, C, S), our own copy
-    if policy != "none":
-        values[np.isinf(values)] = np.nan  # +-inf is as unusable as NaN for a model that cannot take missing values
-    missing = np.isnan(values)
-    if policy == "none" or not missing.any():
+    if policy == "none" or np.isfinite(values).all():
         return ts.copy()
+    means = None
+    if policy != "zero":
+        reference = ts if reference is None else reference
+        if list(reference.components) != list(ts.components):
+            raise ValueError(
+                f"`reference` components {list(reference.components)} differ from the series' "
+                f"{list(ts.components)}."
+            )
+        means = _reference_means(reference, before)  # (C,)
+    return ts.with_values(fill_values(values, policy, means).astype(ts.dtype, copy=False))
+
+
+def fill_values(values: np.ndarray, policy: str, means: np.ndarray | None, carry: np.ndarray | None = None
+                ) -> np.ndarray:
+    """The array core of :func:`impute_missing`, for callers that fill many slices with the same means.
+
+    Parameters
+    ----------
+    values
+        (T, C, S) array, filled in place (pass a copy).
+    policy
+        ``"zero"``, ``"mean"`` or ``"ffill"``.
+    means
+        (C,) per-component means (see :func:`impute_missing`); unused for ``"zero"``.
+    carry
+        Optional (C, S) values just before the first row, where ``"ffill"`` starts from (NaN: nothing observed).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``values``, without NaN or infinite entries.
+    """
+    values[np.isinf(values)] = np.nan  # +-inf is as unusable as NaN for a model that cannot take missing values
+    missing = np.isnan(values)
+    if not missing.any():
+        return values
     if policy == "zero":
         values[missing] = 0.0
-        return ts.with_values(values)
-    reference = ts if reference is None else reference
-    if list(reference.components) != list(ts.components):
-        raise ValueError(
-            f"`reference` components {list(reference.components)} differ from the series' {list(ts.components)}."
-        )
-    means = _reference_means(reference, before)  # (C,)
+        return values
     if policy == "ffill":
         n_t, n_c, n_s = values.shape
-        flat = pd.DataFrame(values.reshape(n_t, n_c * n_s)).ffill().to_numpy()  # (T, C*S)
-        values = flat.reshape(n_t, n_c, n_s).astype(ts.dtype, copy=False)
+        flat = values.reshape(n_t, n_c * n_s)  # (T, C, S) -> (T, C*S)
+        if carry is not None:
+            flat = np.concatenate([np.asarray(carry, dtype=values.dtype).reshape(1, n_c * n_s), flat])
+        flat = pd.DataFrame(flat).ffill().to_numpy()[len(flat) - n_t:]  # (T, C*S), the carry row dropped
+        values = flat.reshape(n_t, n_c, n_s).astype(values.dtype, copy=False)
         missing = np.isnan(values)
-    values = np.where(missing, means[None, :, None], values).astype(ts.dtype, copy=False)
-    return ts.with_values(values)
+    return np.where(missing, np.asarray(means)[None, :, None], values).astype(values.dtype, copy=False)

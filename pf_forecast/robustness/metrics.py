@@ -1,7 +1,7 @@
 """MultiBench's robustness summaries, on raw metric-vs-level curves.
 
 References: Liang et al., "MultiBench: Multiscale Benchmarks for Multimodal Representation Learning", NeurIPS 2021
-(time-series robustness protocol); see also ``/work/shared/data/README.md``.
+(time-series robustness protocol; arXiv 2107.07502, code at https://github.com/pliang279/MultiBench).
 """
 
 from __future__ import annotations
