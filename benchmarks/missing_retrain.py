@@ -1,4 +1,4 @@
-"""Issue-7 target 3: is pf without a modality at test time as good as pf retrained without it?
+"""Is pf without a modality at test time as good as pf retrained without it?
 
 For each EPF market, seed and covariate modality m, train ``pf`` exactly as ``pf-forecast bench`` does (same model
 zoo, settings and early stopping) on the task with m's covariates removed, and score it on the same test windows
