@@ -35,7 +35,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=_non_negative_int, default=0, help="random seed (default: 0)")
     demo.add_argument("--threads", type=_positive_int, default=1, help="torch CPU threads (default: 1)")
     demo.add_argument("--data-dir", default=None, help="datasets folder (default: the packaged datasets)")
-    demo.add_argument("--quiet", action="store_true", help="no progress bars")
+    demo.add_argument(
+        "--quiet", action="store_true",
+        help="no progress output (default: progress bars on a terminal, otherwise one line per model fit)",
+    )
     demo.set_defaults(handler=_demo)
 
     from pf_forecast.benchmark import add_bench_arguments, run_bench
