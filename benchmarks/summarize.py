@@ -183,8 +183,9 @@ def run_commands(*folders: str) -> list[str]:
     """The resolved ``pf-forecast bench`` commands that wrote cells into these result folders (from ``runs.jsonl``).
 
     A run recorded before ``--impute`` existed filled covariate gaps with zero: ``--impute zero`` is appended so the
-    command resumes that run instead of recomputing it. Commands that differ only in ``--threads`` (which changes
-    speed, not results) are one command; the last recorded spelling is kept.
+    command resumes that run instead of recomputing it. Commands that differ only in ``--threads``,
+    ``--accelerator`` or ``--devices`` (which change speed, not results) are one command; the last recorded
+    spelling is kept.
     """
     commands: dict[str, str] = {}
     for folder in folders:
@@ -197,13 +198,23 @@ def run_commands(*folders: str) -> list[str]:
             if not run.get("ran", True):
                 continue
             command = run["command"]
-            if "--impute" not in command and "--suite scaling" not in command:  # run before the option existed:
+            if "--impute" not in command and folder != "scaling":  # run before the option existed:
                 # its sweeps filled gaps with zero
                 command += " --impute zero"
-            key = re.sub(r" --threads \S+", "", command)
+            key = re.sub(r" --(?:threads|accelerator|devices) \S+", "", command)
             commands.pop(key, None)
             commands[key] = command
     return list(commands.values())
+
+
+def scaling_command(command: str) -> str:
+    """A recorded ``pf-forecast bench --suite scaling`` command (before the study moved into
+    ``benchmarks/scaling_study.py``) spelled as the study script's command; any other command unchanged."""
+    if not command.startswith("pf-forecast bench --suite scaling"):
+        return command
+    renamed = {"--max-epochs": "--epochs", "--max-train-samples": "--windows-per-epoch"}
+    pairs = [(renamed.get(option, option), value) for option, value in option_pairs(command) if option != "--suite"]
+    return shlex.join(["python", "benchmarks/scaling_study.py", *(t for pair in pairs for t in pair if t is not None)])
 
 
 def option_pairs(command: str) -> list[tuple[str, str | None]]:
@@ -281,7 +292,7 @@ def reproduce_block() -> list[str]:
     for folder, commands in folders.items():
         lines += folder_commands(folder, commands, common)
     lines += folder_commands(FEV, run_commands(FEV), []) or [f"{FEV_COMMAND}  # no finished run recorded yet"]
-    lines += run_commands("scaling")
+    lines += list(dict.fromkeys(scaling_command(command) for command in run_commands("scaling")))
     lines += script_commands("missing_retrain.py", HERE / "missing_retrain" / "cells", ("dataset", "seed"),
                              {"dataset": "--markets", "seed": "--seeds"})
     lines += script_commands("tune_epf.py", HERE / "tuning" / "cells", ("config", "market", "fold", "seed"),

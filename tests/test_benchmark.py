@@ -374,3 +374,89 @@ def test_report_quotes_published_epf_numbers_and_scores(tmp_path):
     assert "| pf | 0.300 ± 0.000 | 0.380 ± 0.000 | 0.2720 ± 0.0000 | -0.2400 ± 0.0000 | 1.000 | 1.000 |" in report
     assert "| pf | 20.0 ± 0.0 | 10.0 ± 0.0 |" in report and "| 2.00 ± 0.00 | 1.00 ± 0.00 |" in report
     assert (tmp_path / "plots" / "noise_epf-NP__past.png").is_file()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# where the models train: --accelerator / --devices, outside the settings fingerprint
+# ---------------------------------------------------------------------------------------------------------------
+def test_accelerator_and_devices_reach_the_trainer_and_stay_out_of_the_fingerprint(small_task, tmp_path):
+    default = BenchSettings()
+    assert (default.accelerator, default.devices) == ("auto", "auto")
+    assert default.trainer_devices() == {"accelerator": "auto", "devices": 1}  # auto: one device
+    on_cpu = BenchSettings(accelerator="cpu", devices=1)
+    assert on_cpu.fingerprint() == default.fingerprint() and "accelerator" not in default.fingerprint()
+    for name, settings in (("pf", default), ("tide", on_cpu), ("nhits", BenchSettings(devices="1,"))):
+        params = make_model(name, small_task, seed=0, settings=settings).trainer_params
+        assert (params["accelerator"], params["devices"]) == (settings.accelerator,
+                                                              settings.trainer_devices()["devices"])
+    with pytest.raises(ValueError, match="accelerator='tpu'"):
+        BenchSettings(accelerator="tpu")
+    for bad in (0, 2, True, "two", "1,,2", "0,2", "2"):
+        with pytest.raises(ValueError, match="devices="):
+            BenchSettings(devices=bad)
+
+
+def test_accelerator_options_resolve_and_are_spelled_out(tmp_path):
+    parser = argparse.ArgumentParser()
+    add_bench_arguments(parser)
+    args = parser.parse_args(["--suite", "quick", "--accelerator", "cpu", "--devices", "1"])
+    settings = benchmark.resolve_settings(args, benchmark.get_suite("quick"))
+    assert (settings.accelerator, settings.devices) == ("cpu", 1)
+    args = parser.parse_args(["--suite", "quick", "--devices", "1,"])
+    assert benchmark.resolve_settings(args, benchmark.get_suite("quick")).devices == "1,"
+    for bad in ("0", "2", "0,2"):
+        with pytest.raises(ValueError, match=f"--devices '{bad}' is not valid; every model trains on one device"):
+            bench(["--suite", "quick", "--devices", bad, "--out", str(tmp_path / "out")])
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_cell_records_where_it_trained_and_resumes_on_another_accelerator(tmp_path, monkeypatch, capsys):
+    path = write_csv(tmp_path / "data.csv")
+    out = tmp_path / "out"
+    assert bench(csv_args(path, out, "--models", "dlinear", "--seeds", "0,", "--accelerator", "cpu")) == 0
+    meta = json.loads(next((out / "cells").glob("*.json")).read_text())
+    assert meta["fit"]["device"] == "cpu" and meta["accelerator"] == "cpu" and "accelerator" not in meta["settings"]
+    record = json.loads((out / "runs.jsonl").read_text().splitlines()[-1])
+    assert "--accelerator cpu --devices auto" in record["command"]
+    assert "Neural models trained on: cpu" in (out / "report.md").read_text()
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("a finished cell was fitted again")
+
+    monkeypatch.setattr(bench_runner, "run_cell", no_fit)
+    capsys.readouterr()
+    assert bench(csv_args(path, out, "--models", "dlinear", "--seeds", "0,", "--accelerator", "auto")) == 0
+    assert "0 cells run, 1 reused" in capsys.readouterr().out
+
+
+def test_cells_from_before_the_newer_settings_resume(tmp_path, small_task):
+    """Sidecars written before ``impute``, ``faults`` and ``probabilistic`` existed count as zero / off / off."""
+    settings = BenchSettings(impute="zero")
+    cells, _ = plan_cells([small_task], ["linear"], [0], settings)
+    cell = cells[0][1]
+    old = {k: v for k, v in settings.fingerprint().items() if k not in ("impute", "faults", "probabilistic")}
+    atomic_write_text(cell.meta_path(tmp_path), json.dumps({"settings": old}))
+    atomic_write_text(cell.csv_path(tmp_path), "x\n")
+    bench_runner._check_existing(tmp_path, cells, settings)  # no error: the same settings
+    with pytest.raises(ValueError, match=r"probabilistic: False -> True"):
+        bench_runner._check_existing(tmp_path, cells, BenchSettings(impute="zero", probabilistic=True))
+
+
+def test_a_committed_run_resumes_with_its_recorded_command():
+    """benchmarks/stocks/: its last recorded command (+ --impute zero: recorded before the option) plans no cell."""
+    import shlex
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[1] / "benchmarks" / "stocks"
+    if not (folder / "runs.jsonl").is_file():
+        pytest.skip("no committed stocks results in this checkout")
+    command = json.loads((folder / "runs.jsonl").read_text().splitlines()[-1])["command"]
+    parser = argparse.ArgumentParser()
+    add_bench_arguments(parser)
+    args = parser.parse_args(shlex.split(command)[2:] + ([] if "--impute" in command else ["--impute", "zero"]))
+    suite = benchmark.get_suite(args.suite)
+    settings = benchmark.resolve_settings(args, suite)
+    tasks = [spec.load() for spec in suite.tasks]
+    cells, _ = plan_cells(tasks, args.models.split(","), parse_seeds(args.seeds), settings)
+    assert cells and all(cell.csv_path(folder).is_file() for _, cell in cells)
+    bench_runner._check_existing(folder, cells, settings)

@@ -1,4 +1,4 @@
-"""Tests of ``pf-forecast bench --suite scaling`` in its tiny configuration (``--profile tiny``)."""
+"""Tests of the scaling study (``benchmarks/scaling_study.py``) in its tiny configuration (``--profile tiny``)."""
 
 from __future__ import annotations
 
@@ -7,20 +7,25 @@ import dataclasses
 import json
 import math
 import os
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from pf_forecast.benchmark import add_bench_arguments, run_bench
-from pf_forecast.benchmark import scaling as scaling_module
-from pf_forecast.benchmark.scaling import (
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))  # a repository script, not installed
+
+import scaling_study as scaling_module  # noqa: E402
+from scaling_study import (  # noqa: E402
     SCALING_COLUMNS,
     SCALING_PROFILES,
     ScalingConfig,
     loglog_slope,
     run_scaling,
 )
+
+from pf_forecast.benchmark import add_bench_arguments, run_bench  # noqa: E402
 
 TINY = SCALING_PROFILES["tiny"]
 EXPECTED_POINTS = {(axis, value, model) for axis, values in (("modalities", (1, 4)), ("n_series", (1, 10)),
@@ -29,13 +34,12 @@ EXPECTED_POINTS = {(axis, value, model) for axis, values in (("modalities", (1, 
 
 
 def bench(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="pf-forecast bench")
-    add_bench_arguments(parser)
-    return run_bench(parser.parse_args(argv))
+    """The study's command with parsed options (errors raise, as ``pf-forecast bench``'s do)."""
+    return scaling_module.run_study(scaling_module.build_parser().parse_args(argv))
 
 
 def scaling_args(out, *extra: str) -> list[str]:
-    return ["--suite", "scaling", "--profile", "tiny", "--out", str(out), "--no-progress", *extra]
+    return ["--profile", "tiny", "--out", str(out), "--no-progress", *extra]
 
 
 def point_files(out) -> dict[str, tuple[bytes, int]]:
@@ -76,7 +80,7 @@ def test_tiny_suite_writes_one_row_per_point_and_model(tiny_out):
                     "## number of series", "## input length", "## Targets"):
         assert heading in report, heading
     assert "| modalities | pf | 2 |" in report and "pf / tide time" in report
-    assert "--suite scaling" in report and "ru_maxrss" in report
+    assert "benchmarks/scaling_study.py --out" in report and "ru_maxrss" in report
     plot = tiny_out / "plots" / "scaling.png"
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -97,16 +101,15 @@ def test_rerun_skips_finished_points(tiny_out, monkeypatch, capsys):
 def test_other_settings_on_the_same_out_are_refused(tiny_out):
     before = point_files(tiny_out)
     with pytest.raises(ValueError, match=r"other settings \(epochs: 2 -> 3\)"):
-        bench(scaling_args(tiny_out, "--max-epochs", "3"))
+        bench(scaling_args(tiny_out, "--epochs", "3"))
     assert point_files(tiny_out) == before
 
 
 @pytest.mark.parametrize(("extra", "message"), [
-    (["--seeds", "2"], "--seeds does not apply to --suite scaling"),
-    (["--levels", "0,0.5", "--tracks", "past"], "--tracks, --levels do not apply"),
-    (["--models", "pf,nhits"], r"--models 'pf,nhits' is not valid for --suite scaling"),
-    (["--max-train-samples", "all"], "--max-train-samples 'all' is not valid"),
-    (["--batch-size", "0"], "--batch-size 0"),
+    (["--models", "pf,nhits"], r"--models 'pf,nhits' is not valid for the scaling study"),
+    (["--windows-per-epoch", "all"], "--windows-per-epoch 'all' is not valid"),
+    (["--batch-size", "0"], "--batch-size '0'"),
+    (["--epochs", "-1"], "--epochs '-1' is not valid"),
 ])
 def test_bad_options(tmp_path, extra, message):
     with pytest.raises(ValueError, match=message):
@@ -114,9 +117,47 @@ def test_bad_options(tmp_path, extra, message):
     assert not (tmp_path / "out").exists()
 
 
-def test_scaling_and_csv_exclude_each_other(tmp_path):
-    with pytest.raises(ValueError, match="exclude each other"):
-        bench(["--suite", "scaling", "--csv", str(tmp_path / "x.csv"), "--out", str(tmp_path / "out")])
+@pytest.mark.parametrize("option", [["--seeds", "2"], ["--levels", "0,0.5"], ["--tracks", "past"], ["--csv", "x"]])
+def test_bench_options_are_not_study_options(option, capsys):
+    with pytest.raises(SystemExit) as stop:
+        scaling_module.build_parser().parse_args(["--profile", "tiny", *option])
+    assert stop.value.code == 2 and "unrecognized arguments" in capsys.readouterr().err
+
+
+def test_main_reports_a_bad_option_in_one_line(tmp_path, capsys):
+    assert scaling_module.main(scaling_args(tmp_path / "out", "--threads", "0")) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("scaling study: error: --threads '0' is not valid") and len(err.strip().splitlines()) == 1
+
+
+def test_bench_suite_scaling_points_to_the_study(tmp_path):
+    parser = argparse.ArgumentParser(prog="pf-forecast bench")
+    add_bench_arguments(parser)
+    for argv in (["--suite", "scaling"], ["--suite", "scaling", "--csv", str(tmp_path / "x.csv")]):
+        with pytest.raises(ValueError, match=r"moved to the repository script benchmarks/scaling_study\.py"):
+            run_bench(parser.parse_args([*argv, "--out", str(tmp_path / "out")]))
+    assert not (tmp_path / "out").exists()
+
+
+def test_committed_points_are_read_and_resumed_without_measuring(tmp_path, monkeypatch, capsys):
+    """benchmarks/scaling/: its recorded settings are the default profile's, so the study reuses every point."""
+    import shutil
+
+    committed = Path(__file__).resolve().parents[1] / "benchmarks" / "scaling"
+    if not (committed / "points").is_dir():
+        pytest.skip("no committed scaling results in this checkout")
+    out = tmp_path / "scaling"
+    shutil.copytree(committed, out)
+
+    def no_measure(point):
+        raise AssertionError(f"committed point {point.key} was measured again")
+
+    monkeypatch.setattr(scaling_module, "_run_in_child", no_measure)
+    monkeypatch.setattr(scaling_module, "scaling_plot", lambda results, path: None)  # the plot is not the point
+    assert bench(["--out", str(out), "--no-progress"]) == 0
+    assert "0 points run, 24 reused" in capsys.readouterr().out
+    assert len(pd.read_csv(out / "results.csv")) == 24
+    assert json.loads((out / "runs.jsonl").read_text().splitlines()[-1])["status"] == "finished"
 
 
 @pytest.mark.skipif(TINY.start_method != "fork", reason="the monkeypatch reaches the child only through fork")

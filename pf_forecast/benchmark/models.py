@@ -3,8 +3,8 @@
 All neural models share the same training budget (``max_epochs``), early stopping on the task's validation segment
 (``EarlyStopping("val_loss", patience)`` plus restoring the best epoch's weights), the same training windows (all of
 them by default, as ``fit`` uses; ``max_train_samples`` sets an explicit budget), batch size and optimiser defaults,
-and ``random_state=seed``. The data are those of the :class:`~pf_forecast.data.ForecastingTask`, already scaled on
-its training rows.
+and ``random_state=seed``, on ``BenchSettings.accelerator`` / ``devices`` (default: one GPU when there is one, else
+the CPU). The data are those of the :class:`~pf_forecast.data.ForecastingTask`, already scaled on its training rows.
 
 Missing covariate values
 ------------------------
@@ -42,8 +42,7 @@ from __future__ import annotations
 import copy
 import logging
 import math
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -69,47 +68,21 @@ from pytorch_lightning.callbacks import EarlyStopping
 
 from pf_forecast.data import ForecastingTask
 from pf_forecast.model import ProgressiveFusionForecaster
-from pf_forecast.robustness.imputation import IMPUTE_POLICIES, impute_missing
+from pf_forecast.robustness.imputation import impute_missing
 from pf_forecast.robustness.scoring import QUANTILE_LEVELS
 
-__all__ = [
-    "DETERMINISTIC_MODELS",
-    "LAG_MODELS",
-    "LOCAL_MODELS",
-    "MODEL_NAMES",
-    "NEURAL_MODELS",
-    "BenchSettings",
-    "RestoreBestWeights",
-    "applicability",
-    "check_model_names",
-    "count_parameters",
-    "fit_model",
-    "handles_missing_covariates",
-    "linear_lags",
-    "tree_lags",
-    "make_model",
-    "model_inputs",
-    "seasonal_period",
-]
+from .settings import BenchSettings
+
+__all__ = ["DETERMINISTIC_MODELS", "LAG_MODELS", "LOCAL_MODELS", "MODEL_NAMES", "NEURAL_MODELS", "TINY_SIZES",
+           "BenchSettings", "RestoreBestWeights", "applicability", "check_model_names", "count_parameters", "fit_model",
+           "handles_missing_covariates", "linear_lags", "make_model", "model_inputs", "model_order", "seasonal_period",
+           "trainer_kwargs", "tree_lags"]
 
 logger = logging.getLogger(__name__)
 
 #: Every model name :func:`make_model` knows, in report order.
-MODEL_NAMES: tuple[str, ...] = (
-    "pf",
-    "pf-late",
-    "pf-early",
-    "tide",
-    "tsmixer",
-    "tcn",
-    "nhits",
-    "dlinear",
-    "linear",
-    "lightgbm",
-    "naive-seasonal",
-    "arima",
-    "exp-smoothing",
-)
+MODEL_NAMES: tuple[str, ...] = ("pf", "pf-late", "pf-early", "tide", "tsmixer", "tcn", "nhits", "dlinear", "linear",
+                                "lightgbm", "naive-seasonal", "arima", "exp-smoothing")
 #: Torch models: trained for ``max_epochs`` with early stopping on the validation segment.
 NEURAL_MODELS: tuple[str, ...] = ("pf", "pf-late", "pf-early", "tide", "tsmixer", "tcn", "nhits", "dlinear")
 #: Local statistical models: refit on every test window (``historical_forecasts(retrain=True)``).
@@ -126,118 +99,6 @@ LOCAL_REFIT_BUDGET = 4_000_000
 #: LightGBM: at most this many trees per booster; early stopping on the validation segment picks fewer.
 LIGHTGBM_MAX_TREES = 500
 LIGHTGBM_EARLY_STOPPING_ROUNDS = 20
-
-
-@dataclass(frozen=True)
-class BenchSettings:
-    """Training and evaluation settings shared by every model of a benchmark run.
-
-    Parameters
-    ----------
-    max_epochs
-        Epoch cap of every neural model.
-    patience
-        Early-stopping patience (epochs without a lower validation loss).
-    max_train_samples
-        ``None`` (default): every training window, as a user's ``fit`` gets. A number is an explicit budget of
-        training (and validation) windows per series and epoch (darts' ``max_samples_per_ts``), printed in the
-        report.
-    train_stride
-        Steps between training windows (darts ``fit(stride=...)``); ``None`` ("auto") is 1 without a budget, and
-        with one spreads the ``max_train_samples`` windows evenly over the whole training segment instead of taking
-        the most recent.
-    test_stride
-        Steps between test windows of the clean metrics (1 = the published protocols).
-    robustness_stride
-        Steps between test windows of the noise and missing-modality sweeps; ``None`` uses the horizon
-        (non-overlapping windows that cover every test step once).
-    batch_size
-        Mini-batch size of the neural models.
-    learning_rate
-        Adam learning rate of the neural models.
-    profile
-        ``"default"`` (the models' default sizes) or ``"tiny"`` (very small networks for smoke runs).
-    levels
-        MultiBench noise levels p.
-    n_repeats
-        Noise draws per level (averaged).
-    missing
-        Whether to run the missing-modality sweep.
-    faults
-        Whether to run the stream-fault sweeps (outage, latency, stuck, spikes at their default grids, one curve per
-        fault and modality). Off by default; cells stored before this setting count as off.
-    impute
-        How the covariates' missing values are filled for models that do not declare
-        ``handles_missing_covariates``, in the clean run and in every sweep: ``"ffill"`` (default: last observed
-        value, the training-period mean before the first one), ``"mean"`` (training-period mean), ``"zero"``, or
-        ``"none"`` (NaN passed on; such a model's cells then fail when its forecasts are not finite).
-    probabilistic
-        Train the neural models with ``QuantileRegression`` on :data:`QUANTILE_LEVELS` and LightGBM with quantile
-        objectives, and score every model's quantiles (SQL, MASE, WQL, 80% coverage, in the target's original
-        units); point models (``linear``) score their point forecast at every level, ``naive-seasonal`` adds the
-        empirical quantiles of its in-sample seasonal residuals.
-    work_dir
-        darts ``work_dir`` (nothing is written there: checkpoints and loggers are off).
-
-    Examples
-    --------
-    >>> BenchSettings(max_epochs=3).fingerprint()["max_epochs"]
-    3
-    """
-
-    # Cost on a 2-core CPU box, one torch thread, EPF NP past track, every training window (~36,000): a pf fit
-    # takes about 3 minutes (up to 15 epochs, early-stopped), TiDE about as long, linear seconds; the former
-    # 4,000-window budget was 8x cheaper and cost the neural models accuracy (see BENCHMARKS.md).
-    max_epochs: int = 15
-    patience: int = 3
-    max_train_samples: int | None = None
-    train_stride: int | None = None
-    test_stride: int = 1
-    robustness_stride: int | None = None
-    batch_size: int = 64
-    learning_rate: float = 1e-3
-    profile: str = "default"
-    levels: tuple[float, ...] = tuple(round(0.1 * i, 1) for i in range(9))
-    n_repeats: int = 1
-    missing: bool = True
-    faults: bool = False
-    impute: str = "ffill"
-    probabilistic: bool = False
-    work_dir: str | None = field(default=None, compare=False)
-
-    def __post_init__(self) -> None:
-        for name in ("max_epochs", "patience", "test_stride", "batch_size", "n_repeats"):
-            _check_positive_int(name, getattr(self, name))
-        if self.max_train_samples is not None:
-            _check_positive_int("max_train_samples", self.max_train_samples)
-        for name in ("train_stride", "robustness_stride"):
-            if getattr(self, name) is not None:
-                _check_positive_int(name, getattr(self, name))
-        if self.profile not in ("default", "tiny"):
-            raise ValueError(f"profile={self.profile!r} is not valid; choose 'default' or 'tiny'.")
-        if not self.levels or any(not 0.0 <= float(p) <= 1.0 for p in self.levels):
-            raise ValueError(f"levels={self.levels!r} must be noise levels in [0, 1], e.g. 0,0.1,...,0.8.")
-        if not self.learning_rate > 0:
-            raise ValueError(f"learning_rate={self.learning_rate!r} must be positive.")
-        if self.impute not in IMPUTE_POLICIES:
-            raise ValueError(f"impute={self.impute!r} is not a policy; choose one of {list(IMPUTE_POLICIES)}.")
-
-    def fingerprint(self) -> dict[str, Any]:
-        """The settings that change results (everything but ``work_dir``), as plain JSON-able values.
-
-        Returns
-        -------
-        dict
-        """
-        out = asdict(self)
-        out.pop("work_dir")
-        out["levels"] = [float(p) for p in self.levels]
-        return out
-
-
-def _check_positive_int(name: str, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise ValueError(f"{name}={value!r} must be a positive integer.")
 
 
 def check_model_names(names: Any) -> list[str]:
@@ -265,6 +126,22 @@ def check_model_names(names: Any) -> list[str]:
     if unknown:
         raise ValueError(f"unknown model(s) {unknown}; valid models are {list(MODEL_NAMES)}.")
     return names
+
+
+def model_order(models: Any) -> list[str]:
+    """The distinct names of ``models`` in report order: :data:`MODEL_NAMES` first, then any other, sorted.
+
+    Parameters
+    ----------
+    models
+        An iterable of model names.
+
+    Returns
+    -------
+    list of str
+    """
+    order = {name: i for i, name in enumerate(MODEL_NAMES)}
+    return sorted(set(models), key=lambda m: (order.get(m, len(order)), m))
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -425,7 +302,8 @@ class RestoreBestWeights(pl.Callback):
 # --------------------------------------------------------------------------------------------------------------
 # The zoo
 # --------------------------------------------------------------------------------------------------------------
-_TINY: dict[str, dict[str, Any]] = {
+#: Network sizes of the ``tiny`` profile, per model family (smoke runs).
+TINY_SIZES: dict[str, dict[str, Any]] = {
     "pf": {"hidden_size": 8, "num_layers": 2, "context_size": 4, "readout_points": 2},
     "tide": {"hidden_size": 16, "decoder_output_dim": 4, "temporal_decoder_hidden": 8, "temporal_width_past": 2,
              "temporal_width_future": 2},
@@ -436,14 +314,29 @@ _TINY: dict[str, dict[str, Any]] = {
 }
 
 
-def _trainer_kwargs(patience: int) -> dict[str, Any]:
+def trainer_kwargs(callbacks: Sequence[pl.Callback], accelerator: str = "auto", devices: Any = 1) -> dict[str, Any]:
+    """Lightning ``Trainer`` arguments of every benchmarked torch model: quiet, no logger, no checkpoints.
+
+    Parameters
+    ----------
+    callbacks
+        Trainer callbacks.
+    accelerator, devices
+        Where to train (see :meth:`BenchSettings.trainer_devices`).
+
+    Returns
+    -------
+    dict
+        darts ``pl_trainer_kwargs``.
+    """
     return {
-        "accelerator": "cpu",
+        "accelerator": accelerator,
+        "devices": devices,
         "enable_progress_bar": False,
         "enable_model_summary": False,
         "logger": False,
         "enable_checkpointing": False,
-        "callbacks": [EarlyStopping("val_loss", patience=patience, mode="min"), RestoreBestWeights("val_loss")],
+        "callbacks": list(callbacks),
     }
 
 
@@ -490,14 +383,16 @@ def make_model(name: str, task: ForecastingTask, seed: int, settings: BenchSetti
             "model_name": f"bench-{name}-{seed}",
             "force_reset": True,
             "save_checkpoints": False,
-            "pl_trainer_kwargs": _trainer_kwargs(settings.patience),
+            "pl_trainer_kwargs": trainer_kwargs(
+                [EarlyStopping("val_loss", patience=settings.patience, mode="min"), RestoreBestWeights("val_loss")],
+                **settings.trainer_devices()),
         }
         if settings.probabilistic:
             common["likelihood"] = QuantileRegression(list(QUANTILE_LEVELS))
         if settings.work_dir is not None:
             common["work_dir"] = settings.work_dir
         family = "pf" if name.startswith("pf") else name
-        common.update(copy.deepcopy(_TINY[family]) if settings.profile == "tiny" else {})
+        common.update(copy.deepcopy(TINY_SIZES[family]) if settings.profile == "tiny" else {})
         if family == "pf":
             modalities: Mapping[str, list[str]] = task.modalities or None
             if name == "pf-late":
@@ -621,8 +516,8 @@ def fit_model(model: ForecastingModel, name: str, task: ForecastingTask, setting
     Returns
     -------
     dict
-        Facts about the fit: ``train_stride`` and, for neural models, ``epochs_trained`` and ``best_epoch``
-        (LightGBM: ``trees``, the mean number of trees per booster kept by early stopping).
+        Facts about the fit: ``train_stride`` and, for neural models, ``epochs_trained``, ``best_epoch`` and
+        ``device`` (LightGBM: ``trees``, the mean number of trees per booster kept by early stopping).
     """
     inputs = model_inputs(name, task, settings.impute) if inputs is None else inputs
     facts: dict[str, Any] = {}
@@ -641,8 +536,10 @@ def fit_model(model: ForecastingModel, name: str, task: ForecastingTask, setting
             dataloader_kwargs={"pin_memory": False},
         )
         restore = [cb for cb in model.trainer_params.get("callbacks", []) if isinstance(cb, RestoreBestWeights)]
+        trainer = getattr(model, "trainer", None)  # where it trained: "cpu", "cuda:0", ...
         facts.update(train_stride=stride, epochs_trained=int(model.epochs_trained),
-                     best_epoch=restore[0].best_epoch if restore else None)
+                     best_epoch=restore[0].best_epoch if restore else None,
+                     device=str(trainer.strategy.root_device) if trainer is not None else None)
     elif name == "linear":
         model.fit(task.train_series(), past_covariates=inputs["past_covariates"],
                   future_covariates=inputs["future_covariates"])

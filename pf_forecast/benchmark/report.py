@@ -13,9 +13,7 @@ import contextlib
 import json
 import logging
 import os
-import platform
 import re
-import sys
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -26,17 +24,18 @@ import pandas as pd
 
 from pf_forecast.robustness import effective_robustness, normalized_robustness, relative_robustness
 
-from .models import MODEL_NAMES
-from .runner import RESULTS_FILE, read_cell_meta
+from .models import model_order
+from .plots import fault_plot, fault_rows, noise_curves, noise_plot, save_figure_atomically
+from .store import RESULTS_FILE, append_run, atomic_write_text, machine_info, read_cell_meta, read_runs
 
-__all__ = ["EPF_PUBLISHED", "EPF_PUBLISHED_SOURCE", "FEV_PUBLISHED", "FEV_PUBLISHED_SOURCE", "machine_info",
-           "fault_plot", "noise_plot", "write_report"]
+__all__ = ["EPF_PUBLISHED", "EPF_PUBLISHED_SOURCE", "FEV_PUBLISHED", "FEV_PUBLISHED_SOURCE", "append_run",
+           "fault_plot", "machine_info", "markdown_table", "noise_plot", "portable_paths", "read_runs",
+           "save_figure_atomically", "write_report"]
 
 logger = logging.getLogger(__name__)
 
 REPORT_FILE = "report.md"
 PLOTS_DIR = "plots"
-RUNS_FILE = "runs.jsonl"
 REFERENCE_MODEL = "pf-late"
 SPEED_REFERENCE = "tide"
 
@@ -87,50 +86,6 @@ FEV_MARKETS = ("BE", "DE", "FR", "NP", "PJM")
 # --------------------------------------------------------------------------------------------------------------
 # Small helpers
 # --------------------------------------------------------------------------------------------------------------
-def machine_info() -> dict[str, Any]:
-    """A description of this machine and software stack, for the report.
-
-    Returns
-    -------
-    dict
-        ``platform``, ``cpu``, ``logical_cpus``, ``memory_gib``, ``torch_threads``, ``python``, ``torch``,
-        ``darts``, ``pandas``, ``pf_forecast``.
-    """
-    import darts
-    import torch
-
-    import pf_forecast
-
-    cpu = platform.processor() or ""
-    memory = float("nan")
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as handle:
-            cpu = next((line.split(":", 1)[1].strip() for line in handle if line.startswith("model name")), cpu)
-        with open("/proc/meminfo", encoding="utf-8") as handle:
-            kib = next((int(line.split()[1]) for line in handle if line.startswith("MemTotal")), None)
-            memory = round(kib / 2**20, 1) if kib else memory
-    except OSError:
-        pass
-    return {
-        "platform": platform.platform(),
-        "cpu": cpu or "unknown",
-        "logical_cpus": os.cpu_count(),
-        "memory_gib": memory,
-        "torch_threads": torch.get_num_threads(),
-        "cuda": bool(torch.cuda.is_available()),
-        "python": sys.version.split()[0],
-        "torch": torch.__version__,
-        "darts": darts.__version__,
-        "pandas": pd.__version__,
-        "pf_forecast": pf_forecast.__version__,
-    }
-
-
-def _model_order(models: Iterable[str]) -> list[str]:
-    order = {name: i for i, name in enumerate(MODEL_NAMES)}
-    return sorted(set(models), key=lambda m: (order.get(m, len(order)), m))
-
-
 def _mean_std(values: Sequence[float] | pd.Series, digits: int = 3) -> str:
     values = np.asarray(pd.Series(values, dtype=float).dropna())
     if values.size == 0:
@@ -141,7 +96,7 @@ def _mean_std(values: Sequence[float] | pd.Series, digits: int = 3) -> str:
     return f"{mean:.{digits}f} ± {values.std(ddof=1):.{digits}f}"
 
 
-def _table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+def markdown_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
@@ -161,15 +116,6 @@ def _per_seed(frame: pd.DataFrame, column: str = "value") -> pd.Series:
     return frame.groupby(["model", "seed"])[column].first()
 
 
-def _curves(results: pd.DataFrame, dataset: str, track: str, metric: str = "mse") -> pd.DataFrame:
-    """Rows (model, seed), columns levels: the MultiBench curve of each fitted model."""
-    sel = results[(results.dataset == dataset) & (results.track == track) & (results.corruption == "multibench")
-                  & (results.metric == metric)]
-    if sel.empty:
-        return pd.DataFrame()
-    return sel.pivot_table(index=["model", "seed"], columns="level", values="value", aggfunc="mean").sort_index(axis=1)
-
-
 # --------------------------------------------------------------------------------------------------------------
 # Sections
 # --------------------------------------------------------------------------------------------------------------
@@ -186,7 +132,7 @@ def _clean_section(results: pd.DataFrame) -> str:
             continue
         market = _epf_market(dataset) if track == "past" else None
         rows = []
-        for model in _model_order(sel.model):
+        for model in model_order(sel.model):
             m = sel[sel.model == model]
             mse, mae = m[m.metric == "mse"].value, m[m.metric == "mae"].value
             epochs = m[m.metric == "epochs_trained"].value
@@ -204,15 +150,15 @@ def _clean_section(results: pd.DataFrame) -> str:
         if market is not None:
             header.append("published MSE / MAE")
         parts.append(f"### {dataset} / {track}\n")
-        parts.append(_table(header, rows) + "\n")
+        parts.append(markdown_table(header, rows) + "\n")
         if market is not None:
             quoted = "; ".join(f"{method} {mse:.3f} / {mae:.3f}" for method, (mse, mae) in EPF_PUBLISHED[market].items())
             parts.append(f"Published ({EPF_PUBLISHED_SOURCE}), MSE / MAE for {market}: {quoted}.\n")
     if len(_groups(clean)) > 1:
         columns = list(dict.fromkeys(f"{d} / {t}" for d, t in _groups(clean)))
         parts.append("### Overview: clean MSE per dataset / track\n")
-        parts.append(_table(["model", *columns],
-                            ([m, *(overview[m].get(c, "—") for c in columns)] for m in _model_order(overview))) + "\n")
+        parts.append(markdown_table(["model", *columns],
+                            ([m, *(overview[m].get(c, "—") for c in columns)] for m in model_order(overview))) + "\n")
     return "\n".join(parts)
 
 
@@ -232,7 +178,7 @@ def _probabilistic_section(results: pd.DataFrame) -> str:
             t for t in tasks if t not in fev]
     label = scores.dataset + " / " + scores.track
     rows = []
-    for model in _model_order(scores.model):
+    for model in model_order(scores.model):
         m = scores[scores.model == model]
         sql = {t: m[(label[m.index] == t) & (m.metric == "sql")].value for t in tasks}
         mase = {t: m[(label[m.index] == t) & (m.metric == "mase")].value.mean() for t in tasks}
@@ -256,9 +202,9 @@ def _probabilistic_section(results: pd.DataFrame) -> str:
              "~0). Point models score their point forecast at every level (SQL = MASE). Fit = median seconds of "
              "`fit`; seeds = seeds measured. Hyper-parameters are the models' defaults (no selection on the test "
              "windows); early stopping uses the validation rows before the first test window.\n"]
-    parts.append(_table(["model", *(f"SQL {t}" for t in tasks), "gm SQL", "gm MASE", "coverage 80%", "fit s",
+    parts.append(markdown_table(["model", *(f"SQL {t}" for t in tasks), "gm SQL", "gm MASE", "coverage 80%", "fit s",
                          "seeds"], rows) + "\n")
-    if len(rows) > len(_model_order(scores.model)):
+    if len(rows) > len(model_order(scores.model)):
         parts.append(f"Rows marked published are quoted from {FEV_PUBLISHED_SOURCE}, NOT measured here (the models "
                      f"trained per task were trained for hours each on accelerators; the foundation models are "
                      f"zero-shot).\n")
@@ -288,7 +234,7 @@ def _robustness_section(results: pd.DataFrame, plots: Mapping[tuple[str, str], s
              "min-max normalisation of the negated mean raw score over the models of the table (1 = most robust). "
              "Models that read no covariates (local statistical baselines) are not swept.\n"]
     for dataset, track in _groups(results):
-        curves = _curves(results, dataset, track)
+        curves = noise_curves(results, dataset, track)
         if curves.empty:
             continue
         scores = _robustness_scores(curves)
@@ -298,7 +244,7 @@ def _robustness_section(results: pd.DataFrame, plots: Mapping[tuple[str, str], s
                     else pd.Series(np.nan, index=means.index))
         levels = [float(x) for x in curves.columns]
         rows = []
-        for model in _model_order(scores.model):
+        for model in model_order(scores.model):
             s = scores[scores.model == model]
             rows.append([model, _mean_std(s.clean), _mean_std(s.worst), _mean_std(s.relative, 4),
                          _mean_std(s.effective, 4) if s.effective.notna().any() else "n/a (no pf-late)",
@@ -306,7 +252,7 @@ def _robustness_section(results: pd.DataFrame, plots: Mapping[tuple[str, str], s
                          "n/a" if pd.isna(norm_eff.get(model)) else f"{norm_eff[model]:.3f}"])
         parts.append(f"### {dataset} / {track}\n")
         parts.append(f"Levels p = {', '.join(f'{p:g}' for p in levels)}.\n")
-        parts.append(_table(["model", "MSE p=0", f"MSE p={levels[-1]:g}", "relative (AUC MSE)", "effective vs pf-late",
+        parts.append(markdown_table(["model", "MSE p=0", f"MSE p={levels[-1]:g}", "relative (AUC MSE)", "effective vs pf-late",
                              "norm. relative", "norm. effective"], rows) + "\n")
         if (dataset, track) in plots:
             parts.append(f"![noise curves {dataset} / {track}]({plots[(dataset, track)]})\n")
@@ -325,7 +271,7 @@ def _missing_section(results: pd.DataFrame) -> str:
         sel = missing[(missing.dataset == dataset) & (missing.track == track)]
         modalities = list(dict.fromkeys(c.split(":", 1)[1] for c in sel.corruption))
         rows = []
-        for model in _model_order(sel.model):
+        for model in model_order(sel.model):
             m = sel[sel.model == model]
             clean = m[m.level == 0.0].groupby("seed").value.mean()
             row = [model, _mean_std(clean)]
@@ -336,24 +282,15 @@ def _missing_section(results: pd.DataFrame) -> str:
                 row.append(f"{removed.mean():.3f} ({delta.mean():+.3f})" if removed.size else "—")
             rows.append(row)
         parts.append(f"### {dataset} / {track}\n")
-        parts.append(_table(["model", "clean MSE", *[f"without {m}" for m in modalities]], rows) + "\n")
+        parts.append(markdown_table(["model", "clean MSE", *[f"without {m}" for m in modalities]], rows) + "\n")
     return "\n".join(parts) if len(parts) > 2 else parts[0] + "\nNo missing-modality sweep in these results.\n"
-
-
-def _fault_rows(results: pd.DataFrame) -> pd.DataFrame:
-    """The stream-fault rows (``fault:<fault>:<modality>``) with ``fault`` and ``modality`` columns added."""
-    faults = results[results.corruption.str.startswith("fault:")]
-    if faults.empty:
-        return faults.assign(fault=pd.Series(dtype=str), modality=pd.Series(dtype=str))
-    parts = faults.corruption.str.split(":", n=2, expand=True)
-    return faults.assign(fault=parts[1], modality=parts[2])
 
 
 def _faults_section(results: pd.DataFrame, plots: Mapping[tuple[str, str], str]) -> str:
     """MSE at each fault's middle severity per model, fault and modality (increase over clean), and the plots."""
     from pf_forecast.robustness import FAULT_LEVELS, FAULTS, fault_middle_level
 
-    faults = _fault_rows(results[results.metric == "mse"])
+    faults = fault_rows(results[results.metric == "mse"])
     if faults.empty:
         return ""
     grids = "; ".join(f"{f} {', '.join(f'{p:g}' for p in FAULT_LEVELS[f])}" for f in FAULTS)
@@ -373,7 +310,7 @@ def _faults_section(results: pd.DataFrame, plots: Mapping[tuple[str, str], str])
         sel = faults[(faults.dataset == dataset) & (faults.track == track)]
         columns = [(f, m) for f in FAULTS for m in dict.fromkeys(sel[sel.fault == f].modality)]
         rows = []
-        for model in _model_order(sel.model):
+        for model in model_order(sel.model):
             m = sel[sel.model == model]
             row = [model, _mean_std(m[m.level == 0.0].groupby("seed").value.mean())]
             for fault, modality in columns:
@@ -384,62 +321,10 @@ def _faults_section(results: pd.DataFrame, plots: Mapping[tuple[str, str], str])
                 row.append(f"{hit.mean():.3f} ({delta.mean():+.3f})" if hit.size else "—")
             rows.append(row)
         parts.append(f"### {dataset} / {track}\n")
-        parts.append(_table(["model", "clean MSE", *[f"{f} {m}" for f, m in columns]], rows) + "\n")
+        parts.append(markdown_table(["model", "clean MSE", *[f"{f} {m}" for f, m in columns]], rows) + "\n")
         if (dataset, track) in plots:
             parts.append(f"![stream faults {dataset} / {track}]({plots[(dataset, track)]})\n")
     return "\n".join(parts)
-
-
-def fault_plot(results: pd.DataFrame, dataset: str, track: str, path: str | os.PathLike) -> Path | None:
-    """Plot MSE against each stream fault's severity: one panel per fault, one line per model.
-
-    Each line is the mean over the task's modalities (each corrupted alone) and seeds.
-
-    Parameters
-    ----------
-    results
-        ``results.csv`` as a frame.
-    dataset, track
-        Which curves.
-    path
-        PNG file to write.
-
-    Returns
-    -------
-    pathlib.Path or None
-        ``path``, or ``None`` when there is no fault sweep to plot.
-    """
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    from pf_forecast.robustness import FAULTS
-
-    faults = _fault_rows(results[(results.dataset == dataset) & (results.track == track) & (results.metric == "mse")])
-    if faults.empty:
-        return None
-    shown = [f for f in FAULTS if (faults.fault == f).any()]
-    units = {"latency": "steps published late", "spikes": "fraction of values spiked"}
-    figure, axes = plt.subplots(1, len(shown), figsize=(3.2 * len(shown), 3.4), sharey=True, squeeze=False)
-    try:
-        for axis, fault in zip(axes[0], shown):
-            sel = faults[faults.fault == fault]
-            for model in _model_order(sel.model):
-                # (seed, level) -> mean over modalities, then mean over seeds
-                curve = sel[sel.model == model].groupby(["seed", "level"]).value.mean().groupby("level").mean()
-                axis.plot(curve.index.to_numpy(dtype=float), curve.to_numpy(), marker="o", markersize=3, label=model)
-            axis.set_title(fault)
-            axis.set_xlabel(units.get(fault, "fraction of steps affected"))
-            axis.grid(alpha=0.3)
-        axes[0][0].set_ylabel("test MSE (standardized)")
-        axes[0][-1].legend(fontsize=7)
-        figure.suptitle(f"{dataset} / {track}: stream faults (mean over modalities)", fontsize=10)
-        figure.tight_layout()
-        save_figure_atomically(figure, path, dpi=100)
-    finally:
-        plt.close(figure)
-    return Path(path)
 
 
 def _speed_section(results: pd.DataFrame) -> str:
@@ -457,7 +342,7 @@ def _speed_section(results: pd.DataFrame) -> str:
         epochs = _per_seed(sel[sel.metric == "epochs_trained"])
         reference = per_cell.loc[SPEED_REFERENCE] if SPEED_REFERENCE in per_cell.index.get_level_values(0) else None
         rows = []
-        for model in _model_order(per_cell.index.get_level_values(0)):
+        for model in model_order(per_cell.index.get_level_values(0)):
             cell = per_cell.loc[model]
             fit_ratio = predict_ratio = "n/a"
             if reference is not None:
@@ -472,79 +357,9 @@ def _speed_section(results: pd.DataFrame) -> str:
                 _mean_std(epochs.get(model, pd.Series(dtype=float)), 1), fit_ratio, predict_ratio,
             ])
         parts.append(f"### {dataset} / {track}\n")
-        parts.append(_table(["model", "fit s", "predict ms", "hf windows/s", "params", "epochs",
+        parts.append(markdown_table(["model", "fit s", "predict ms", "hf windows/s", "params", "epochs",
                              f"fit / {SPEED_REFERENCE}", f"predict / {SPEED_REFERENCE}"], rows) + "\n")
     return "\n".join(parts)
-
-
-def noise_plot(results: pd.DataFrame, dataset: str, track: str, path: str | os.PathLike) -> Path | None:
-    """Plot MSE against the MultiBench noise level, one line per model (mean, band = ± std over seeds).
-
-    Parameters
-    ----------
-    results
-        ``results.csv`` as a frame.
-    dataset, track
-        Which curves.
-    path
-        PNG file to write.
-
-    Returns
-    -------
-    pathlib.Path or None
-        ``path``, or ``None`` when there is no curve to plot.
-    """
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    curves = _curves(results, dataset, track)
-    if curves.empty:
-        return None
-    levels = [float(x) for x in curves.columns]
-    figure, axis = plt.subplots(figsize=(6.4, 4.2))
-    try:
-        for model in _model_order(curves.index.get_level_values(0)):
-            values = curves.loc[model]
-            mean = values.mean(axis=0).to_numpy()
-            std = values.std(axis=0, ddof=1).fillna(0.0).to_numpy() if len(values) > 1 else np.zeros_like(mean)
-            (line,) = axis.plot(levels, mean, marker="o", markersize=3, label=model)
-            axis.fill_between(levels, mean - std, mean + std, color=line.get_color(), alpha=0.15, linewidth=0)
-        axis.set_xlabel("MultiBench noise level p (test covariates)")
-        axis.set_ylabel("test MSE (standardized)")
-        axis.set_title(f"{dataset} / {track}")
-        axis.grid(alpha=0.3)
-        axis.legend(fontsize=8, ncol=2)
-        figure.tight_layout()
-        save_figure_atomically(figure, path, dpi=110)
-    finally:
-        plt.close(figure)
-    return Path(path)
-
-
-def save_figure_atomically(figure: Any, path: str | os.PathLike, dpi: int = 100) -> Path:
-    """Save a matplotlib figure as PNG through a temporary file and ``os.replace`` (no half-written plot).
-
-    Parameters
-    ----------
-    figure
-        A matplotlib ``Figure``.
-    path
-        Destination PNG; its folder is created if needed.
-    dpi
-        Resolution.
-
-    Returns
-    -------
-    pathlib.Path
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.tmp.png")
-    figure.savefig(tmp, dpi=dpi)
-    os.replace(tmp, path)
-    return path
 
 
 def _settings_section(metas: Sequence[Mapping[str, Any]]) -> str:
@@ -584,18 +399,11 @@ def _settings_section(metas: Sequence[Mapping[str, Any]]) -> str:
     train_strides = sorted({str(m.get("fit", {}).get("train_stride")) for m in metas if m.get("fit")})
     if train_strides:
         parts.append(f"Training strides used: {', '.join(train_strides)}.\n")
+    devices = sorted({str(m["fit"]["device"]) for m in metas if (m.get("fit") or {}).get("device")})
+    if devices:
+        parts.append(f"Neural models trained on: {', '.join(devices)} (`--accelerator`, `--devices`; where a model "
+                     f"trains is not part of its settings, so cells from a CPU and a GPU resume each other).\n")
     return "\n".join(parts)
-
-
-def read_runs(out: Path) -> list[dict[str, Any]]:
-    """The run records of ``out/runs.jsonl``, oldest first (unreadable lines skipped)."""
-    runs = []
-    path = out / RUNS_FILE
-    if path.is_file():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            with contextlib.suppress(ValueError):
-                runs.append(json.loads(line))
-    return runs
 
 
 #: How the recorded ``argv`` names the entry point when it is a path on the machine that ran it.
@@ -628,15 +436,6 @@ def portable_paths(text: str, out: str | os.PathLike) -> str:
     return _ABSOLUTE_PATH.sub(relative, text)
 
 
-def append_run(out: Path, record: dict[str, Any]) -> None:
-    """Append one run record to ``out/runs.jsonl`` (rewritten atomically: a crash never leaves half a line)."""
-    from .runner import atomic_write_text
-
-    path = out / RUNS_FILE
-    previous = path.read_text(encoding="utf-8") if path.is_file() else ""
-    atomic_write_text(path, previous + json.dumps(record, default=str, sort_keys=True) + "\n")
-
-
 def write_report(out: str | os.PathLike, results: pd.DataFrame | None = None) -> Path:
     """Write ``out/report.md`` and ``out/plots/noise_<dataset>__<track>.png`` from the benchmark's results.
 
@@ -652,8 +451,6 @@ def write_report(out: str | os.PathLike, results: pd.DataFrame | None = None) ->
     pathlib.Path
         The report file.
     """
-    from .runner import atomic_write_text
-
     out = Path(out)
     if results is None:
         results = pd.read_csv(out / RESULTS_FILE)

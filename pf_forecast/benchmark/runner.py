@@ -13,25 +13,18 @@ A *cell* is one ``(dataset, track, model, seed)``. Running a cell fits the model
 - with ``faults=True``, the stream-fault sweeps (outage, latency, stuck, spikes at their default grids, per
   modality; rows ``fault:<fault>:<modality>``).
 
-Storage
--------
-Each finished cell is written to ``<out>/cells/<dataset>__<track>__<model>__<seed>.csv`` (rows in
-:data:`RESULT_COLUMNS`) plus a ``.json`` sidecar with the settings and facts of the run. Both are written to a
-temporary file in the same folder, flushed to disk and moved into place with ``os.replace``, the CSV last; a cell
-counts as finished when its CSV exists. A re-run skips finished cells, so an interrupted run loses no finished
-cell, and ``results.csv`` is always regenerated from the cell files.
+Each finished cell is stored by :mod:`~pf_forecast.benchmark.store` (atomic cell files and sidecars); a re-run
+skips finished cells, so an interrupted run loses no finished cell, and ``results.csv`` is always regenerated from
+the cell files.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
-import re
 import statistics
 import sys
-import tempfile
 import time
 import warnings
 from collections.abc import Iterator, Sequence
@@ -51,7 +44,6 @@ from pf_forecast.robustness.scoring import QUANTILE_LEVELS, forecast_quantiles, 
 from .models import (
     DETERMINISTIC_MODELS,
     LOCAL_MODELS,
-    MODEL_NAMES,
     BenchSettings,
     applicability,
     count_parameters,
@@ -61,6 +53,24 @@ from .models import (
     model_inputs,
     seasonal_period,
 )
+from .store import (
+    CELLS_DIR,
+    RESULT_COLUMNS,
+    Cell,
+    atomic_write_text,
+    check_settings,
+    collect_results,
+    read_cell_meta,
+    remove_stale_temporaries,
+    write_cell,
+)
+
+try:  # shipped with scikit-learn, a dependency
+    from threadpoolctl import threadpool_limits
+except ImportError:  # pragma: no cover
+    def threadpool_limits(limits: int | None = None) -> contextlib.AbstractContextManager:
+        """Fallback without threadpoolctl: BLAS threads are left as they are."""
+        return contextlib.nullcontext()
 
 __all__ = [
     "RESULT_COLUMNS",
@@ -69,6 +79,7 @@ __all__ = [
     "NonFiniteForecastError",
     "atomic_write_text",
     "collect_results",
+    "limited_threads",
     "plan_cells",
     "quiet_training",
     "read_cell_meta",
@@ -78,141 +89,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: The columns of ``results.csv`` and of every cell file, in order.
-RESULT_COLUMNS: tuple[str, ...] = (
-    "dataset",
-    "track",
-    "model",
-    "seed",
-    "corruption",
-    "level",
-    "metric",
-    "value",
-    "fit_seconds",
-    "predict_seconds",
-    "n_params",
-)
-CELLS_DIR = "cells"
-RESULTS_FILE = "results.csv"
 _PREDICT_REPEATS = 5
-
-
-@dataclass(frozen=True)
-class Cell:
-    """One benchmark measurement unit.
-
-    Parameters
-    ----------
-    dataset, track, model
-        Names as they appear in ``results.csv``.
-    seed
-        The model's ``random_state`` (and the seed of the noise draws).
-    """
-
-    dataset: str
-    track: str
-    model: str
-    seed: int
-
-    @property
-    def key(self) -> str:
-        """File-name stem ``<dataset>__<track>__<model>__<seed>`` (unsafe characters replaced by ``_``)."""
-        return "__".join(_slug(str(part)) for part in (self.dataset, self.track, self.model, self.seed))
-
-    def csv_path(self, out: Path) -> Path:
-        """The cell's result file under ``out``."""
-        return Path(out) / CELLS_DIR / f"{self.key}.csv"
-
-    def meta_path(self, out: Path) -> Path:
-        """The cell's JSON sidecar under ``out``."""
-        return Path(out) / CELLS_DIR / f"{self.key}.json"
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9.+=-]+", "_", text)
-
-
-# --------------------------------------------------------------------------------------------------------------
-# Atomic files
-# --------------------------------------------------------------------------------------------------------------
-def atomic_write_text(path: str | os.PathLike, text: str) -> None:
-    """Write ``text`` to ``path`` atomically: a temporary file in the same folder, fsync, ``os.replace``.
-
-    A reader (or a crash) never sees a partial ``path``; on error the temporary file is removed.
-
-    Parameters
-    ----------
-    path
-        Destination file; its folder is created if needed.
-    text
-        File content.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
-def _write_cell(out: Path, cell: Cell, frame: pd.DataFrame, meta: dict[str, Any]) -> None:
-    atomic_write_text(cell.meta_path(out), json.dumps(meta, indent=2, sort_keys=True, default=str))
-    atomic_write_text(cell.csv_path(out), frame.to_csv(index=False))  # last: its presence marks the cell done
-
-
-def read_cell_meta(out: str | os.PathLike) -> list[dict[str, Any]]:
-    """The JSON sidecars of the finished cells under ``out``.
-
-    Parameters
-    ----------
-    out
-        Benchmark output folder.
-
-    Returns
-    -------
-    list of dict
-    """
-    metas = []
-    for csv in sorted((Path(out) / CELLS_DIR).glob("*.csv")):
-        sidecar = csv.with_suffix(".json")
-        if sidecar.is_file():
-            with contextlib.suppress(ValueError):
-                metas.append(json.loads(sidecar.read_text(encoding="utf-8")))
-    return metas
-
-
-def collect_results(out: str | os.PathLike) -> pd.DataFrame:
-    """Concatenate every finished cell file under ``out`` and (re)write ``out/results.csv`` atomically.
-
-    Parameters
-    ----------
-    out
-        Benchmark output folder.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns :data:`RESULT_COLUMNS`.
-    """
-    out = Path(out)
-    frames = [pd.read_csv(path) for path in sorted((out / CELLS_DIR).glob("*.csv")) if not path.name.startswith(".")]
-    frames = [f for f in frames if not f.empty]
-    results = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(RESULT_COLUMNS))
-    results = results.loc[:, list(RESULT_COLUMNS)]
-    if not results.empty:
-        order = {name: i for i, name in enumerate(MODEL_NAMES)}
-        results = results.assign(_m=results["model"].map(order).fillna(len(order))).sort_values(
-            ["dataset", "track", "_m", "model", "seed", "corruption", "metric", "level"], kind="stable"
-        ).drop(columns="_m").reset_index(drop=True)
-    atomic_write_text(out / RESULTS_FILE, results.to_csv(index=False))
-    return results
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -251,6 +128,20 @@ def quiet_training() -> Iterator[None]:
     finally:
         for name, level in saved.items():
             logging.getLogger(name).setLevel(level)
+
+
+@contextlib.contextmanager
+def limited_threads(threads: int) -> Iterator[None]:
+    """Run the block on ``threads`` torch threads and ``threads`` BLAS threads.
+
+    BLAS threads too: statsmodels / numpy with 2 threads on a busy 2-core box are several times slower. The torch
+    setting stays after the block (torch has no per-block setting); the BLAS limits are restored.
+    """
+    import torch
+
+    torch.set_num_threads(int(threads))
+    with threadpool_limits(limits=int(threads)):
+        yield
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -421,6 +312,7 @@ def run_cell(task: ForecastingTask, cell: Cell, settings: BenchSettings) -> tupl
     meta: dict[str, Any] = {
         "cell": cell.key, "dataset": cell.dataset, "track": cell.track, "model": name, "seed": cell.seed,
         "settings": settings.fingerprint(), "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "accelerator": settings.accelerator, "devices": settings.devices,  # where, not what: not in the settings
         "covariate_nan": "imputed: " + settings.impute if imputed else (
             "received as NaN (the model handles missing covariates)" if _has_missing(task) else "none in the data"),
     }
@@ -538,25 +430,11 @@ def plan_cells(tasks: Sequence[ForecastingTask], models: Sequence[str], seeds: S
 
 def _check_existing(out: Path, cells: Sequence[tuple[ForecastingTask, Cell]], settings: BenchSettings) -> None:
     """Refuse to mix finished cells computed with other settings into this run (before any training)."""
-    wanted = settings.fingerprint()
-    for _, cell in cells:
-        if not cell.csv_path(out).is_file() or not cell.meta_path(out).is_file():
-            continue
-        try:
-            stored = json.loads(cell.meta_path(out).read_text(encoding="utf-8")).get("settings", {})
-        except ValueError:
-            continue
-        # cells from before the impute setting: their sweeps filled with zero (and their clean data had no NaN);
-        # cells from before the faults setting ran no fault sweep
-        stored = {"impute": "zero", "faults": False, **stored,
-                  "levels": [float(p) for p in stored.get("levels", [])]}
-        diff = {k: (stored.get(k), v) for k, v in wanted.items() if stored.get(k) != v}
-        if diff:
-            changes = ", ".join(f"{k}: {old!r} -> {new!r}" for k, (old, new) in diff.items())
-            raise ValueError(
-                f"--out {str(out)!r} already holds cell {cell.key!r} computed with other settings ({changes}); "
-                f"pass a new --out, or the same settings to resume that run."
-            )
+    # cells from before the impute setting filled the sweeps with zero (their clean data had no NaN); cells from
+    # before the faults / probabilistic settings ran no fault sweep and scored point forecasts
+    finished = [(cell.key, cell.meta_path(out)) for _, cell in cells if cell.csv_path(out).is_file()]
+    check_settings(out, finished, settings.fingerprint(),
+                   legacy={"impute": "zero", "faults": False, "probabilistic": False})
 
 
 @dataclass
@@ -625,8 +503,7 @@ def run_benchmark(tasks: Sequence[ForecastingTask], models: Sequence[str], seeds
     (out / CELLS_DIR).mkdir(parents=True, exist_ok=True)
     run = BenchRun(out=out) if run is None else run
     run.excluded = excluded
-    for stale in (out / "cells").glob(".*.tmp"):  # left by a run killed mid-write; never a finished cell
-        stale.unlink(missing_ok=True)
+    remove_stale_temporaries(out / CELLS_DIR)
     bar = tqdm(total=len(cells), desc="bench", unit="cell", disable=not progress, file=sys.stderr,
                dynamic_ncols=True)
     try:
@@ -647,7 +524,7 @@ def run_benchmark(tasks: Sequence[ForecastingTask], models: Sequence[str], seeds
                 logger.exception("cell %s failed", cell.key)
                 run.failed[cell.key] = f"{type(error).__name__}: {error}"
             else:
-                _write_cell(out, cell, frame, meta)
+                write_cell(out, cell, frame, meta)
                 run.ran.append(cell.key)
                 logger.info("cell %s done in %.1f s", cell.key, meta["wall_seconds"])
             bar.update(1)

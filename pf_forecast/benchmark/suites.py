@@ -14,8 +14,9 @@ fev-epf    fev-bench's five EPF tasks (``fev`` track of the EPF loader): probabi
            20 windows of 24 h at the end, scored by SQL and MASE in price units (see
            :mod:`pf_forecast.robustness.scoring`); quantile models; beside fev's published leaderboard.
 all        every task above except ``quick`` and ``fev-epf``.
-scaling    not a set of tasks: fit time per epoch and peak memory of pf and TiDE against the number of
-           modalities, of series and the input length, on synthetic data (:mod:`.scaling`).
+scaling    moved: the scaling study (fit time per epoch and peak memory of pf and TiDE against the number of
+           modalities, of series and the input length) is the repository script
+           ``benchmarks/scaling_study.py``.
 =========  ==========================================================================================
 """
 
@@ -146,10 +147,11 @@ SUITES: dict[str, Suite] = {
                  description="every task of epf, stocks, beijing and etth1"),
 }
 
-#: Suites that are not a set of tasks: ``pf-forecast bench`` hands them to their own module (name -> description).
+#: Suites that moved out of ``pf-forecast bench`` (name -> where they went).
 OTHER_SUITES: dict[str, str] = {
-    "scaling": "fit time per epoch and peak memory of pf and TiDE vs modalities, series and input length "
-               "(synthetic data; --profile tiny for a smoke run)",
+    "scaling": "moved to the repository script benchmarks/scaling_study.py (fit time per epoch and peak memory of "
+               "pf and TiDE against modalities, series and input length): from a checkout, run "
+               "python benchmarks/scaling_study.py --out DIR",
 }
 
 
@@ -171,7 +173,8 @@ def get_suite(name: str) -> Suite:
         Naming the unknown suite and listing the valid ones.
     """
     if name not in SUITES:
-        raise ValueError(f"unknown suite {name!r}; valid suites are {list(SUITES) + list(OTHER_SUITES)}.")
+        moved = f" ({name!r} {OTHER_SUITES[name]})" if name in OTHER_SUITES else ""
+        raise ValueError(f"unknown suite {name!r}{moved}; valid suites are {list(SUITES)}.")
     return SUITES[name]
 
 

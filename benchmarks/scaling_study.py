@@ -1,5 +1,6 @@
-"""``pf-forecast bench --suite scaling``: how fit cost grows with modalities, series and input length.
+"""The scaling study: how the fit cost of pf and TiDE grows with modalities, series and input length.
 
+A repository script beside the committed results in ``benchmarks/scaling/`` (not part of the installed package).
 For :class:`~pf_forecast.ProgressiveFusionForecaster` (``pf``, its defaults) and darts' ``TiDEModel`` (``tide``, its
 defaults) on the same synthetic data, three axes are swept, one at a time, around a base point (M = 4 modalities,
 one series, input length 96, horizon 24):
@@ -16,7 +17,8 @@ one series, input length 96, horizon 24):
 
 Every point trains on W = 2,000 windows per epoch (batch 64, one torch thread, 4 epochs) so that time per epoch
 compares across points. The two models alternate within each axis (pf, tide, then tide, pf, ...) so that a drift
-in the machine's load hits both.
+in the machine's load hits both. The study measures CPU cost: every point trains on the CPU (its memory measure is
+the process's resident set size, which a GPU's memory is not part of).
 
 Measures
 --------
@@ -34,19 +36,20 @@ Measures
     ``tracemalloc`` only sees Python's allocator, not torch's tensor memory. ``data_mb`` is what building the
     series added to the RSS.
 
-Files: ``<out>/points/<axis>__<value>__<model>.json`` (one per finished point, written atomically; a rerun skips
-them), ``<out>/results.csv`` (tidy, one row per point and model, rewritten atomically after every point),
-``<out>/report.md`` (tables, log-log exponents, pf / TiDE ratios) and ``<out>/plots/scaling.png``.
+Files, through :mod:`pf_forecast.benchmark.store`: ``<out>/points/<axis>__<value>__<model>.json`` (one per finished
+point, written atomically, with the settings fingerprint it was measured with; a rerun skips them after the same
+settings check as ``pf-forecast bench``), ``<out>/results.csv`` (tidy, one row per point and model, rewritten
+atomically after every point), ``<out>/runs.jsonl`` (one record per run), ``<out>/report.md`` (tables, log-log
+exponents, pf / TiDE ratios) and ``<out>/plots/scaling.png``.
 
 The ``tiny`` profile (``--profile tiny``) is a smoke run for the tests: 2 values per axis, tiny networks, 2 epochs,
 120 windows, and *fork* instead of spawn (a child of a parent that only imported the libraries; the RSS increase is
 still measured from the child's own start) so that no point pays a fresh interpreter's ~6 s of imports.
 
-Examples
---------
->>> from pf_forecast.benchmark.scaling import SCALING_PROFILES, run_scaling
->>> run = run_scaling(SCALING_PROFILES["tiny"], "scaling_out")  # doctest: +SKIP
->>> run.results.groupby(["axis", "model"]).seconds_per_epoch.median()  # doctest: +SKIP
+Usage (from a checkout with ``pf_forecast`` installed)::
+
+    python benchmarks/scaling_study.py --out benchmarks/scaling       # the committed study; resumes
+    python benchmarks/scaling_study.py --profile tiny --out scaling_smoke
 """
 
 from __future__ import annotations
@@ -72,29 +75,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = [
-    "AXES",
-    "SCALING_COLUMNS",
-    "SCALING_MODELS",
-    "SCALING_PROFILES",
-    "SCALING_SUITE",
-    "ScalingConfig",
-    "ScalingPoint",
-    "ScalingRun",
-    "loglog_slope",
-    "measure_point",
-    "run_scaling",
-    "run_scaling_bench",
-    "write_scaling_report",
-]
+from pf_forecast.benchmark.report import markdown_table, portable_paths
+from pf_forecast.benchmark.store import (
+    atomic_write_text,
+    check_settings,
+    machine_info,
+    read_runs,
+    recorded_run,
+    remove_stale_temporaries,
+    write_json,
+)
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("scaling_study")
 
-#: The suite name on the command line.
-SCALING_SUITE = "scaling"
 #: The swept axes, in report order.
 AXES: tuple[str, ...] = ("modalities", "n_series", "input_length")
-#: Models the scaling suite knows.
+#: Models the scaling study knows.
 SCALING_MODELS: tuple[str, ...] = ("pf", "tide")
 #: Columns of ``results.csv``: the first seven are the tidy measurement, the rest describe the point and its run.
 SCALING_COLUMNS: tuple[str, ...] = (
@@ -132,7 +128,7 @@ _AXIS_CLAIM = {"modalities": "M", "n_series": "series", "input_length": "input l
 
 @dataclass(frozen=True)
 class ScalingConfig:
-    """What the scaling suite sweeps and how each point is trained and measured.
+    """What the scaling study sweeps and how each point is trained and measured.
 
     Parameters
     ----------
@@ -277,7 +273,7 @@ class ScalingPoint:
                 "epochs": c.epochs, "threads": c.threads, "profile": c.profile, "seed": c.seed}
 
 
-#: The full suite and the tests' smoke configuration.
+#: The full study and the tests' smoke configuration.
 SCALING_PROFILES: dict[str, ScalingConfig] = {
     "default": ScalingConfig(),
     "tiny": ScalingConfig(modalities=(1, 4), n_series=(1, 10), input_lengths=(24, 48), base_input_length=24,
@@ -287,9 +283,6 @@ SCALING_PROFILES: dict[str, ScalingConfig] = {
 }
 
 
-# --------------------------------------------------------------------------------------------------------------
-# One point, in the child process
-# --------------------------------------------------------------------------------------------------------------
 def _rss_mb() -> float:
     """This process's peak resident set size (``ru_maxrss``) so far, in MiB."""
     import resource
@@ -383,20 +376,17 @@ def _epoch_timer() -> Any:
 def _build_model(spec: dict[str, Any], callbacks: list[Any], work_dir: str, tiny: bool) -> Any:
     from darts.models import TiDEModel
 
+    from pf_forecast.benchmark.models import TINY_SIZES, trainer_kwargs
     from pf_forecast.model import ProgressiveFusionForecaster
-
-    from .models import _TINY
 
     kwargs: dict[str, Any] = {
         "input_chunk_length": spec["input_chunk_length"], "output_chunk_length": spec["horizon"],
         "n_epochs": spec["epochs"], "batch_size": spec["batch_size"], "random_state": spec["seed"],
         "model_name": f"scaling-{spec['key']}", "work_dir": work_dir, "force_reset": True,
-        "save_checkpoints": False,
-        "pl_trainer_kwargs": {"accelerator": "cpu", "enable_progress_bar": False, "enable_model_summary": False,
-                              "logger": False, "enable_checkpointing": False, "callbacks": callbacks},
+        "save_checkpoints": False, "pl_trainer_kwargs": trainer_kwargs(callbacks, accelerator="cpu"),
     }
     if tiny:
-        kwargs.update(_TINY[spec["model"]])
+        kwargs.update(TINY_SIZES[spec["model"]])
     if spec["model"] == "pf":
         return ProgressiveFusionForecaster(modalities=None, **kwargs)  # one modality per covariate component
     return TiDEModel(**kwargs)
@@ -418,20 +408,12 @@ def measure_point(spec: dict[str, Any]) -> dict[str, Any]:
     """
     import torch
 
-    from .runner import quiet_training
+    from pf_forecast.benchmark.runner import limited_threads, quiet_training
 
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover
-        def threadpool_limits(limits: int | None = None) -> contextlib.AbstractContextManager:
-            return contextlib.nullcontext()
-
-    threads = int(spec["threads"])
-    torch.set_num_threads(threads)
     with contextlib.suppress(RuntimeError):  # already fixed in a forked child
         torch.set_num_interop_threads(1)
     tiny = spec["profile"] == "tiny"
-    with tempfile.TemporaryDirectory(prefix="pf-scaling-") as work_dir, threadpool_limits(limits=threads), \
+    with tempfile.TemporaryDirectory(prefix="pf-scaling-") as work_dir, limited_threads(int(spec["threads"])), \
             quiet_training():
         # warm-up: a tiny fit of the same model class loads Lightning's and darts' lazily imported code
         series, covariates = _synthetic(1, 2, 40, seed=spec["seed"])
@@ -510,9 +492,6 @@ def _run_in_child(point: ScalingPoint) -> dict[str, Any]:
     return payload
 
 
-# --------------------------------------------------------------------------------------------------------------
-# Running the suite
-# --------------------------------------------------------------------------------------------------------------
 @dataclass
 class ScalingRun:
     """What :func:`run_scaling` did: points run now, reused, failed (key -> error), and ``results.csv``."""
@@ -534,15 +513,13 @@ def collect_scaling_results(out: str | os.PathLike) -> pd.DataFrame:
     Parameters
     ----------
     out
-        Output folder of the scaling suite.
+        Output folder of the scaling study.
 
     Returns
     -------
     pandas.DataFrame
         Columns :data:`SCALING_COLUMNS`, ordered by axis, value and model.
     """
-    from .runner import atomic_write_text
-
     out = Path(out)
     rows = []
     for path in sorted((out / POINTS_DIR).glob("*.json")):
@@ -562,20 +539,8 @@ def collect_scaling_results(out: str | os.PathLike) -> pd.DataFrame:
 
 
 def _check_existing(out: Path, points: Sequence[ScalingPoint], config: ScalingConfig) -> None:
-    wanted = config.fingerprint()
-    for point in points:
-        path = _point_path(out, point)
-        if not path.is_file():
-            continue
-        try:
-            stored = json.loads(path.read_text(encoding="utf-8")).get("settings", {})
-        except ValueError:
-            continue
-        diff = {k: (stored.get(k), v) for k, v in wanted.items() if stored.get(k) != v}
-        if diff:
-            changes = ", ".join(f"{k}: {old!r} -> {new!r}" for k, (old, new) in diff.items())
-            raise ValueError(f"--out {str(out)!r} already holds scaling point {point.key!r} measured with other "
-                             f"settings ({changes}); pass a new --out, or the same settings to resume that run.")
+    finished = [(point.key, _point_path(out, point)) for point in points if _point_path(out, point).is_file()]
+    check_settings(out, finished, config.fingerprint(), what="scaling point")
 
 
 def _load() -> float:
@@ -619,12 +584,11 @@ def run_scaling(config: ScalingConfig, out: str | os.PathLike, *, progress: bool
     """
     from tqdm.auto import tqdm
 
-    from .runner import atomic_write_text
-
     out = Path(out)
     points = config.points()
     _check_existing(out, points, config)
     (out / POINTS_DIR).mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(out / POINTS_DIR)
     run = ScalingRun(out=out) if run is None else run
     bar = tqdm(total=len(points), desc="scaling", unit="point", disable=not progress, file=sys.stderr,
                dynamic_ncols=True)
@@ -655,7 +619,7 @@ def run_scaling(config: ScalingConfig, out: str | os.PathLike, *, progress: bool
                 }
                 record = {"row": {k: row.get(k) for k in SCALING_COLUMNS}, "settings": config.fingerprint(),
                           "spec": spec}
-                atomic_write_text(_point_path(out, point), json.dumps(record, indent=2, sort_keys=True))
+                write_json(_point_path(out, point), record)
                 collect_scaling_results(out)
                 run.ran.append(point.key)
             bar.update(1)
@@ -665,9 +629,6 @@ def run_scaling(config: ScalingConfig, out: str | os.PathLike, *, progress: bool
     return run
 
 
-# --------------------------------------------------------------------------------------------------------------
-# Report
-# --------------------------------------------------------------------------------------------------------------
 def loglog_slope(x: Sequence[float], y: Sequence[float]) -> float:
     """Least-squares slope of ``log y`` against ``log x`` (the exponent b of ``y ~ x^b``).
 
@@ -747,9 +708,7 @@ def _axis_table(results: pd.DataFrame, axis: str) -> tuple[str, pd.DataFrame]:
             "n/a" if not np.isfinite(get("n_params", "pf")) else f"{int(get('n_params', 'pf')):,}",
             "n/a" if not np.isfinite(get("n_params", "tide")) else f"{int(get('n_params', 'tide')):,}",
         ])
-    from .report import _table
-
-    return _table(header, rows), pd.DataFrame(ratios)
+    return markdown_table(header, rows), pd.DataFrame(ratios)
 
 
 def scaling_plot(results: pd.DataFrame, path: str | os.PathLike) -> Path | None:
@@ -773,7 +732,7 @@ def scaling_plot(results: pd.DataFrame, path: str | os.PathLike) -> Path | None:
     import matplotlib.pyplot as plt
     from matplotlib import ticker
 
-    from .report import save_figure_atomically
+    from pf_forecast.benchmark.plots import save_figure_atomically
 
     if results.empty:
         return None
@@ -877,12 +836,12 @@ def _verdicts(results: pd.DataFrame, exponents: pd.DataFrame) -> str:
 
 
 def write_scaling_report(out: str | os.PathLike, results: pd.DataFrame | None = None) -> Path:
-    """Write ``out/report.md`` and ``out/plots/scaling.png`` from the scaling suite's results.
+    """Write ``out/report.md`` and ``out/plots/scaling.png`` from the scaling study's results.
 
     Parameters
     ----------
     out
-        Output folder of the scaling suite.
+        Output folder of the scaling study.
     results
         ``results.csv`` as a frame; read from ``out`` when ``None``.
 
@@ -891,9 +850,6 @@ def write_scaling_report(out: str | os.PathLike, results: pd.DataFrame | None = 
     pathlib.Path
         The report file.
     """
-    from .report import _table, machine_info, read_runs
-    from .runner import atomic_write_text
-
     out = Path(out)
     if results is None:
         results = pd.read_csv(out / RESULTS_FILE) if (out / RESULTS_FILE).is_file() else pd.DataFrame(
@@ -906,7 +862,7 @@ def write_scaling_report(out: str | os.PathLike, results: pd.DataFrame | None = 
             break
     machine = runs[-1].get("machine") if runs and runs[-1].get("machine") else machine_info()
 
-    parts = ["# pf-forecast bench --suite scaling\n",
+    parts = ["# Scaling study: pf and TiDE (benchmarks/scaling_study.py)\n",
              "How the fit cost of ProgressiveFusionForecaster (`pf`, its defaults: hidden 32, 4 layers, 2 refinements) "
              "and darts' `TiDEModel` (`tide`, its defaults) grows with the number of modalities M, the number of "
              "series and the input length, on the same synthetic data in the same run (the two models alternate "
@@ -955,7 +911,7 @@ def write_scaling_report(out: str | os.PathLike, results: pd.DataFrame | None = 
         parts.append("Least-squares slope over all points of the axis, and (\"last two\") the slope between its two "
                      "largest values, which fixed costs (the target's own encoder, the head, Python overhead) dilute "
                      "less.\n")
-        parts.append(_table(["axis", "model", "points", "time exponent", "time, last two", "memory exponent",
+        parts.append(markdown_table(["axis", "model", "points", "time exponent", "time, last two", "memory exponent",
                              "memory, last two", "params exponent"],
                             [[r.axis, r.model, r.n_points, _fmt(r.time_exponent), _fmt(r.time_exponent_tail),
                               _fmt(r.memory_exponent), _fmt(r.memory_exponent_tail), _fmt(r.params_exponent)]
@@ -978,96 +934,84 @@ def write_scaling_report(out: str | os.PathLike, results: pd.DataFrame | None = 
         if scaling_plot(results, out / PLOT_FILE) is not None:
             parts.append(f"![scaling]({PLOT_FILE})\n")
     path = out / REPORT_FILE
-    atomic_write_text(path, "\n".join(parts))
+    atomic_write_text(path, portable_paths("\n".join(parts), out))  # no machine path in a committed report
     return path
+
+
 
 
 # --------------------------------------------------------------------------------------------------------------
 # The command
 # --------------------------------------------------------------------------------------------------------------
-#: ``bench`` options that mean nothing to the scaling suite (``dest`` -> option).
-_NOT_APPLICABLE = {
-    "seeds": "--seeds", "tracks": "--tracks", "data_dir": "--data-dir", "csv": "--csv", "time_col": "--time-col",
-    "target": "--target", "past_covariates": "--past-covariates", "future_covariates": "--future-covariates",
-    "modality": "--modality", "input_chunk_length": "--input-chunk-length", "horizon": "--horizon",
-    "val_fraction": "--val-fraction", "test_fraction": "--test-fraction", "freq": "--freq", "name": "--name",
-    "patience": "--patience", "train_stride": "--train-stride", "test_stride": "--test-stride",
-    "robustness_stride": "--robustness-stride", "learning_rate": "--learning-rate", "levels": "--levels",
-    "repeats": "--repeats", "no_missing": "--no-missing",
-}
+def build_parser() -> argparse.ArgumentParser:
+    """The options of ``python benchmarks/scaling_study.py`` (every one defaults to the profile's value)."""
+    parser = argparse.ArgumentParser(
+        prog="python benchmarks/scaling_study.py",
+        description="Fit time per epoch and peak memory of pf and TiDE against the number of modalities, of series "
+                    "and the input length (synthetic data, CPU). Finished points in --out are reused.")
+    parser.add_argument("--out", default="scaling_out", metavar="DIR",
+                        help="output folder; finished points in it are reused (default: scaling_out; the committed "
+                             "study: benchmarks/scaling)")
+    parser.add_argument("--profile", default="default", choices=tuple(SCALING_PROFILES),
+                        help="default: the full study; tiny: 2 values per axis and tiny networks, a smoke run")
+    parser.add_argument("--models", default=None, metavar="LIST", help="pf,tide (default) or one of them")
+    parser.add_argument("--epochs", default=None, metavar="N",
+                        help="training epochs per point, the first one = warm-up (default 4; tiny 2)")
+    parser.add_argument("--batch-size", default=None, metavar="N", help="batch size (default 64; tiny 32)")
+    parser.add_argument("--windows-per-epoch", default=None, metavar="N",
+                        help="training windows per epoch, W (default 2000; tiny 120)")
+    parser.add_argument("--threads", default=None, metavar="N", help="torch and BLAS threads per point (default 1)")
+    parser.add_argument("--keep-going", action="store_true", help="record a failing point and continue")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return parser
 
 
-def scaling_config_from_args(args: argparse.Namespace) -> ScalingConfig:
-    """The :class:`ScalingConfig` of ``pf-forecast bench --suite scaling`` with its options.
+def _positive(option: str, text: Any) -> int:
+    try:
+        value = int(text)
+    except (TypeError, ValueError):
+        value = 0
+    if value < 1:
+        raise ValueError(f"{option} {text!r} is not valid; give a positive integer.")
+    return value
 
-    ``--profile`` picks :data:`SCALING_PROFILES`; ``--models`` (pf, tide), ``--max-epochs`` (epochs, first one
-    = warm-up), ``--batch-size``, ``--max-train-samples`` (windows per epoch) and ``--threads`` override it.
 
-    Parameters
-    ----------
-    args
-        Options parsed by a parser extended with :func:`pf_forecast.benchmark.add_bench_arguments`.
-
-    Returns
-    -------
-    ScalingConfig
+def config_from_args(args: argparse.Namespace) -> ScalingConfig:
+    """The :class:`ScalingConfig` of ``--profile`` with the other options applied.
 
     Raises
     ------
     ValueError
-        An option that does not apply to the scaling suite, or an invalid value.
+        An invalid value (the message names the option and the value).
     """
-    given = [option for dest, option in _NOT_APPLICABLE.items() if getattr(args, dest, None) not in (None, [], False)]
-    if given:
-        raise ValueError(f"{', '.join(given)} {'does' if len(given) == 1 else 'do'} not apply to --suite "
-                         f"{SCALING_SUITE}; it takes --out, --profile, "
-                         f"--models (pf,tide), --max-epochs, --batch-size, --max-train-samples (windows per epoch), "
-                         f"--threads, --keep-going and --no-progress.")
-    config = SCALING_PROFILES[args.profile or "default"]
+    config = SCALING_PROFILES[args.profile]
     changes: dict[str, Any] = {}
     if args.models is not None:
         models = [m.strip() for m in args.models.split(",") if m.strip()]
-        unknown = [m for m in models if m not in SCALING_MODELS]
-        if not models or unknown:
-            raise ValueError(f"--models {args.models!r} is not valid for --suite {SCALING_SUITE}; "
-                             f"choose from {list(SCALING_MODELS)}.")
+        if not models or any(m not in SCALING_MODELS for m in models):
+            raise ValueError(f"--models {args.models!r} is not valid for the scaling study; choose from "
+                             f"{list(SCALING_MODELS)}.")
         changes["models"] = tuple(dict.fromkeys(models))
-    for option, dest, key in (("--max-epochs", "max_epochs", "epochs"), ("--batch-size", "batch_size", "batch_size"),
+    for option, dest, key in (("--epochs", "epochs", "epochs"), ("--batch-size", "batch_size", "batch_size"),
+                              ("--windows-per-epoch", "windows_per_epoch", "windows_per_epoch"),
                               ("--threads", "threads", "threads")):
-        value = getattr(args, dest, None)
-        if value is not None:
-            if value < 1:
-                raise ValueError(f"{option} {value!r} is not valid; give a positive integer.")
-            changes[key] = int(value)
-    if args.max_train_samples is not None:
-        try:
-            windows = int(args.max_train_samples)
-        except (TypeError, ValueError):
-            windows = 0
-        if windows < 1:
-            raise ValueError(f"--max-train-samples {args.max_train_samples!r} is not valid for --suite "
-                             f"{SCALING_SUITE}; give the windows per epoch as a positive integer.")
-        changes["windows_per_epoch"] = windows
+        if getattr(args, dest) is not None:
+            changes[key] = _positive(option, getattr(args, dest))
     return replace(config, **changes) if changes else config
 
 
 def _command(args: argparse.Namespace, config: ScalingConfig) -> str:
-    parts = ["pf-forecast", "bench", "--suite", SCALING_SUITE, "--out", str(args.out), "--profile", config.profile,
-             "--models", ",".join(config.models), "--max-epochs", str(config.epochs), "--batch-size",
-             str(config.batch_size), "--max-train-samples", str(config.windows_per_epoch), "--threads",
+    parts = ["python", "benchmarks/scaling_study.py", "--out", str(args.out), "--profile", config.profile,
+             "--models", ",".join(config.models), "--epochs", str(config.epochs), "--batch-size",
+             str(config.batch_size), "--windows-per-epoch", str(config.windows_per_epoch), "--threads",
              str(config.threads)]
     if args.keep_going:
         parts.append("--keep-going")
     return shlex.join(parts)
 
 
-def run_scaling_bench(args: argparse.Namespace) -> int:
-    """Run ``pf-forecast bench --suite scaling`` with parsed ``bench`` options.
-
-    Parameters
-    ----------
-    args
-        Options parsed by a parser extended with :func:`pf_forecast.benchmark.add_bench_arguments`.
+def run_study(args: argparse.Namespace) -> int:
+    """Run the study with parsed options (see :func:`build_parser`); record the run and write the report.
 
     Returns
     -------
@@ -1077,43 +1021,42 @@ def run_scaling_bench(args: argparse.Namespace) -> int:
     Raises
     ------
     ValueError
-        Options that do not apply or are invalid; an ``--out`` that is a file or holds points measured with other
-        settings.
+        An invalid option; an ``--out`` that is a file or holds points measured with other settings.
     """
-    from .report import append_run, machine_info
-
     out = Path(args.out).expanduser()
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out {str(args.out)!r} is an existing file; pass a folder (new, or an earlier --out "
                          f"to resume it).")
-    config = scaling_config_from_args(args)
+    config = config_from_args(args)
     import torch
 
     torch.set_num_threads(config.threads)  # the parent only imports; every point sets its own threads as well
-    record: dict[str, Any] = {"started": time.strftime("%Y-%m-%d %H:%M:%S"), "command": _command(args, config),
-                              "argv": shlex.join(sys.argv), "settings": config.fingerprint(),
-                              "machine": machine_info(), "load_at_start": _load(), "status": "interrupted"}
     run = ScalingRun(out=out)  # filled point by point: a stopped run still records what it finished
-    start = time.perf_counter()
-    try:
+    start = {"command": _command(args, config), "settings": config.fingerprint(), "load_at_start": _load()}
+    with recorded_run(out, start, report=lambda: write_scaling_report(out, run.results),
+                      progress=lambda: {"load_at_end": _load(), "ran": run.ran, "skipped": run.skipped,
+                                        "failed": run.failed}) as record:
         run_scaling(config, out, progress=not args.no_progress, keep_going=args.keep_going, run=run)
         record["status"] = "failed points" if run.failed else "finished"
-    except BaseException as error:
-        record["status"] = f"stopped: {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
-        raise
-    finally:
-        if out.is_dir():
-            record["seconds"] = round(time.perf_counter() - start, 1)
-            record["load_at_end"] = _load()
-            record.update(ran=run.ran, skipped=run.skipped, failed=run.failed)
-            append_run(out, record)
-            try:
-                write_scaling_report(out, run.results)
-            except Exception:  # a report problem must not hide the run's own error
-                logger.exception("could not write %s", out / REPORT_FILE)
-                if not record["status"].startswith("stopped"):
-                    raise
-    print(f"bench --suite {SCALING_SUITE}: {len(run.ran)} points run, {len(run.skipped)} reused, "
-          f"{len(run.failed)} failed, in {record['seconds']:.0f} s.\n"
-          f"  results: {out / RESULTS_FILE}\n  report:  {out / REPORT_FILE}")
+    print(f"scaling study: {len(run.ran)} points run, {len(run.skipped)} reused, {len(run.failed)} failed, "
+          f"in {record['seconds']:.0f} s.\n  results: {out / RESULTS_FILE}\n  report:  {out / REPORT_FILE}")
     return 1 if run.failed else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: one line and exit code 2 for a caller's mistake, 130 on Ctrl-C."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        return run_study(args)
+    except KeyboardInterrupt:
+        print("scaling study: interrupted. Finished points are kept; run the same command again to resume.",
+              file=sys.stderr)
+        return 130
+    except ValueError as err:
+        print(f"scaling study: error: {' '.join(str(err).split())}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
