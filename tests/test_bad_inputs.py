@@ -637,7 +637,7 @@ def _(w):
     return lambda: _evaluate(w, w.model, x).curves["value"].to_numpy(), {"covs": x}
 
 
-@case("evaluate-level-above-1", ValueError, (r"`levels` must be a number in \[0, 1\]; got 1\.5",))
+@case("evaluate-level-above-1", ValueError, (r"`levels` must be in \[0, 1\], got 1\.5; e\.g\. `levels=\(0\.0, 0\.2",))
 def _(w):
     return lambda: _evaluate(w, w.model, w.x, levels=[0.0, 1.5]), {"covs": w.x}
 
@@ -656,7 +656,7 @@ def _(w):
     return lambda: _evaluate(w, w.model, covs), {"covs": covs}
 
 
-@case("corruption-level-above-1", ValueError, (r"`level` must be a number in \[0, 1\]; got 2\.0",))
+@case("corruption-level-above-1", ValueError, (r"`level` \(of GaussianNoise\) must be in \[0, 1\], got 2\.0",))
 def _(w):
     return lambda: GaussianNoise(2.0), {}
 

@@ -2,9 +2,12 @@
 
 - :mod:`~pf_forecast.robustness.corruptions`: ``GaussianNoise``, ``RandomDrop``, ``StructuredDrop``,
   ``MissingModality``, ``MultiBench`` (pure: they return new series and never mutate their input), and the
-  stream faults ``Outage``, ``Latency``, ``Stuck``, ``Spikes`` (default grids in ``FAULT_LEVELS``).
+  stream faults of :mod:`~pf_forecast.robustness.faults`, importable from both: ``Outage``, ``Latency``, ``Stuck``,
+  ``Spikes`` (default grids in ``FAULT_LEVELS``).
 - :func:`evaluate_robustness`: sweep a corruption over levels and modalities with
-  ``historical_forecasts(retrain=False)`` and return a :class:`RobustnessReport`.
+  ``historical_forecasts(retrain=False)`` and return a :class:`RobustnessReport` (validate, then
+  :mod:`~pf_forecast.robustness.plan`, then :mod:`~pf_forecast.robustness.run`; window-relative faults in
+  :mod:`~pf_forecast.robustness.windows`).
 - :func:`modality_importance`: metric increase when each modality alone is removed.
 - MultiBench's summaries: :func:`relative_robustness`, :func:`effective_robustness`,
   :func:`normalized_robustness`.

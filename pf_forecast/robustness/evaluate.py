@@ -55,34 +55,36 @@ Any other model gets the NaN of its (corrupted) inputs filled by the declared po
 ``"zero"`` (MultiBench's own drop value). ``"mean"`` uses the clean per-component means over the timestamps
 before ``corruption_start`` (the training period; later values are test inputs and would leak), ``"ffill"``
 carries the last observed value forward and falls back to those means. The policy is recorded in the report.
+
+Code layout
+-----------
+``evaluate_robustness`` = validate -> plan -> run: ``_validate`` checks the arguments (model, series, numbers,
+metrics, imputation policy), :func:`~pf_forecast.robustness.plan.make_plan` resolves the corruption of every level,
+the modality groups, ``start`` and ``corruption_start`` and the path, and :class:`~pf_forecast.robustness.run.Run`
+forecasts and scores every group at every level, on the historical-forecasts path or the window-relative one
+(:mod:`~pf_forecast.robustness.windows`).
 """
 
 from __future__ import annotations
 
 import inspect
 import logging
-import numbers
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from darts import TimeSeries
 from darts import metrics as darts_metrics
-from darts.models.forecasting.forecasting_model import ForecastingModel, GlobalForecastingModel
+from darts.models.forecasting.forecasting_model import ForecastingModel
 
-from .corruptions import (
-    _REGISTRY,
-    FAULT_LEVELS,
-    MULTIBENCH_LEVELS,
-    Compose,
-    Corruption,
-    _check_level,
-    _check_steps,
-    _ffill_rows,
-)
-from .imputation import _reference_means, check_impute_policy, fill_values, impute_missing
+from pf_forecast._checks import check_int
+
+from .corruptions import Corruption
+from .imputation import check_impute_policy
+from .plan import Arguments, RobustnessPlan, make_plan
 from .report import CURVE_COLUMNS, RobustnessReport
+from .run import Run
 
 __all__ = ["evaluate_robustness", "mean_fusion_weights", "modality_importance"]
 
@@ -103,9 +105,6 @@ METRIC_NAMES: tuple[str, ...] = (
     "coefficient_of_variation",
     "merr",
 )
-_SOURCES = ("target", "past", "future")
-
-Group = dict[str, tuple[str, ...]]  # source ("target" | "past" | "future") -> component names
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -137,27 +136,25 @@ def _check_series(value: Any, name: str, required: bool = False) -> None:
         )
 
 
-def _check_positive_int(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"`{name}` must be a positive integer; got {value!r}.")
-    return int(value)
+
+def _resolve_metric(metric: Any) -> tuple[str, Callable]:
+    """One metric as (name, darts metric callable)."""
+    if isinstance(metric, str):
+        if metric.lower() not in METRIC_NAMES:
+            raise ValueError(
+                f"Unknown metric {metric!r}; expected a darts metric callable or one of {METRIC_NAMES}."
+            )
+        return metric.lower(), getattr(darts_metrics, metric.lower())
+    if callable(metric):
+        return getattr(metric, "__name__", type(metric).__name__), metric
+    raise TypeError(f"Metrics must be names or darts metric callables; got {metric!r}.")
 
 
 def _resolve_metrics(metrics: Any) -> list[tuple[str, Callable]]:
+    """``metrics`` (one or several names or callables) as a non-empty list of uniquely named metrics."""
     if isinstance(metrics, str) or callable(metrics):
         metrics = [metrics]
-    out: list[tuple[str, Callable]] = []
-    for m in metrics:
-        if isinstance(m, str):
-            if m.lower() not in METRIC_NAMES:
-                raise ValueError(
-                    f"Unknown metric {m!r}; expected a darts metric callable or one of {METRIC_NAMES}."
-                )
-            out.append((m.lower(), getattr(darts_metrics, m.lower())))
-        elif callable(m):
-            out.append((getattr(m, "__name__", type(m).__name__), m))
-        else:
-            raise TypeError(f"Metrics must be names or darts metric callables; got {m!r}.")
+    out = [_resolve_metric(m) for m in metrics]
     if not out:
         raise ValueError("`metrics` is empty; give at least one metric, e.g. ('mse', 'mae').")
     names = [n for n, _ in out]
@@ -166,291 +163,55 @@ def _resolve_metrics(metrics: Any) -> list[tuple[str, Callable]]:
     return out
 
 
-def _resolve_levels(levels: Any, default: Sequence[float], unit: str = "fraction") -> tuple[float, ...]:
-    if levels is None:
-        levels = default
-    if isinstance(levels, numbers.Real):
-        levels = [levels]
-    if unit == "steps":  # Latency: a level is a number of steps
-        levels = tuple(float(_check_steps(v, "levels")) for v in levels)
-    else:
-        levels = tuple(_check_level(v, "levels") for v in levels)
-    if not levels:
-        raise ValueError(
-            "`levels` is empty; give at least one level "
-            + ("(a number of steps >= 0)." if unit == "steps" else "in [0, 1].")
+def _impute_policy(model: Any, impute: Any) -> tuple[str, bool]:
+    """(the imputation policy applied, whether the model declares ``handles_missing_covariates``)."""
+    policy = check_impute_policy(impute)
+    handles_nan = bool(getattr(model, "handles_missing_covariates", False))
+    if policy is None:
+        return ("none" if handles_nan else "zero"), handles_nan
+    if policy == "none" and not handles_nan:
+        logger.warning(
+            "impute='none' with %s, which does not declare handles_missing_covariates: NaN inputs will likely "
+            "give NaN forecasts.",
+            type(model).__name__,
         )
-    if len(set(levels)) != len(levels):
-        raise ValueError(f"`levels` must not repeat a level; got {list(levels)}.")
-    return levels
+    return policy, handles_nan
 
 
-# ---------------------------------------------------------------------------------------------------------------
-# corruption and modality resolution
-# ---------------------------------------------------------------------------------------------------------------
-def _resolve_corruption(corruption: Any) -> tuple[str, Callable[[float], Any], tuple[float, ...], bool, str]:
-    """-> (name, factory level -> corruption, default levels, identity-at-0 guaranteed, level unit)."""
-    if isinstance(corruption, str):
-        key = corruption.lower()
-        if key not in _REGISTRY:
-            raise ValueError(f"Unknown corruption {corruption!r}; expected one of {sorted(_REGISTRY)}.")
-        default = (0.0, 1.0) if key == "missing" else FAULT_LEVELS.get(key, MULTIBENCH_LEVELS)
-        return key, _REGISTRY[key], default, True, "steps" if key == "latency" else "fraction"
-    if hasattr(corruption, "apply") and not isinstance(corruption, type):
-        name = getattr(corruption, "name", None) or type(corruption).__name__
-        default = tuple(getattr(corruption, "default_levels", MULTIBENCH_LEVELS))
-        unit = str(getattr(corruption, "level_unit", "fraction"))
-        if hasattr(corruption, "with_level"):
-            return str(name), corruption.with_level, default, isinstance(corruption, Corruption), unit
-        level = getattr(corruption, "level", np.nan)
-        fixed = (float(level),) if level is not None and np.isfinite(level) else (np.nan,)
-        return str(name), lambda _level: corruption, fixed, False, unit
-    if callable(corruption):
-        name = getattr(corruption, "name", None)  # a corruption class has one; else the objects' name is used
-        default = tuple(getattr(corruption, "default_levels", MULTIBENCH_LEVELS))
-        unit = str(getattr(corruption, "level_unit", "fraction"))  # a class (Latency) says what its levels mean
-        return name if isinstance(name, str) else "", corruption, default, False, unit
-    raise TypeError(
-        f"`corruption` must be a name ({sorted(_REGISTRY)}), a corruption object with an `apply` method, or a "
-        f"callable level -> corruption; got {corruption!r}."
-    )
-
-
-def _model_modalities(model: Any) -> dict[str, tuple[str, tuple[str, ...]]] | None:
-    """The model's own modalities as name -> (source, components), from ``model.modalities_`` when present."""
-    mods = getattr(model, "modalities_", None)
-    if mods is None:
-        return None
-    items = mods.items() if hasattr(mods, "items") else ((getattr(m, "name", None), m) for m in mods)
-    out: dict[str, tuple[str, tuple[str, ...]]] = {}
-    for name, m in items:
-        source = getattr(m, "source", None)
-        components = getattr(m, "components", None)
-        if name is None or source not in _SOURCES or components is None:
-            raise ValueError(
-                f"`model.modalities_` entry {name!r} must have `.source` in {_SOURCES} and `.components`; got {m!r}."
-            )
-        out[str(name)] = (source, tuple(components))
-    return out
-
-
-def _merge(groups: Iterable[Group]) -> Group:
-    out: dict[str, list[str]] = {}
-    for g in groups:
-        for src, comps in g.items():
-            lst = out.setdefault(src, [])
-            lst.extend(c for c in comps if c not in lst)
-    return {src: tuple(c) for src, c in out.items() if c}
-
-
-def _resolve_groups(
-    model: Any, modalities: Any, inputs: Mapping[str, TimeSeries | None], corrupt_target: bool
-) -> dict[str, Group]:
-    """The modalities to corrupt: name -> source -> components (validated against the given series)."""
-    available = {
-        src: tuple(ts.components)
-        for src, ts in inputs.items()
-        if ts is not None and (src != "target" or corrupt_target)
-    }
-    model_mods = _model_modalities(model)
-    if model_mods is not None and not corrupt_target:
-        model_mods = {k: v for k, v in model_mods.items() if v[0] != "target"}
-
-    def from_model(name: str) -> Group:
-        source, comps = model_mods[name]  # type: ignore[index]
-        if source not in available:
-            raise ValueError(
-                f"Modality {name!r} is read from the {source} input, but no {source} series was given"
-                + (
-                    " (pass corrupt_target=True to corrupt the target history)."
-                    if source == "target"
-                    else "."
-                )
-            )
-        unknown = [c for c in comps if c not in available[source]]
-        if unknown:
-            raise ValueError(
-                f"Modality {name!r} lists {source} components {unknown} that the given {source} series lacks "
-                f"(it has {list(available[source])})."
-            )
-        return {source: comps}
-
-    def resolve_item(item: Any) -> Group:
-        if not isinstance(item, str):
-            raise TypeError(f"Modality and component names must be strings; got {item!r}.")
-        if model_mods is not None and item in model_mods:
-            return from_model(item)
-        group = {src: (item,) for src, comps in available.items() if item in comps}
-        if not group:
-            known = sorted(model_mods) if model_mods is not None else []
-            comps = [c for cs in available.values() for c in cs]
-            hint = "" if corrupt_target else " (the target is not corrupted unless corrupt_target=True)"
-            raise ValueError(
-                f"Unknown modality or component {item!r}; model modalities: {known}, corruptible components: "
-                f"{comps}{hint}."
-            )
-        return group
-
-    if modalities is None or (isinstance(modalities, str) and modalities == "all"):
-        groups = {"all": {src: comps for src, comps in available.items()}}
-    elif isinstance(modalities, str) and modalities == "each":
-        if model_mods is not None:
-            groups = {name: from_model(name) for name in model_mods}
-            if corrupt_target and not any(src == "target" for src, _ in model_mods.values()):
-                groups["target"] = {"target": available["target"]}
-        else:
-            names = list(dict.fromkeys(c for comps in available.values() for c in comps))
-            groups = {name: resolve_item(name) for name in names}
-    elif isinstance(modalities, str):
-        groups = {modalities: resolve_item(modalities)}
-    elif isinstance(modalities, Mapping):
-        groups = {}
-        for name, items in modalities.items():
-            if isinstance(items, str):
-                items = [items]
-            groups[str(name)] = _merge(resolve_item(i) for i in items)
-    elif isinstance(modalities, Iterable):
-        groups = {str(item): resolve_item(item) for item in modalities}
-    else:
-        raise TypeError(
-            f"`modalities` must be None, 'all', 'each', a name, a list of names or a dict name -> components; "
-            f"got {modalities!r}."
-        )
-    empty = [name for name, g in groups.items() if not g]
-    if not groups or empty:
-        raise ValueError(f"No component to corrupt for modalities {empty or modalities!r}.")
-    return groups
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# time bookkeeping
-# ---------------------------------------------------------------------------------------------------------------
-def _resolve_start(model: Any, series: TimeSeries, start: Any, horizon: int) -> tuple[int, Any, int]:
-    """-> (start position in ``series``, start timestamp, number of windows at stride 1 check)."""
-    if start is None or isinstance(start, bool):
-        raise ValueError(f"`start` must be a timestamp, an int or a float in [0, 1]; got {start!r}.")
-    if isinstance(start, str) and series.has_datetime_index:
-        start = pd.Timestamp(start)
-    try:
-        idx = series.get_index_at_point(start)
-    except Exception as err:  # darts raises ValueError / KeyError with its own wording
-        raise ValueError(
-            f"`start`={start!r} is not a point of `series` ({series.start_time()} .. {series.end_time()}): {err}"
-        ) from err
-    min_target_lag = model.extreme_lags[0]
-    earliest = -int(min_target_lag) if min_target_lag is not None else 0
-    if idx < earliest:
-        raise ValueError(
-            f"`start`={start!r} (position {idx}) is before the first point {type(model).__name__} can forecast: "
-            f"position {earliest} ({series.time_index[earliest] if earliest < len(series) else 'beyond the end'}), "
-            f"i.e. series start + {earliest} steps of input (input_chunk_length)."
-        )
-    shift = int(getattr(model, "output_chunk_shift", 0) or 0)
-    if idx + shift + horizon > len(series):
-        raise ValueError(
-            f"`start`={start!r} (position {idx}) leaves no complete window of forecast_horizon={horizon} inside "
-            f"`series` (length {len(series)}); choose an earlier start or a shorter horizon."
-        )
-    return idx, series.time_index[idx], earliest
-
-
-def _corruption_start(
-    model: Any, series: TimeSeries, start_ts: Any, sources: Iterable[str]
-) -> tuple[Any, int]:
-    """The first corrupted timestamp: ``start + min_lag * freq`` over the lags of the corrupted inputs."""
-    lags = model.extreme_lags
-    by_source = {"target": lags[0], "past": lags[2], "future": lags[4]}
-    used = [by_source[s] for s in sources if by_source.get(s) is not None]
-    fallback = -int(getattr(model, "input_chunk_length", 0) or 0)
-    min_lag = min(used) if used else fallback
-    min_lag = min(int(min_lag), 0)
-    return start_ts + min_lag * series.freq, min_lag
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# window-relative corruptions: every window's inputs as they are at its forecast point
-# ---------------------------------------------------------------------------------------------------------------
-#: ``historical_forecasts_kwargs`` keys that carry over to the per-window ``predict`` call (the others are about
-#: how historical_forecasts plans its windows, which the window path does itself).
-_WINDOW_KWARGS = frozenset({"num_samples", "predict_likelihood_parameters", "predict_kwargs", "verbose",
-                            "show_warnings", "enable_optimization"})
-
-
-def _predict_kwargs(hf_kwargs: Mapping[str, Any]) -> dict[str, Any]:
-    out = {k: v for k, v in hf_kwargs.items() if k in ("num_samples", "predict_likelihood_parameters", "verbose",
-                                                         "show_warnings")}
-    out.update(hf_kwargs.get("predict_kwargs") or {})
-    return out
-
-
-def _lag_span(model: Any) -> tuple[int, int]:
-    """(most negative input lag <= 0, largest lag >= 0) over target and covariates, from darts' ``extreme_lags``."""
-    lags = model.extreme_lags
-    lows = [int(v) for v in (lags[0], lags[2], lags[4]) if v is not None]
-    highs = [int(v) for v in (lags[1], lags[3], lags[5]) if v is not None]
-    low = min(lows) if lows else -int(getattr(model, "input_chunk_length", 0) or 0)
-    return min(low, 0), max(max(highs) if highs else 0, 0)
-
-
-def _window_feeds(
+def _validate(
     model: Any,
-    corruption: Any,
-    group: Group,
-    rng: np.random.Generator,
-    inputs: Mapping[str, TimeSeries | None],
-    clean_feed: Mapping[str, TimeSeries | None],
-    starts: Sequence[Any],
-    horizon: int,
-    policy: str,
-    corruption_start: Any,
-) -> dict[str, list[TimeSeries] | None]:
-    """One input per window and source for ``model.predict(series=[...], ...)``.
-
-    For every window (forecast point ``p`` = its first forecast time minus ``output_chunk_shift``): the target is
-    the history ``series[p + min_lag : p]``; a corrupted source is sliced to the steps the model can read
-    (``p + min_lag`` .. ``p + max_lag + horizon``), handed to ``corruption.apply_window(slice, p, role=source)``
-    and imputed like the fast path, with the means computed once (``ffill`` carries the last clean value before
-    the slice in, so each window gets what imputing the whole series with that window's fault would give it); an
-    uncorrupted source is the clean (imputed) series itself, shared by every window (no copy).
-    """
-    series = inputs["target"]
-    freq = series.freq
-    shift = int(getattr(model, "output_chunk_shift", 0) or 0)
-    low, high = _lag_span(model)
-    # per corrupted source, once: the clean training-period means and the last finite clean value at or before
-    # every step (what ffill carries into a slice from before it)
-    means = {src: _reference_means(inputs[src], corruption_start) for src in group} if policy != "none" else {}
-    ffilled = {src: _ffill_rows(inputs[src].all_values(copy=False)) for src in group} if policy == "ffill" else {}
-    feeds: dict[str, list[TimeSeries] | None] = {
-        src: (None if inputs[src] is None else []) for src in _SOURCES
-    }
-    for first_forecast in starts:
-        point = first_forecast - shift * freq  # the forecast point: the step after the input window
-        p = int(series.get_index_at_point(point))
-        lo = max(p + low, 0)
-        for src in _SOURCES:
-            ts = inputs[src]
-            if ts is None:
-                continue
-            if src == "target":
-                window = (inputs if "target" in group else clean_feed)["target"][lo:p]
-                i0 = lo
-            elif src in group:
-                index = ts.time_index
-                i0 = int(index.searchsorted(series.time_index[lo]))
-                i1 = int(index.searchsorted(point + (high + horizon) * freq, side="right"))
-                window = ts[i0:i1]
-            else:
-                feeds[src].append(clean_feed[src])  # type: ignore[union-attr]
-                continue
-            if src in group:
-                window = corruption.apply_window(window, point, role=src, components=list(group[src]), rng=rng)
-                if policy != "none":
-                    carry = ffilled[src][i0 - 1] if policy == "ffill" and i0 > 0 else None  # (C, S)
-                    values = fill_values(window.all_values(copy=True), policy, means[src], carry)  # (T, C, S)
-                    window = window.with_values(values.astype(window.dtype, copy=False))
-            feeds[src].append(window)  # type: ignore[union-attr]
-    return feeds
+    series: Any,
+    past_covariates: Any,
+    future_covariates: Any,
+    *,
+    forecast_horizon: Any,
+    stride: Any,
+    n_repeats: Any,
+    seed: Any,
+    metrics: Any,
+    impute: Any,
+    corrupt_target: Any,
+) -> Arguments:
+    """Check the arguments that do not depend on the corruption: the model, the series, the numbers, the metrics
+    and the imputation policy; raise naming the argument, the value seen and the fix."""
+    _check_model(model)
+    _check_series(series, "series", required=True)
+    _check_series(past_covariates, "past_covariates")
+    _check_series(future_covariates, "future_covariates")
+    if not isinstance(corrupt_target, bool):
+        raise TypeError(f"`corrupt_target` must be a bool; got {corrupt_target!r}.")
+    if past_covariates is None and future_covariates is None and not corrupt_target:
+        raise ValueError(
+            "Nothing to corrupt: give `past_covariates` and/or `future_covariates` (or corrupt_target=True)."
+        )
+    horizon = check_int("forecast_horizon", forecast_horizon, low=1, about="steps per forecast window")
+    stride = check_int("stride", stride, low=1, about="steps between the windows' start points")
+    n_repeats = check_int("n_repeats", n_repeats, low=1, about="corruption draws per level")
+    seed = check_int("seed", seed, low=0)
+    metric_fns = _resolve_metrics(metrics)
+    policy, handles_nan = _impute_policy(model, impute)
+    inputs = {"target": series, "past": past_covariates, "future": future_covariates}
+    return Arguments(inputs, horizon, stride, n_repeats, seed, metric_fns, policy, handles_nan, corrupt_target)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -548,236 +309,38 @@ def evaluate_robustness(
     ...                              start=series.time_index[150], n_repeats=3)
     >>> report.relative_robustness("mse")  # doctest: +SKIP
     """
-    _check_model(model)
-    _check_series(series, "series", required=True)
-    _check_series(past_covariates, "past_covariates")
-    _check_series(future_covariates, "future_covariates")
-    if not isinstance(corrupt_target, bool):
-        raise TypeError(f"`corrupt_target` must be a bool; got {corrupt_target!r}.")
-    if past_covariates is None and future_covariates is None and not corrupt_target:
-        raise ValueError(
-            "Nothing to corrupt: give `past_covariates` and/or `future_covariates` (or corrupt_target=True)."
-        )
-    horizon = _check_positive_int(forecast_horizon, "forecast_horizon")
-    stride = _check_positive_int(stride, "stride")
-    n_repeats = _check_positive_int(n_repeats, "n_repeats")
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"`seed` must be a non-negative integer; got {seed!r}.")
-    metric_fns = _resolve_metrics(metrics)
-    policy = check_impute_policy(impute)
-    handles_nan = bool(getattr(model, "handles_missing_covariates", False))
-    if policy is None:
-        policy = "none" if handles_nan else "zero"
-    elif policy == "none" and not handles_nan:
-        logger.warning(
-            "impute='none' with %s, which does not declare handles_missing_covariates: NaN inputs will likely "
-            "give NaN forecasts.",
-            type(model).__name__,
-        )
-    corruption_name, factory, default_levels, identity_at_zero, level_unit = _resolve_corruption(corruption)
-    fixed_object = (
-        hasattr(corruption, "apply")
-        and not isinstance(corruption, type)
-        and not hasattr(corruption, "with_level")
-    )
-    if not fixed_object:
-        levels = _resolve_levels(levels, default_levels, level_unit)
-    elif levels is not None:
-        raise ValueError(
-            f"`levels`={levels!r} cannot be applied to {corruption!r}, which has no `with_level` method; pass a "
-            "factory level -> corruption instead."
-        )
-    else:
-        levels = default_levels
-    per_level = {level: factory(level) for level in levels}  # validates the levels for "missing" up front
-    for level, obj in per_level.items():
-        if not hasattr(obj, "apply") or isinstance(obj, type):
-            raise TypeError(
-                f"The corruption factory returned {obj!r} for level {level}; it has no `apply` method."
-            )
+    args = _validate(model, series, past_covariates, future_covariates, forecast_horizon=forecast_horizon,
+                     stride=stride, n_repeats=n_repeats, seed=seed, metrics=metrics, impute=impute,
+                     corrupt_target=corrupt_target)
+    plan = make_plan(model, args, corruption, levels, modalities, start, historical_forecasts_kwargs)
+    run = Run(model, args, plan)
+    rows = [row for name, group in plan.groups.items() for level in plan.levels
+            for row in run.rows(name, group, level)]
+    return RobustnessReport(pd.DataFrame(rows, columns=list(CURVE_COLUMNS)), _metadata(model, args, plan, run))
 
-    for level, obj in per_level.items():
-        if isinstance(obj, Compose) and obj.window_relative:
-            raise ValueError(
-                f"`corruption` at level {level} composes a window-relative part ({obj!r}) with others; that is not "
-                "supported. Evaluate the window-relative corruption (e.g. Latency) on its own."
-            )
-    window_relative = any(
-        bool(getattr(obj, "window_relative", False)) and not bool(getattr(obj, "is_identity", False))
-        for obj in per_level.values()
-    )
-    if window_relative and not isinstance(model, GlobalForecastingModel):
-        raise TypeError(
-            f"`corruption` {corruption!r} is window-relative and is evaluated with one model.predict(series=[...]) "
-            f"call over all windows, which needs a global darts model; {type(model).__name__} is a local model."
-        )
 
-    if not corruption_name:  # a factory: name the curves after what it builds
-        sample = per_level[levels[0]]
-        corruption_name = getattr(sample, "name", None)
-        if not isinstance(corruption_name, str) or corruption_name == "none":
-            corruption_name = getattr(corruption, "__name__", type(corruption).__name__)
-
-    inputs: dict[str, TimeSeries | None] = {
-        "target": series,
-        "past": past_covariates,
-        "future": future_covariates,
-    }
-    groups = _resolve_groups(model, modalities, inputs, corrupt_target)
-    _, start_ts, _ = _resolve_start(model, series, start, horizon)
-    corrupted_sources = [s for s in _SOURCES if inputs[s] is not None and (s != "target" or corrupt_target)]
-    corruption_start, min_lag = _corruption_start(model, series, start_ts, corrupted_sources)
-    hf_kwargs = dict(historical_forecasts_kwargs or {})
-    fixed = {
-        "series",
-        "past_covariates",
-        "future_covariates",
-        "forecast_horizon",
-        "start",
-        "stride",
-        "retrain",
-        "last_points_only",
-        "overlap_end",
-    }
-    clash = sorted(fixed & set(hf_kwargs))
-    if clash:
-        raise ValueError(
-            f"`historical_forecasts_kwargs` must not set {clash}; they are arguments of this function."
-        )
-    if window_relative:
-        unusable = sorted(set(hf_kwargs) - _WINDOW_KWARGS)
-        if unusable:
-            raise ValueError(
-                f"`historical_forecasts_kwargs` keys {unusable} cannot be applied to the window-relative corruption "
-                f"{corruption_name or corruption!r}, which is evaluated with model.predict per window; use only "
-                f"{sorted(_WINDOW_KWARGS)}."
-            )
-
-    n_windows: list[int] = []
-    clean: dict[str, Any] = {}  # the clean run: scores, the imputed inputs and the forecasts' start times
-
-    def imputed(src: str, ts: TimeSeries | None) -> TimeSeries | None:
-        if ts is None or policy == "none" or src not in corrupted_sources:
-            return ts
-        return impute_missing(ts, policy, reference=inputs[src], before=corruption_start)
-
-    def score(forecasts: Sequence[TimeSeries], how: str) -> dict[str, float]:
-        if not forecasts:
-            raise ValueError(f"{how} produced no window from start={start_ts!r}.")
-        bad = sum(int((~np.isfinite(f.values(copy=False))).sum()) for f in forecasts)
-        if bad:  # a NaN score would silently rank the model
-            fix = ("choose impute='ffill', 'mean' or 'zero' (None picks 'zero' for this model)" if not handles_nan
-                   else "check the model's inputs: it declares handles_missing_covariates but did not cope")
-            raise ValueError(
-                f"{type(model).__name__} returned {bad} non-finite forecast values with impute={policy!r}; the "
-                f"scores would be NaN. {fix[0].upper() + fix[1:]}."
-            )
-        n_windows.append(len(forecasts))
-        actual = [series] * len(forecasts)
-        return {name: float(np.mean(fn(actual, forecasts))) for name, fn in metric_fns}
-
-    def run(corrupted: Mapping[str, TimeSeries | None]) -> tuple[dict[str, float], list[TimeSeries]]:
-        feed = {src: imputed(src, corrupted[src]) for src in _SOURCES}
-        forecasts = model.historical_forecasts(
-            series=feed["target"],
-            past_covariates=feed["past"],
-            future_covariates=feed["future"],
-            forecast_horizon=horizon,
-            start=start_ts,
-            stride=stride,
-            retrain=False,
-            last_points_only=False,
-            overlap_end=False,
-            **{"verbose": False, "show_warnings": False, **hf_kwargs},
-        )
-        return score(forecasts, "historical_forecasts"), list(forecasts)
-
-    def run_clean() -> dict[str, float]:
-        if not clean:
-            scores, forecasts = run(inputs)
-            clean.update(scores=scores, starts=[f.start_time() for f in forecasts])
-        return clean["scores"]
-
-    def run_windows(obj: Any, group: Group, rng: np.random.Generator) -> dict[str, float]:
-        run_clean()  # the windows are exactly the clean historical forecasts' windows
-        if "feed" not in clean:
-            clean["feed"] = {src: imputed(src, inputs[src]) for src in _SOURCES}
-        feeds = _window_feeds(
-            model, obj, group, rng, inputs, clean["feed"], clean["starts"], horizon, policy, corruption_start
-        )
-        predict_kwargs = {"verbose": False, "show_warnings": False, **_predict_kwargs(hf_kwargs)}
-        forecasts = model.predict(
-            n=horizon,
-            series=feeds["target"],
-            past_covariates=feeds["past"],
-            future_covariates=feeds["future"],
-            **predict_kwargs,
-        )
-        got = [f.start_time() for f in forecasts]
-        if got != clean["starts"]:  # the same windows as the clean run, or the comparison is meaningless
-            raise RuntimeError(
-                f"per-window predict gave forecasts starting at {got[:3]}..., expected {clean['starts'][:3]}...; "
-                "this is a bug in evaluate_robustness's window plan."
-            )
-        return score(forecasts, "per-window predict")
-
-    rows: list[dict[str, Any]] = []
-    for group_name, group in groups.items():
-        for level in levels:
-            obj = per_level[level]
-            is_identity = bool(getattr(obj, "is_identity", False)) or (identity_at_zero and level == 0.0)
-            stochastic = bool(getattr(obj, "stochastic", True))
-            first: dict[str, float] | None = None
-            for repeat in range(n_repeats):
-                if is_identity:
-                    scores = run_clean()
-                elif first is not None and not stochastic:
-                    scores = first
-                elif getattr(obj, "window_relative", False):
-                    scores = run_windows(obj, group, np.random.default_rng([int(seed), repeat]))
-                else:
-                    rng = np.random.default_rng([int(seed), repeat])
-                    corrupted = dict(inputs)
-                    for src in _SOURCES:
-                        if src in group:
-                            corrupted[src] = obj.apply(
-                                inputs[src], rng, components=list(group[src]), start=corruption_start
-                            )
-                    scores, _ = run(corrupted)
-                first = scores if first is None else first
-                rows.extend(
-                    {
-                        "corruption": corruption_name,
-                        "modality": group_name,
-                        "level": level,
-                        "repeat": repeat,
-                        "metric": name,
-                        "value": value,
-                    }
-                    for name, value in scores.items()
-                )
-
-    metadata = {
+def _metadata(model: Any, args: Arguments, plan: RobustnessPlan, run: Run) -> dict[str, Any]:
+    """The report's metadata: what was run, on which windows, with which settings."""
+    return {
         "model": type(model).__name__,
-        "corruption": corruption_name,
-        "impute": policy,
-        "handles_missing_covariates": handles_nan,
-        "start": start_ts,
-        "corruption_start": corruption_start,
-        "min_input_lag": min_lag,
-        "window_relative": window_relative,
-        "level_unit": level_unit,
-        "forecast_horizon": horizon,
-        "stride": stride,
-        "n_windows": n_windows[0] if n_windows else 0,
-        "levels": list(levels),
-        "n_repeats": n_repeats,
-        "seed": int(seed),
-        "corrupt_target": corrupt_target,
-        "metrics": [name for name, _ in metric_fns],
-        "modalities": {name: {src: list(c) for src, c in g.items()} for name, g in groups.items()},
+        "corruption": plan.corruption_name,
+        "impute": args.policy,
+        "handles_missing_covariates": args.handles_nan,
+        "start": plan.start,
+        "corruption_start": plan.corruption_start,
+        "min_input_lag": plan.min_lag,
+        "window_relative": plan.window_relative,
+        "level_unit": plan.level_unit,
+        "forecast_horizon": args.horizon,
+        "stride": args.stride,
+        "n_windows": run.n_windows,
+        "levels": list(plan.levels),
+        "n_repeats": args.n_repeats,
+        "seed": args.seed,
+        "corrupt_target": args.corrupt_target,
+        "metrics": [name for name, _ in args.metrics],
+        "modalities": {name: {src: list(c) for src, c in g.items()} for name, g in plan.groups.items()},
     }
-    return RobustnessReport(pd.DataFrame(rows, columns=list(CURVE_COLUMNS)), metadata)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -828,6 +391,19 @@ def mean_fusion_weights(
         start_ts = series.time_index[
             series.get_index_at_point(pd.Timestamp(start) if isinstance(start, str) else start)
         ]
+    weights = model.fusion_weights(
+        series, past_covariates=past_covariates, future_covariates=future_covariates,
+        **_fusion_weights_kwargs(model, start_ts, stride),
+    )
+    frame = _windows_from(pd.DataFrame(weights), series, start_ts)
+    out = frame.mean(axis=0).astype(float)
+    out.name = "fusion_weight"
+    out.index.name = "modality"
+    return out
+
+
+def _fusion_weights_kwargs(model: Any, start_ts: Any, stride: int) -> dict[str, Any]:
+    """``start`` / ``stride`` for ``model.fusion_weights``, where its signature takes them."""
     kwargs: dict[str, Any] = {}
     try:
         params = inspect.signature(model.fusion_weights).parameters
@@ -837,22 +413,17 @@ def mean_fusion_weights(
         kwargs["start"] = start_ts
     if "stride" in params:
         kwargs["stride"] = stride
-    weights = model.fusion_weights(
-        series, past_covariates=past_covariates, future_covariates=future_covariates, **kwargs
-    )
-    frame = pd.DataFrame(weights)
-    if start_ts is not None and len(frame):
-        same_kind = isinstance(frame.index, pd.DatetimeIndex) == isinstance(
-            series.time_index, pd.DatetimeIndex
-        )
-        if same_kind and (
-            isinstance(frame.index, pd.DatetimeIndex) or pd.api.types.is_integer_dtype(frame.index)
-        ):
-            frame = frame[np.asarray(frame.index >= start_ts)]
-    out = frame.mean(axis=0).astype(float)
-    out.name = "fusion_weight"
-    out.index.name = "modality"
-    return out
+    return kwargs
+
+
+def _windows_from(frame: pd.DataFrame, series: TimeSeries, start_ts: Any) -> pd.DataFrame:
+    """The rows of ``frame`` indexed at or after ``start_ts``, when it is indexed by time like ``series``."""
+    if start_ts is None or not len(frame):
+        return frame
+    same_kind = isinstance(frame.index, pd.DatetimeIndex) == isinstance(series.time_index, pd.DatetimeIndex)
+    if same_kind and (isinstance(frame.index, pd.DatetimeIndex) or pd.api.types.is_integer_dtype(frame.index)):
+        return frame[np.asarray(frame.index >= start_ts)]
+    return frame
 
 
 def modality_importance(
