@@ -162,3 +162,21 @@ def test_ctrl_c_in_bench_is_one_line_and_keeps_the_finished_cells(tmp_path, caps
     err = capsys.readouterr().err
     assert "interrupted. Finished cells are kept" in err and "Traceback" not in err
     assert sorted(p.name for p in (out / "cells").glob("*.csv")) == ["f__past+future__naive-seasonal__0.csv"]
+
+
+def test_a_cell_computed_with_other_model_defaults_is_not_reused(tmp_path, monkeypatch):
+    from pf_forecast.benchmark import models as zoo
+
+    path = write_csv(tmp_path / "f.csv")
+    out = tmp_path / "out"
+    argv = csv_args(path, out, "--models", "linear", "--seeds", "1", "--no-missing")
+    assert bench(argv) == 0
+    meta = json.loads(next((out / "cells").glob("*.json")).read_text())
+    assert meta["model_config"]["output_chunk_length"] == "6"
+    assert bench(argv) == 0  # same defaults: reused
+    real = zoo.LinearRegressionModel
+    monkeypatch.setattr(zoo, "LinearRegressionModel", lambda **kw: real(**{**kw, "multi_models": False}))
+    with pytest.raises(ValueError, match=r"holds cell 'f__past\+future__linear__0', computed with other linear "
+                                         r"hyper-parameters \(multi_models: True -> False\).*delete "
+                                         r"f__past\+future__linear__0\.csv"):
+        bench(argv)

@@ -75,7 +75,8 @@ from .settings import BenchSettings
 
 __all__ = ["DETERMINISTIC_MODELS", "LAG_MODELS", "LOCAL_MODELS", "MODEL_NAMES", "NEURAL_MODELS", "TINY_SIZES",
            "BenchSettings", "RestoreBestWeights", "applicability", "check_model_names", "count_parameters", "fit_model",
-           "handles_missing_covariates", "linear_lags", "make_model", "model_inputs", "model_order", "seasonal_period",
+           "handles_missing_covariates", "linear_lags", "make_model", "model_config", "model_inputs", "model_order",
+           "seasonal_period",
            "trainer_kwargs", "tree_lags"]
 
 logger = logging.getLogger(__name__)
@@ -564,6 +565,31 @@ def _mean_trees(model: LightGBMModel) -> float | None:
     counts = [getattr(b, "best_iteration_", None) or getattr(b, "n_estimators", None) for b in boosters]
     counts = [c for c in counts if c]
     return float(np.mean(counts)) if counts else None
+
+
+#: Constructor arguments that say how or where a model runs, not what it is: left out of :func:`model_config`.
+_RUN_ARGUMENTS = frozenset({"pl_trainer_kwargs", "work_dir", "model_name", "force_reset", "save_checkpoints",
+                            "log_tensorboard", "show_warnings"})
+
+
+def model_config(model: ForecastingModel) -> dict[str, str]:
+    """The model's hyper-parameters as text (``repr`` of each constructor argument but the run arguments).
+
+    Stored with every cell, so that a resumed run can tell when a model's defaults changed since the cell was
+    computed (see :func:`pf_forecast.benchmark.runner.run_benchmark`).
+
+    Parameters
+    ----------
+    model
+        An unfitted model from :func:`make_model`.
+
+    Returns
+    -------
+    dict
+        Argument name -> ``repr`` of its value, sorted by name.
+    """
+    params = getattr(model, "model_params", {}) or {}
+    return {key: repr(value) for key, value in sorted(params.items()) if key not in _RUN_ARGUMENTS}
 
 
 def count_parameters(model: ForecastingModel) -> float:

@@ -21,6 +21,7 @@ the cell files.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import statistics
@@ -50,6 +51,7 @@ from .models import (
     fit_model,
     handles_missing_covariates,
     make_model,
+    model_config,
     model_inputs,
     seasonal_period,
 )
@@ -319,6 +321,7 @@ def run_cell(task: ForecastingTask, cell: Cell, settings: BenchSettings) -> tupl
     wall = time.perf_counter()
     with quiet_training():
         model = make_model(name, task, cell.seed, settings)
+        meta["model_config"] = model_config(model)
         start = time.perf_counter()
         meta["fit"] = fit_model(model, name, task, settings, inputs=inputs)
         fit_seconds = time.perf_counter() - start
@@ -432,9 +435,34 @@ def _check_existing(out: Path, cells: Sequence[tuple[ForecastingTask, Cell]], se
     """Refuse to mix finished cells computed with other settings into this run (before any training)."""
     # cells from before the impute setting filled the sweeps with zero (their clean data had no NaN); cells from
     # before the faults / probabilistic settings ran no fault sweep and scored point forecasts
-    finished = [(cell.key, cell.meta_path(out)) for _, cell in cells if cell.csv_path(out).is_file()]
-    check_settings(out, finished, settings.fingerprint(),
+    finished = [(task, cell) for task, cell in cells if cell.csv_path(out).is_file()]
+    check_settings(out, [(cell.key, cell.meta_path(out)) for _, cell in finished], settings.fingerprint(),
                    legacy={"impute": "zero", "faults": False, "probabilistic": False})
+    _check_model_configs(out, finished, settings)
+
+
+def _check_model_configs(out: Path, finished: Sequence[tuple[ForecastingTask, Cell]], settings: BenchSettings) -> None:
+    """Refuse to reuse a cell whose model was built with other hyper-parameters (e.g. changed defaults).
+
+    Cells written before the model configuration was recorded cannot be checked and are reused as they are.
+    """
+    with quiet_training():
+        for task, cell in finished:
+            try:
+                stored = json.loads(cell.meta_path(out).read_text(encoding="utf-8")).get("model_config")
+            except (OSError, ValueError):
+                continue
+            if stored is None:
+                continue
+            now = model_config(make_model(cell.model, task, cell.seed, settings))
+            diff = {k: (stored.get(k), now.get(k)) for k in sorted({*stored, *now}) if stored.get(k) != now.get(k)}
+            if diff:
+                changes = "; ".join(f"{k}: {old} -> {new}" for k, (old, new) in diff.items())
+                raise ValueError(
+                    f"--out {str(out)!r} holds cell {cell.key!r}, computed with other {cell.model} hyper-parameters "
+                    f"({changes}): the model's defaults changed since. Pass a new --out, or delete "
+                    f"{cell.csv_path(out).name} to recompute that cell."
+                )
 
 
 @dataclass
