@@ -1,4 +1,15 @@
-"""Shared test set-up: one torch thread, silent Lightning, logs in a temp dir, tiny model settings."""
+"""Shared test set-up: one torch thread, silent Lightning, logs in a temp dir, tiny model settings.
+
+The tiny model: :data:`TINY_PF` holds the ProgressiveFusionForecaster arguments every test file builds its small
+models from (``{**TINY_PF, **overrides}``); the ``tiny_kwargs`` fixture adds a temporary ``work_dir`` and the quiet
+:data:`TRAINER_KWARGS`.
+
+Slow tests: the long ones (multi-process training, kill-and-resume subprocesses, end-to-end CLI and benchmark runs,
+the demo subprocess, the scaling study, the notebooks) are marked ``@pytest.mark.slow``. The default command,
+``python -m pytest`` (what CI runs via ``.ci/run``), runs them too. To skip them locally::
+
+    python -m pytest -m "not slow"
+"""
 
 from __future__ import annotations
 
@@ -36,20 +47,23 @@ def _run_in_tmp_dir(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
 
 
+#: ProgressiveFusionForecaster arguments that make it train in well under a second: the one tiny configuration
+#: of the test suite. Copy it with overrides (``{**TINY_PF, "n_epochs": 1}``); never modify it in place.
+TINY_PF = {
+    "hidden_size": 8,
+    "num_layers": 2,
+    "context_size": 4,
+    "readout_points": 2,
+    "n_epochs": 2,
+    "batch_size": 32,
+    "random_state": 0,
+}
+
+
 @pytest.fixture
 def tiny_kwargs(tmp_path):
-    """Constructor arguments that make a ProgressiveFusionForecaster train in well under a second."""
-    return {
-        "hidden_size": 8,
-        "num_layers": 2,
-        "context_size": 4,
-        "readout_points": 2,
-        "n_epochs": 2,
-        "batch_size": 32,
-        "random_state": 0,
-        "work_dir": str(tmp_path),
-        "pl_trainer_kwargs": dict(TRAINER_KWARGS),
-    }
+    """:data:`TINY_PF` plus a temporary ``work_dir`` and the quiet trainer settings: ready for the constructor."""
+    return {**TINY_PF, "work_dir": str(tmp_path), "pl_trainer_kwargs": dict(TRAINER_KWARGS)}
 
 
 def make_series(n: int = 160, n_covariates: int = 3, seed: int = 0, freq: str | None = None):

@@ -35,6 +35,7 @@ def clean_mse(out) -> pd.Series:
     return results[(results.corruption == "none") & (results.metric == "mse")].groupby("model").value.mean()
 
 
+@pytest.mark.slow
 def test_r15_csv_with_covariate_gaps_runs_every_model_with_a_declared_imputation(tmp_path):
     path = gappy_csv(tmp_path / "gappy.csv")
     out = tmp_path / "out"
@@ -100,6 +101,7 @@ def test_an_explicit_training_budget_is_printed_as_a_cap(tmp_path):
     assert "capped" in (out / "report.md").read_text()
 
 
+@pytest.mark.slow
 def test_lightgbm_early_stops_on_validation_with_seasonal_lags(tmp_path):
     path = write_csv(tmp_path / "plant.csv")
     out = tmp_path / "out"

@@ -73,6 +73,7 @@ def cell_files(out) -> dict[str, float]:
 # ---------------------------------------------------------------------------------------------------------------
 # the quick suite
 # ---------------------------------------------------------------------------------------------------------------
+# the quick suite runs once per module (~7 s on a busy 2-core box): every test using it is `slow`
 @pytest.fixture(scope="module")
 def quick_out(tmp_path_factory):
     out = tmp_path_factory.mktemp("bench") / "quick"
@@ -80,6 +81,7 @@ def quick_out(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 def test_quick_suite_writes_results_report_and_plot(quick_out):
     results = pd.read_csv(quick_out / "results.csv")
     assert list(results.columns) == list(RESULT_COLUMNS)
@@ -108,6 +110,7 @@ def test_quick_suite_writes_results_report_and_plot(quick_out):
     assert plots and plots[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.slow
 def test_quick_suite_rerun_reuses_every_cell(quick_out, monkeypatch, capsys):
     before = cell_files(quick_out)
 
@@ -121,6 +124,7 @@ def test_quick_suite_rerun_reuses_every_cell(quick_out, monkeypatch, capsys):
     assert len(pd.read_csv(quick_out / "results.csv")) > 0
 
 
+@pytest.mark.slow
 def test_bad_input_on_an_existing_out_loses_nothing(quick_out):
     before = cell_files(quick_out)
     with pytest.raises(ValueError, match="nope"):
@@ -133,6 +137,7 @@ def test_bad_input_on_an_existing_out_loses_nothing(quick_out):
 # ---------------------------------------------------------------------------------------------------------------
 # a user's CSV
 # ---------------------------------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_csv_run(tmp_path, capsys):
     path = write_csv(tmp_path / "plant.csv")
     out = tmp_path / "out"
@@ -233,6 +238,7 @@ def test_bad_numeric_options(tmp_path, option, value):
 # ---------------------------------------------------------------------------------------------------------------
 # atomic cells
 # ---------------------------------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_exception_mid_cell_leaves_no_partial_file(tmp_path, monkeypatch):
     path = write_csv(tmp_path / "data.csv")
     out = tmp_path / "out"
@@ -448,8 +454,7 @@ def test_a_committed_run_resumes_with_its_recorded_command():
     from pathlib import Path
 
     folder = Path(__file__).resolve().parents[1] / "benchmarks" / "stocks"
-    if not (folder / "runs.jsonl").is_file():
-        pytest.skip("no committed stocks results in this checkout")
+    assert (folder / "runs.jsonl").is_file(), f"the committed stocks results are missing from {folder}"
     command = json.loads((folder / "runs.jsonl").read_text().splitlines()[-1])["command"]
     parser = argparse.ArgumentParser()
     add_bench_arguments(parser)

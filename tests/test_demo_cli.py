@@ -60,6 +60,7 @@ _CLI_SMALL = (
 )
 
 
+@pytest.mark.slow
 def test_demo_cli_off_a_terminal_prints_a_few_clean_lines(tmp_path):
     out = tmp_path / "demo"
     run = subprocess.run(
@@ -99,6 +100,7 @@ def test_bad_cli_flags(argv, fragment, capsys):
     assert fragment in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_module_entry_point_help():
     out = subprocess.run([sys.executable, "-m", "pf_forecast", "--help"], capture_output=True, text=True, check=True)
     assert "demo" in out.stdout

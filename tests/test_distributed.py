@@ -1,6 +1,7 @@
 """Distributed data-parallel training through Lightning, on two CPU processes of one machine (gloo backend).
 
-These run in CI on purpose (no ``slow`` marker): they are the only check that the model pickles into worker
+The two multi-process tests are marked ``slow`` (skip them locally with ``pytest -m "not slow"``) but CI runs them:
+the default ``python -m pytest`` selects every test. They are the only check that the model pickles into worker
 processes, that the trained weights come back to the caller, and that predictions work afterwards.
 
 - ``ddp_spawn`` inside this process: Lightning spawns two workers, trains, and copies rank 0's weights back.
@@ -19,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import TRAINER_KWARGS, make_series
+from conftest import TINY_PF, TRAINER_KWARGS, make_series
 
 from pf_forecast import ProgressiveFusionForecaster
 
@@ -37,8 +38,7 @@ def _free_port() -> int:
 
 
 def _tiny(**overrides) -> dict:
-    return {"hidden_size": 8, "num_layers": 2, "context_size": 4, "readout_points": 2, "n_epochs": EPOCHS,
-            "batch_size": BATCH, "random_state": 0, **overrides}
+    return {**TINY_PF, "n_epochs": EPOCHS, "batch_size": BATCH, **overrides}
 
 
 def _steps_per_rank(n_windows: int, world_size: int) -> int:
@@ -53,6 +53,7 @@ def _data():
     return [y1, y2], [x1, x2], n_windows
 
 
+@pytest.mark.slow
 def test_ddp_spawn_on_two_cpu_processes(tmp_path, monkeypatch):
     monkeypatch.setenv("MASTER_ADDR", "127.0.0.1")
     monkeypatch.setenv("MASTER_PORT", str(_free_port()))
@@ -108,6 +109,7 @@ with open({report!r} + str(model.trainer.global_rank), "w") as report:  # ranks 
 """
 
 
+@pytest.mark.slow
 def test_ddp_under_torchrun(tmp_path):
     out = tmp_path / "torchrun.pt"
     script = tmp_path / "train.py"

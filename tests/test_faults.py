@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import TRAINER_KWARGS, make_series
+from conftest import TINY_PF, TRAINER_KWARGS, make_series
 
 from pf_forecast import ProgressiveFusionForecaster
 from pf_forecast.model import _ProgressiveFusionModule
@@ -52,14 +52,14 @@ print("finished", flush=True)  # never reached: the parent kills the child first
 
 
 def _tiny(**overrides) -> dict:
-    return {"hidden_size": 8, "num_layers": 2, "context_size": 4, "readout_points": 2, "batch_size": 32,
-            "random_state": 0, **overrides}
+    return {**TINY_PF, **overrides}
 
 
 def _checkpoints(folder: Path) -> list[Path]:
     return sorted(folder.glob("last-epoch=*.ckpt")) if folder.is_dir() else []
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore:Checkpoint directory .* exists and is not empty")
 @pytest.mark.filterwarnings("ignore:.*could not find the monitored key")
 def test_killed_training_resumes_from_its_last_checkpoint(tmp_path, monkeypatch):

@@ -40,6 +40,7 @@ def test_seasonal_naive_reproduces_fevs_published_mase_on_all_five_markets(tmp_p
     assert "1.088" in report  # gm MASE of seasonal naive: fev's published value
 
 
+@pytest.mark.slow
 def test_probabilistic_bench_scores_quantile_models_and_point_models(tmp_path):
     path = write_csv(tmp_path / "plant.csv")
     out = tmp_path / "out"

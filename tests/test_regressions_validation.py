@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import TRAINER_KWARGS, make_series
+from conftest import TINY_PF, TRAINER_KWARGS, make_series
 from darts import TimeSeries
 
 from pf_forecast import ProgressiveFusionForecaster
@@ -19,17 +19,7 @@ IN, OUT = 12, 4
 
 
 def _new(tmp_path, **overrides) -> ProgressiveFusionForecaster:
-    kwargs = {
-        "hidden_size": 8,
-        "num_layers": 2,
-        "context_size": 4,
-        "readout_points": 2,
-        "n_epochs": 1,
-        "batch_size": 32,
-        "random_state": 0,
-        "work_dir": str(tmp_path),
-        "pl_trainer_kwargs": dict(TRAINER_KWARGS),
-    }
+    kwargs = {**TINY_PF, "n_epochs": 1, "work_dir": str(tmp_path), "pl_trainer_kwargs": dict(TRAINER_KWARGS)}
     return ProgressiveFusionForecaster(IN, OUT, **{**kwargs, **overrides})
 
 

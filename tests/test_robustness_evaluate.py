@@ -15,6 +15,7 @@ from darts import TimeSeries
 from darts.metrics import mae, mse
 from darts.models import TiDEModel
 
+from pf_forecast import ProgressiveFusionForecaster
 from pf_forecast.robustness import (
     MULTIBENCH_LEVELS,
     GaussianNoise,
@@ -456,8 +457,7 @@ def test_report_plot_returns_axes(tide, data):
 # our model
 # -----------------------------------------------------------------------------------------------------------------
 def _pf_model(work_dir, **kwargs):
-    model_mod = pytest.importorskip("pf_forecast.model")
-    return model_mod.ProgressiveFusionForecaster(
+    return ProgressiveFusionForecaster(
         input_chunk_length=ICL,
         output_chunk_length=OCL,
         hidden_size=8,
@@ -525,8 +525,6 @@ def test_progressive_fusion_robustness(data, tmp_path):
 def test_progressive_fusion_gated_fusion_weights(data, tmp_path):
     series, covs = data
     model = _pf_model(tmp_path, fusion="gated")
-    if not hasattr(model, "fusion_weights"):
-        pytest.skip("ProgressiveFusionForecaster.fusion_weights is not available yet")
     model.fit(series[:100], past_covariates=covs[:100])
     imp = modality_importance(model, series, past_covariates=covs, forecast_horizon=H, start=START)
     weights = imp.attrs["fusion_weights"]

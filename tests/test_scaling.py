@@ -46,6 +46,7 @@ def point_files(out) -> dict[str, tuple[bytes, int]]:
     return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in (out / "points").iterdir()}
 
 
+# the tiny study (12 points, ~70 s on a busy 2-core box) runs once per module: every test using it is `slow`
 @pytest.fixture(scope="module")
 def tiny_out(tmp_path_factory):
     out = tmp_path_factory.mktemp("scaling") / "tiny"
@@ -53,6 +54,7 @@ def tiny_out(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 def test_tiny_suite_writes_one_row_per_point_and_model(tiny_out):
     results = pd.read_csv(tiny_out / "results.csv")
     assert list(results.columns) == list(SCALING_COLUMNS)
@@ -85,6 +87,7 @@ def test_tiny_suite_writes_one_row_per_point_and_model(tiny_out):
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.slow
 def test_rerun_skips_finished_points(tiny_out, monkeypatch, capsys):
     before = point_files(tiny_out)
 
@@ -98,6 +101,7 @@ def test_rerun_skips_finished_points(tiny_out, monkeypatch, capsys):
     assert len(pd.read_csv(tiny_out / "results.csv")) == 12
 
 
+@pytest.mark.slow
 def test_other_settings_on_the_same_out_are_refused(tiny_out):
     before = point_files(tiny_out)
     with pytest.raises(ValueError, match=r"other settings \(epochs: 2 -> 3\)"):
@@ -144,8 +148,7 @@ def test_committed_points_are_read_and_resumed_without_measuring(tmp_path, monke
     import shutil
 
     committed = Path(__file__).resolve().parents[1] / "benchmarks" / "scaling"
-    if not (committed / "points").is_dir():
-        pytest.skip("no committed scaling results in this checkout")
+    assert (committed / "points").is_dir(), f"the committed scaling points are missing from {committed}"
     out = tmp_path / "scaling"
     shutil.copytree(committed, out)
 
@@ -182,6 +185,7 @@ def test_a_failing_point_leaves_no_point_file(tmp_path, monkeypatch):
     assert list(run.failed) == ["modalities__1__tide"] and "exit code 3" in run.failed["modalities__1__tide"]
 
 
+@pytest.mark.slow
 def test_a_stopped_run_logs_the_points_it_finished(tmp_path, monkeypatch):
     real = scaling_module._run_in_child
     calls = {"n": 0}
