@@ -1,13 +1,15 @@
-"""The example notebooks: in sync with their sources, and running top to bottom in quick mode.
+"""The example notebooks: in sync with their percent-format sources, and running top to bottom in quick mode.
 
-Each notebook is executed with nbclient, ``PF_QUICK=1`` (tiny budgets), a per-cell timeout and a temporary working
-directory, exactly as ``python notebooks/build_notebooks.py --execute --quick`` does. The committed ``.ipynb``
-file is what runs (what a user opens), after a check that its cells are those that ``build_notebooks.py``
-generates.
+Each notebook's content is ``notebooks/NN_name.py`` (``# %%`` cells, linted by ruff); ``notebooks/NN_name.ipynb``
+is generated from it by ``notebooks/build_notebooks.py``. Each notebook is executed with nbclient, ``PF_QUICK=1``
+(tiny budgets), a per-cell timeout and a temporary working directory, exactly as
+``python notebooks/build_notebooks.py --execute --quick`` does. The committed ``.ipynb`` file is what runs (what a
+user opens), after a check that its cells are those of its ``.py`` source, so the two cannot drift.
 """
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import sys
 from pathlib import Path
@@ -44,13 +46,30 @@ def _repo_snapshot() -> set[str]:
 
 def test_every_notebook_is_listed():
     on_disk = sorted(p.stem for p in NOTEBOOK_DIR.glob("*.ipynb"))
-    assert on_disk == sorted(NAMES)
+    assert NAMES, "no notebook sources (notebooks/NN_name.py) found"
+    assert on_disk == sorted(NAMES), "every notebooks/NN_name.py needs its generated NN_name.ipynb, and vice versa"
+
+
+def test_builder_holds_no_notebook_code():
+    """The notebooks' code lives in their .py sources (linted), not in string literals of the builder."""
+    tree = ast.parse((NOTEBOOK_DIR / "build_notebooks.py").read_text(encoding="utf-8"))
+    strings = [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+    assert not [s for s in strings if "\n# %%" in s], "notebook cells inside a string literal of the builder"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_source_parses_into_cells(name):
+    cells = builder.parse_cells((NOTEBOOK_DIR / f"{name}.py").read_text(encoding="utf-8"))
+    assert cells[0][0] == "markdown" and cells[0][1].startswith("# "), "a notebook opens with its title"
+    assert any(kind == "code" for kind, _ in cells)
+    assert all(text.strip() for _, text in cells), "empty cell in the source"
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_committed_notebook_matches_its_source(name):
     problems = builder.sources_differ(name)
-    assert not problems, f"{problems}: rerun `python notebooks/build_notebooks.py --execute {name[:2]}`"
+    assert not problems, (f"{problems}: the .ipynb drifted from notebooks/{name}.py; rerun "
+                          f"`python notebooks/build_notebooks.py --execute {name[:2]}`")
 
 
 @pytest.mark.parametrize("name", NAMES)
