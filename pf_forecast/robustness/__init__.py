@@ -22,6 +22,7 @@ Examples
 True
 """
 
+from . import scoring  # fev-bench's probabilistic scores: pf_forecast.robustness.scoring
 from .corruptions import (
     FAULT_LEVELS,
     FAULTS,
@@ -73,4 +74,5 @@ __all__ = [
     "modality_importance",
     "normalized_robustness",
     "relative_robustness",
+    "scoring",
 ]
