@@ -92,6 +92,8 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 _PREDICT_REPEATS = 5
+#: Draws per forecast of a quantile model in the robustness sweeps: darts' metrics score their median.
+SWEEP_SAMPLES = 200
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -365,6 +367,8 @@ def run_cell(task: ForecastingTask, cell: Cell, settings: BenchSettings) -> tupl
             common = {"forecast_horizon": task.horizon, "start": task.test_start, "stride": stride,
                       "metrics": ("mse", "mae"), "seed": int(cell.seed),
                       "impute": None if handles_missing_covariates(name) else settings.impute, **inputs}
+            if quantiles:  # one draw of a quantile model is a random quantile: score the median of many draws
+                common["historical_forecasts_kwargs"] = {"num_samples": SWEEP_SAMPLES}
             noise = evaluate_robustness(model, task.series, corruption="multibench", levels=settings.levels,
                                         modalities=None, n_repeats=settings.n_repeats, **common)
             for (_, level, metric), value in _mean_curves(noise.curves).items():
