@@ -335,8 +335,11 @@ def recorded_run(out: str | os.PathLike, record: Mapping[str, Any], *, progress:
     dict
         The record (set ``"status"`` in it).
     """
+    from .report import portable_paths  # the report's path rule; imported here: report imports this module
+
     out = Path(out)
-    run = {"started": time.strftime("%Y-%m-%d %H:%M:%S"), "argv": shlex.join(sys.argv), "machine": machine_info(),
+    argv = portable_paths(shlex.join(sys.argv), out)  # committed records must not carry this machine's paths
+    run = {"started": time.strftime("%Y-%m-%d %H:%M:%S"), "argv": argv, "machine": machine_info(),
            **record, "status": "interrupted"}
     start = time.perf_counter()
     try:
