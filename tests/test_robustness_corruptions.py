@@ -23,6 +23,7 @@ from pf_forecast.robustness import (
     impute_missing,
     normalized_robustness,
     relative_robustness,
+    season_length,
 )
 
 PROPS = settings(max_examples=40, deadline=None)
@@ -282,6 +283,32 @@ def test_impute_policies():
     np.testing.assert_array_equal(dirty.values(), before)  # never mutated
     with pytest.raises(ValueError, match="'median'"):
         impute_missing(dirty, "median")
+
+
+def test_impute_seasonal_takes_the_value_a_season_earlier():
+    times = pd.date_range("2024-01-01", periods=8, freq="h")
+    v = np.array([1.0, 2.0, 3.0, np.nan, np.nan, np.nan, np.nan, 8.0], np.float32)
+    w = np.array([np.nan, 5.0, np.nan, np.nan, 6.0, np.nan, np.nan, np.nan], np.float32)
+    dirty = TimeSeries.from_times_and_values(times, np.stack([v, w], axis=1))
+    before = dirty.all_values(copy=True)
+    filled = impute_missing(dirty, "seasonal", season=3)
+    # column 0: t=3..5 copy t=0..2, t=6 copies the filled t=3 (a gap longer than a season repeats it)
+    assert filled.values()[:, 0].tolist() == [1, 2, 3, 1, 2, 3, 1, 8]
+    # column 1: nothing a season earlier (t=2) or NaN there (t=3) -> the previous value; leading NaN -> the mean
+    assert filled.values()[:, 1].tolist() == [5.5, 5, 5, 5, 6, 5, 5, 6]
+    np.testing.assert_array_equal(dirty.all_values(), before)
+    assert filled.dtype == np.float32
+    # the default season is one day of steps (24 on hourly data): a one-season-long series is filled like ffill
+    assert impute_missing(dirty, "seasonal").values()[:, 0].tolist() == [1, 2, 3, 3, 3, 3, 3, 8]
+    with pytest.raises(ValueError, match="`season` must be a positive integer"):
+        impute_missing(dirty, "seasonal", season=0)
+
+
+@pytest.mark.parametrize("freq, expected", [("h", 24), ("15min", 96), ("D", 7), ("B", 5), ("W", 52), ("MS", 12),
+                                            ("QE", 4), ("7h", 1), ("YE", 1)])
+def test_season_length(freq, expected):
+    assert season_length(pd.date_range("2024-01-01", periods=3, freq=freq)) == expected
+    assert season_length(pd.RangeIndex(5)) == 1
 
 
 def test_impute_mean_without_finite_reference_uses_zero():

@@ -388,7 +388,7 @@ def test_latency_zero_equals_clean_and_window_path_reproduces_historical_forecas
     for model, inputs in ((tide, {"past_covariates": covs}), (tide_future, {"future_covariates": covs})):
         clean = evaluate_robustness(model, series, **inputs, corruption="gaussian", levels=[0.0], **common)
         for corruption, levels in (("latency", [0.0]), (Latency(0), [0.0]), (_NoOpWindow(1), [1.0])):
-            for impute in ("zero", "ffill", "mean"):
+            for impute in ("zero", "ffill", "mean", "seasonal"):
                 r = evaluate_robustness(model, series, **inputs, corruption=corruption, levels=levels,
                                         impute=impute, **common)
                 assert r.curves["value"].tolist() == pytest.approx(clean.curves["value"].tolist(), rel=1e-6)
@@ -400,7 +400,7 @@ def test_latency_zero_equals_clean_and_window_path_reproduces_historical_forecas
     values = covs.values().copy()
     values[np.random.default_rng(3).random(values.shape) < 0.2] = np.nan  # gaps: the imputation must match too
     gappy = covs.with_values(values)
-    for impute in ("ffill", "mean"):
+    for impute in ("ffill", "mean", "seasonal"):
         r = evaluate_robustness(linear, series, past_covariates=gappy, corruption=_NoOpWindow(1), levels=[0.0, 1.0],
                                 forecast_horizon=5, start=START, impute=impute)
         v = r.curves["value"].to_numpy()
@@ -527,8 +527,29 @@ def test_bench_faults_end_to_end(tmp_path, capsys):
     assert "plots/faults_plant__past+future.png" in report and "--faults" in report
     png = out / "plots" / "faults_plant__past+future.png"
     assert png.is_file() and png.stat().st_size > 1000
-    metas = [json.loads(p.read_text()) for p in (out / "cells").glob("*.json")]
-    assert all(m["settings"]["faults"] is True and set(m["faults"]["levels"]) == set(FAULTS) for m in metas)
+    metas = {m["model"]: m for m in (json.loads(p.read_text()) for p in (out / "cells").glob("*.json"))}
+    assert all(m["settings"]["faults"] is True and set(m["faults"]["levels"]) == set(FAULTS) for m in metas.values())
+    # pf gets the NaN; TiDE, per fault and stream, the policy with its lowest validation MSE at the middle severity
+    assert metas["pf"]["faults"]["fault_impute"] == "none" and "validation_mse" not in metas["pf"]["faults"]
+    tide = metas["tide"]["faults"]
+    assert tide["fault_impute"] == "best" and set(tide["impute"]) == set(FAULTS)
+    for fault in FAULTS:
+        for modality in ("ab", "cal"):
+            scores = tide["validation_mse"][fault][modality]
+            assert set(scores) == {"zero", "mean", "ffill", "seasonal"} and np.isfinite(list(scores.values())).all()
+            best = min(scores.values())
+            assert scores[tide["impute"][fault][modality]] == best
+            if scores["ffill"] == best:  # a tie goes to the run's declared policy (--impute, default ffill)
+                assert tide["impute"][fault][modality] == "ffill"
+    assert "Imputation per model" in report and "--fault-impute best" in report
+    # a fixed policy instead: every stream gets it, and the setting is part of the cells' settings
+    fixed = tmp_path / "fixed"
+    assert bench(csv_args(path, fixed, "--models", "tide", "--seeds", "1", "--no-missing", "--faults",
+                          "--fault-impute", "zero")) == 0
+    meta = json.loads(next((fixed / "cells").glob("*.json")).read_text())
+    assert {p for per in meta["faults"]["impute"].values() for p in per.values()} == {"zero"}
+    with pytest.raises(ValueError, match="fault_impute: 'zero' -> 'best'"):
+        bench(csv_args(path, fixed, "--models", "tide", "--seeds", "1", "--no-missing", "--faults"))
     # the flag is part of the settings: resuming without it refuses to mix the cells ...
     with pytest.raises(ValueError, match="faults: True -> False"):
         bench(csv_args(path, out, "--models", "pf,tide", "--seeds", "1", "--no-missing"))

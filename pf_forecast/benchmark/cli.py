@@ -19,7 +19,7 @@ from pf_forecast.robustness.imputation import IMPUTE_POLICIES
 from .models import MODEL_NAMES, check_model_names
 from .report import write_report
 from .runner import BenchRun, limited_threads, run_benchmark
-from .settings import ACCELERATORS, BenchSettings
+from .settings import ACCELERATORS, FAULT_IMPUTE_CHOICES, BenchSettings
 from .store import recorded_run
 from .suites import OTHER_SUITES, SUITES, Suite, get_suite
 
@@ -91,7 +91,12 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
     how.add_argument("--impute", default=None, choices=IMPUTE_POLICIES,
                      help="how missing covariate values are filled for models that cannot take NaN (all but pf), "
                           "in the clean run and every sweep: ffill (default: last value, else the training mean), "
-                          "mean (training mean), zero, or none (NaN passed on; such cells fail)")
+                          "mean (training mean), zero, seasonal (the value a season earlier, e.g. 24 h), or none "
+                          "(NaN passed on; such cells fail)")
+    how.add_argument("--fault-impute", default=None, choices=("best", *FAULT_IMPUTE_CHOICES),
+                     help="with --faults, how the gaps a fault leaves are filled for models that cannot take NaN: "
+                          "best (default: per model, fault and stream the policy with the lowest validation MSE "
+                          "at the fault's middle severity) or one fixed policy")
     how.add_argument("--test-stride", type=int, default=None, metavar="N",
                      help="stride of the clean test windows (default 1 = the protocol)")
     how.add_argument("--robustness-stride", default=None, metavar="N|horizon",
@@ -241,6 +246,8 @@ def resolve_settings(args: argparse.Namespace, suite: Suite | None, work_dir: st
         values["probabilistic"] = True
     if getattr(args, "faults", False):
         values["faults"] = True
+    if getattr(args, "fault_impute", None) is not None:
+        values["fault_impute"] = args.fault_impute
     if getattr(args, "accelerator", None) is not None:
         values["accelerator"] = args.accelerator
     if getattr(args, "devices", None) is not None:
@@ -295,7 +302,7 @@ def _command(args: argparse.Namespace, suite: Suite | None, models: Sequence[str
     if settings.probabilistic:
         parts.append("--probabilistic")
     if settings.faults:
-        parts.append("--faults")
+        parts += ["--faults", "--fault-impute", settings.fault_impute]
     if args.keep_going:
         parts.append("--keep-going")
     return shlex.join(parts)

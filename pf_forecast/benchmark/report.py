@@ -286,8 +286,10 @@ def _missing_section(results: pd.DataFrame) -> str:
     return "\n".join(parts) if len(parts) > 2 else parts[0] + "\nNo missing-modality sweep in these results.\n"
 
 
-def _faults_section(results: pd.DataFrame, plots: Mapping[tuple[str, str], str]) -> str:
-    """MSE at each fault's middle severity per model, fault and modality (increase over clean), and the plots."""
+def _faults_section(results: pd.DataFrame, plots: Mapping[tuple[str, str], str],
+                    metas: Sequence[Mapping[str, Any]] = ()) -> str:
+    """MSE at each fault's middle severity per model, fault and modality (increase over clean), the imputation
+    each model got, and the plots."""
     from pf_forecast.robustness import FAULT_LEVELS, FAULTS, fault_middle_level
 
     faults = fault_rows(results[results.metric == "mse"])
@@ -302,8 +304,11 @@ def _faults_section(results: pd.DataFrame, plots: Mapping[tuple[str, str], str])
              "late (level = steps: the last steps before each forecast are missing; a future covariate misses its "
              "whole horizon part), *stuck* = the stream repeats its last value (level = fraction of frozen steps), "
              "*spikes* = isolated values 10 standard deviations off (level = fraction of spiked values). Missing "
-             "values reach `ProgressiveFusionForecaster` as NaN and the other models through the run's `impute` "
-             f"policy, as in the missing-modality sweep. Grids: {grids}. Cells: MSE at the middle severity "
+             "values reach `ProgressiveFusionForecaster` as NaN; every other model gets them filled by the policy "
+             "in the imputation table below: with `fault_impute = best` (the default) the one of zero, mean, "
+             "ffill and seasonal (the value 24 h earlier on hourly data) with its lowest MSE at the middle "
+             "severity on the validation segment, per fault and stream, the test windows never seen. "
+             f"Grids: {grids}. Cells: MSE at the middle severity "
              f"({middles}), with the increase over the clean MSE of the same windows in brackets; mean over "
              "seeds.\n"]
     for dataset, track in _groups(faults):
@@ -322,9 +327,31 @@ def _faults_section(results: pd.DataFrame, plots: Mapping[tuple[str, str], str])
             rows.append(row)
         parts.append(f"### {dataset} / {track}\n")
         parts.append(markdown_table(["model", "clean MSE", *[f"{f} {m}" for f, m in columns]], rows) + "\n")
+        chosen = _fault_imputations(metas, dataset, track, columns)
+        if chosen:
+            parts.append("Imputation per model (the most frequent choice over seeds):\n")
+            parts.append(markdown_table(["model", *[f"{f} {m}" for f, m in columns]], chosen) + "\n")
         if (dataset, track) in plots:
             parts.append(f"![stream faults {dataset} / {track}]({plots[(dataset, track)]})\n")
     return "\n".join(parts)
+
+
+def _fault_imputations(metas: Sequence[Mapping[str, Any]], dataset: str, track: str,
+                       columns: Sequence[tuple[str, str]]) -> list[list[str]]:
+    """Rows ``[model, policy per (fault, modality)]`` for the models that got their fault gaps imputed."""
+    votes: dict[str, dict[tuple[str, str], list[str]]] = {}
+    for meta in metas:
+        faults = meta.get("faults") or {}
+        if meta.get("dataset") != dataset or meta.get("track") != track or faults.get("fault_impute") in (None, "none"):
+            continue
+        for fault, per_modality in (faults.get("impute") or {}).items():
+            for modality, policy in per_modality.items():
+                votes.setdefault(meta["model"], {}).setdefault((fault, modality), []).append(policy)
+    rows = []
+    for model in model_order(votes):
+        picked = [max(sorted(set(v)), key=v.count) if (v := votes[model].get(c)) else "—" for c in columns]
+        rows.append([model, *picked])
+    return rows
 
 
 def _speed_section(results: pd.DataFrame) -> str:
@@ -494,7 +521,7 @@ def write_report(out: str | os.PathLike, results: pd.DataFrame | None = None) ->
         parts.append(_probabilistic_section(results))
         parts.append(_robustness_section(results, plots))
         parts.append(_missing_section(results))
-        parts.append(_faults_section(results, fault_plots))
+        parts.append(_faults_section(results, fault_plots, metas))
         parts.append(_speed_section(results))
     excluded = {(e["dataset"], e["track"], e["model"]): e["reason"] for r in runs for e in r.get("excluded", [])}
     finished = {meta.get("cell") for meta in metas}

@@ -39,7 +39,7 @@ from darts import TimeSeries
 from tqdm.auto import tqdm
 
 from pf_forecast.data import ForecastingTask
-from pf_forecast.robustness import FAULT_LEVELS, FAULTS, evaluate_robustness
+from pf_forecast.robustness import FAULT_LEVELS, FAULTS, evaluate_robustness, fault_middle_level
 from pf_forecast.robustness.scoring import QUANTILE_LEVELS, forecast_quantiles, score_quantile_windows
 
 from .models import (
@@ -55,6 +55,7 @@ from .models import (
     model_inputs,
     seasonal_period,
 )
+from .settings import FAULT_IMPUTE_CHOICES
 from .store import (
     CELLS_DIR,
     RESULT_COLUMNS,
@@ -80,6 +81,7 @@ __all__ = [
     "Cell",
     "NonFiniteForecastError",
     "atomic_write_text",
+    "best_fault_imputation",
     "collect_results",
     "limited_threads",
     "plan_cells",
@@ -270,25 +272,77 @@ def _mean_curves(curves: pd.DataFrame) -> pd.Series:
     return curves.groupby(["modality", "level", "metric"], sort=True)["value"].mean()
 
 
-def _fault_rows(model: Any, task: ForecastingTask, common: dict[str, Any], settings: BenchSettings,
+def _fault_rows(model: Any, name: str, task: ForecastingTask, common: dict[str, Any], settings: BenchSettings,
                 meta: dict[str, Any]) -> list[tuple[str, float, str, float]]:
     """The stream-fault sweeps: every fault at its default grid, each modality of the task alone.
 
     Rows are named ``fault:<fault>:<modality>``; level 0 is the clean score of the same windows. Latency is
-    evaluated window by window (see :func:`pf_forecast.robustness.evaluate_robustness`).
+    evaluated window by window (see :func:`pf_forecast.robustness.evaluate_robustness`). A model that cannot
+    take NaN gets the gaps filled by ``settings.fault_impute``; ``"best"`` picks, per fault and modality, the
+    policy of :func:`best_fault_imputation`.
     """
     rows: list[tuple[str, float, str, float]] = []
     modalities = {mod: list(cols) for mod, cols in task.modalities.items()}
-    timings = {}
+    timings: dict[str, float] = {}
+    choices: dict[str, dict[str, str]] = {}
+    validation: dict[str, dict[str, dict[str, float]]] = {}
     for fault in FAULTS:
         start = time.perf_counter()
-        report = evaluate_robustness(model, task.series, corruption=fault, levels=FAULT_LEVELS[fault],
-                                     modalities=modalities, n_repeats=settings.n_repeats, **common)
+        if handles_missing_covariates(name):
+            policies = {mod: None for mod in modalities}
+        elif settings.fault_impute == "best":
+            policies, validation[fault] = best_fault_imputation(model, task, fault, modalities, common, settings)
+        else:
+            policies = {mod: settings.fault_impute for mod in modalities}
+        choices[fault] = {mod: policy or "none (NaN to the model)" for mod, policy in policies.items()}
+        for policy in dict.fromkeys(policies.values()):  # one sweep per policy, over the modalities that chose it
+            chosen = {mod: modalities[mod] for mod, p in policies.items() if p == policy}
+            report = evaluate_robustness(model, task.series, corruption=fault, levels=FAULT_LEVELS[fault],
+                                         modalities=chosen, n_repeats=settings.n_repeats,
+                                         **{**common, "impute": policy})
+            for (modality, level, metric), value in _mean_curves(report.curves).items():
+                rows.append((f"fault:{fault}:{modality}", float(level), metric, float(value)))
         timings[fault] = round(time.perf_counter() - start, 2)
-        for (modality, level, metric), value in _mean_curves(report.curves).items():
-            rows.append((f"fault:{fault}:{modality}", float(level), metric, float(value)))
-    meta["faults"] = {"levels": {fault: list(FAULT_LEVELS[fault]) for fault in FAULTS}, "seconds": timings}
+    meta["faults"] = {"levels": {fault: list(FAULT_LEVELS[fault]) for fault in FAULTS}, "seconds": timings,
+                      "impute": choices, "fault_impute": "none" if handles_missing_covariates(name)
+                      else settings.fault_impute}
+    if validation:
+        meta["faults"]["validation_mse"] = validation
     return rows
+
+
+def best_fault_imputation(model: Any, task: ForecastingTask, fault: str, modalities: dict[str, list[str]],
+                          common: dict[str, Any], settings: BenchSettings
+                          ) -> tuple[dict[str, str], dict[str, dict[str, float]]]:
+    """Per modality, the imputation policy that gives ``model`` the lowest MSE under ``fault`` at its middle
+    severity on the validation segment: what a practitioner tuning the peer's pipeline would pick.
+
+    Every policy of :data:`FAULT_IMPUTE_CHOICES` is scored on the windows that start in the validation segment
+    and end before the test segment (the target is cut at ``test_start``), with the same seed, so the faults are
+    the same for every policy; ties go to the run's declared ``settings.impute``.
+
+    Returns
+    -------
+    choice : dict
+        modality -> policy.
+    scores : dict
+        modality -> policy -> validation MSE.
+    """
+    _, test_row = task.split_index()
+    level = fault_middle_level(fault)
+    scores: dict[str, dict[str, float]] = {mod: {} for mod in modalities}
+    for policy in FAULT_IMPUTE_CHOICES:
+        report = evaluate_robustness(model, task.series[:test_row], corruption=fault, levels=(0.0, level),
+                                     modalities=modalities, n_repeats=settings.n_repeats,
+                                     **{**common, "start": task.val_start, "impute": policy})
+        curves = _mean_curves(report.curves)
+        for mod in modalities:
+            scores[mod][policy] = float(curves[(mod, level, "mse")])
+    # ties (a fault that leaves no gap, e.g. stuck or spikes, scores the same under every policy) go to the run's
+    # declared policy, then to the order of FAULT_IMPUTE_CHOICES
+    order = sorted(FAULT_IMPUTE_CHOICES, key=lambda p: p != settings.impute)
+    choice = {mod: min(order, key=lambda p, m=mod: scores[m][p]) for mod in modalities}
+    return choice, scores
 
 
 def run_cell(task: ForecastingTask, cell: Cell, settings: BenchSettings) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -384,7 +438,7 @@ def run_cell(task: ForecastingTask, cell: Cell, settings: BenchSettings) -> tupl
                     rows.append((f"missing:{modality}", float(level), metric, float(value)))
                 meta["missing_impute"] = missing.metadata.get("impute")
             if settings.faults and task.modalities:
-                rows += _fault_rows(model, task, common, settings, meta)
+                rows += _fault_rows(model, name, task, common, settings, meta)
     meta["wall_seconds"] = time.perf_counter() - wall
     meta["fit_seconds"], meta["predict_seconds"], meta["n_params"] = fit_seconds, predict_seconds, n_params
     frame = pd.DataFrame(rows, columns=["corruption", "level", "metric", "value"])

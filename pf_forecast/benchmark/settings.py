@@ -10,6 +10,9 @@ import numpy as np
 
 from pf_forecast.robustness.imputation import IMPUTE_POLICIES
 
+#: The imputation policies a practitioner would try for a model that cannot take NaN (``fault_impute="best"``).
+FAULT_IMPUTE_CHOICES: tuple[str, ...] = ("zero", "mean", "ffill", "seasonal")
+
 __all__ = ["ACCELERATORS", "BenchSettings", "NOT_IN_FINGERPRINT"]
 
 #: Values of ``BenchSettings.accelerator`` (Lightning's names; ``"auto"``: a GPU when there is one, else the CPU).
@@ -61,8 +64,14 @@ class BenchSettings:
     impute
         How the covariates' missing values are filled for models that do not declare
         ``handles_missing_covariates``, in the clean run and in every sweep: ``"ffill"`` (default: last observed
-        value, the training-period mean before the first one), ``"mean"`` (training-period mean), ``"zero"``, or
-        ``"none"`` (NaN passed on; such a model's cells then fail when its forecasts are not finite).
+        value, the training-period mean before the first one), ``"mean"`` (training-period mean), ``"zero"``,
+        ``"seasonal"`` (the value one season earlier, e.g. 24 h), or ``"none"`` (NaN passed on; such a model's
+        cells then fail when its forecasts are not finite).
+    fault_impute
+        How the missing values a stream fault leaves are filled for such a model in the fault sweeps:
+        ``"best"`` (default: per model, fault and modality, the policy among :data:`FAULT_IMPUTE_CHOICES` with the
+        lowest MSE at the fault's middle severity on the validation segment, the test windows never seen) or one
+        fixed policy. Part of :meth:`fingerprint` only with ``faults``.
     probabilistic
         Train the neural models with ``QuantileRegression`` on the quantile levels 0.1, ..., 0.9 and LightGBM with
         quantile objectives, and score every model's quantiles (SQL, MASE, WQL, 80% coverage, in the target's
@@ -108,6 +117,7 @@ class BenchSettings:
     missing: bool = True
     faults: bool = False
     impute: str = "ffill"
+    fault_impute: str = "best"
     probabilistic: bool = False
     work_dir: str | None = field(default=None, compare=False)
     accelerator: str = field(default="auto", compare=False)
@@ -129,6 +139,9 @@ class BenchSettings:
             raise ValueError(f"learning_rate={self.learning_rate!r} must be positive.")
         if self.impute not in IMPUTE_POLICIES:
             raise ValueError(f"impute={self.impute!r} is not a policy; choose one of {list(IMPUTE_POLICIES)}.")
+        if self.fault_impute != "best" and self.fault_impute not in FAULT_IMPUTE_CHOICES:
+            raise ValueError(f"fault_impute={self.fault_impute!r} is not valid; choose 'best' or one of "
+                             f"{list(FAULT_IMPUTE_CHOICES)}.")
         if self.accelerator not in ACCELERATORS:
             raise ValueError(f"accelerator={self.accelerator!r} is not valid; choose one of {list(ACCELERATORS)}.")
         devices = self.devices
@@ -149,6 +162,8 @@ class BenchSettings:
         for name in NOT_IN_FINGERPRINT:
             out.pop(name)
         out["levels"] = [float(p) for p in self.levels]
+        if not self.faults:  # no fault sweep, nothing it changes (and cells from before it resume)
+            out.pop("fault_impute")
         return out
 
     def trainer_devices(self) -> dict[str, Any]:

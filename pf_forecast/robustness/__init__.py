@@ -43,7 +43,7 @@ from .corruptions import (
     fault_middle_level,
 )
 from .evaluate import evaluate_robustness, mean_fusion_weights, modality_importance
-from .imputation import IMPUTE_POLICIES, impute_missing
+from .imputation import IMPUTE_POLICIES, impute_missing, season_length
 from .metrics import effective_robustness, normalized_robustness, relative_robustness
 from .report import RobustnessReport
 
@@ -70,6 +70,7 @@ __all__ = [
     "effective_robustness",
     "evaluate_robustness",
     "impute_missing",
+    "season_length",
     "mean_fusion_weights",
     "modality_importance",
     "normalized_robustness",

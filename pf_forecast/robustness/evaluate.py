@@ -54,7 +54,9 @@ Models that declare ``handles_missing_covariates = True`` (``ProgressiveFusionFo
 Any other model gets the NaN of its (corrupted) inputs filled by the declared policy ``impute``: default
 ``"zero"`` (MultiBench's own drop value). ``"mean"`` uses the clean per-component means over the timestamps
 before ``corruption_start`` (the training period; later values are test inputs and would leak), ``"ffill"``
-carries the last observed value forward and falls back to those means. The policy is recorded in the report.
+carries the last observed value forward and falls back to those means, ``"seasonal"`` takes the value one season
+earlier (:func:`~pf_forecast.robustness.imputation.season_length` of the series' frequency: 24 on hourly data),
+then falls back like ``"ffill"``. The policy is recorded in the report.
 
 Code layout
 -----------
@@ -288,7 +290,8 @@ def evaluate_robustness(
     seed
         Seed of the corruption draws; repeat ``r`` uses ``numpy.random.default_rng([seed, r])``.
     impute
-        How NaN inputs are filled before they reach the model: ``"zero"``, ``"ffill"``, ``"mean"`` or ``"none"``.
+        How NaN inputs are filled before they reach the model: ``"zero"``, ``"ffill"``, ``"mean"``, ``"seasonal"``
+        or ``"none"`` (see *Imputation* above).
         ``None`` (default) picks ``"none"`` for models with ``handles_missing_covariates = True`` and
         ``"zero"`` (MultiBench's fill value) for the others.
     corrupt_target

@@ -18,8 +18,7 @@ from darts import TimeSeries
 
 from pf_forecast.nn.modality import SOURCES
 
-from ._base import _ffill_rows
-from .imputation import _reference_means, fill_values
+from .imputation import _reference_means, fill_values, season_length
 from .plan import Group
 
 __all__ = ["predict_windows", "window_feeds"]
@@ -57,7 +56,7 @@ class _WindowInputs:
     high: int  # the largest lag (>= 0)
     horizon: int
     means: Mapping[str, np.ndarray]  # per corrupted source: (C,) clean training-period means
-    ffilled: Mapping[str, np.ndarray]  # per corrupted source: (T, C, S) last finite clean value at each step
+    filled: Mapping[str, np.ndarray]  # per corrupted source: (T, C, S) values of its clean_feed
 
     def input_of(self, src: str, point: Any, p: int) -> TimeSeries:
         """The ``src`` input of the window whose forecast point is ``point`` (position ``p`` in the target)."""
@@ -84,9 +83,15 @@ class _WindowInputs:
                                               rng=self.rng)
         if self.policy == "none":
             return window
-        # ffill starts from the last clean value before the slice: what imputing the whole series would give
-        carry = self.ffilled[src][i0 - 1] if self.policy == "ffill" and i0 > 0 else None  # (C, S)
-        values = fill_values(window.all_values(copy=True), self.policy, self.means[src], carry)  # (T, C, S)
+        # ffill starts from the last imputed clean value before the slice, seasonal from the last season: what
+        # imputing the whole series would give
+        season = season_length(window)
+        carry = None
+        if self.policy in ("ffill", "seasonal") and i0 > 0:
+            reach = 1 if self.policy == "ffill" else season
+            carry = self.filled[src][max(i0 - reach, 0):i0]  # (R, C, S)
+        values = fill_values(window.all_values(copy=True), self.policy, self.means[src], carry,
+                             season=season)  # (T, C, S)
         return window.with_values(values.astype(window.dtype, copy=False))
 
 
@@ -107,19 +112,19 @@ def window_feeds(
     For every window (forecast point ``p`` = its first forecast time minus ``output_chunk_shift``): the target is
     the history ``series[p + min_lag : p]``; a corrupted source is sliced to the steps the model can read
     (``p + min_lag`` .. ``p + max_lag + horizon``), handed to ``corruption.apply_window(slice, p, role=source)``
-    and imputed like the historical-forecasts path, with the means computed once (``ffill`` carries the last clean
-    value before the slice in, so each window gets what imputing the whole series with that window's fault would
-    give it); an uncorrupted source is the clean (imputed) series itself, shared by every window (no copy).
+    and imputed like the historical-forecasts path, with the means computed once (``ffill`` and ``seasonal`` read
+    the imputed clean rows before the slice, so each window gets what imputing the whole series with that window's
+    fault would give it); an uncorrupted source is the clean (imputed) series itself, shared by every window.
     """
     series = inputs["target"]
     freq = series.freq  # type: ignore[union-attr]
     shift = int(getattr(model, "output_chunk_shift", 0) or 0)
-    # per corrupted source, once: the clean training-period means and the last finite clean value at or before
-    # every step (what ffill carries into a slice from before it)
+    # per corrupted source, once: the clean training-period means and the imputed clean rows (what ffill and
+    # seasonal carry into a slice from before it)
     means = {src: _reference_means(inputs[src], corruption_start) for src in group} if policy != "none" else {}
-    ffilled = {src: _ffill_rows(inputs[src].all_values(copy=False)) for src in group} if policy == "ffill" else {}
+    filled = {src: clean_feed[src].all_values(copy=False) for src in group}  # type: ignore[union-attr]
     build = _WindowInputs(corruption, group, rng, inputs, clean_feed, policy, *_lag_span(model), horizon, means,
-                          ffilled)
+                          filled)
     feeds: dict[str, list[TimeSeries] | None] = {src: (None if inputs[src] is None else []) for src in SOURCES}
     for first_forecast in starts:
         point = first_forecast - shift * freq  # the forecast point: the step after the input window
