@@ -33,6 +33,7 @@ ROOT = HERE.parent
 SUITES = ("epf", "stocks", "beijing", "etth1")
 ALL_WINDOWS = "epf_alldata"
 FEV = "fev_epf"
+FAULTS_FOLDER = "faults"
 FEV_MARKETS = ("BE", "DE", "FR", "NP", "PJM")
 FEV_COMMAND = "pf-forecast bench --suite fev-epf --seeds 3 --out benchmarks/fev_epf"
 HEADLINE_MODELS = ("pf", "pf-late", "tide", "tsmixer", "dlinear", "linear", "naive-seasonal")
@@ -292,6 +293,7 @@ def reproduce_block() -> list[str]:
     for folder, commands in folders.items():
         lines += folder_commands(folder, commands, common)
     lines += folder_commands(FEV, run_commands(FEV), []) or [f"{FEV_COMMAND}  # no finished run recorded yet"]
+    lines += folder_commands(FAULTS_FOLDER, run_commands(FAULTS_FOLDER), [])
     lines += list(dict.fromkeys(scaling_command(command) for command in run_commands("scaling")))
     lines += script_commands("missing_retrain.py", HERE / "missing_retrain" / "cells", ("dataset", "seed"),
                              {"dataset": "--markets", "seed": "--seeds"})
@@ -321,6 +323,7 @@ FOLDERS = {
     "etth1": "ETTh1 transformer oil temperature",
     ALL_WINDOWS: "EPF again, every training window",
     FEV: "fev-bench's 5 EPF tasks, quantile forecasts",
+    FAULTS_FOLDER: "stream faults (outage, latency, stuck, spikes) per covariate stream",
     "scaling": "cost vs modalities, series, input length (synthetic data)",
 }
 
@@ -328,7 +331,7 @@ FOLDERS = {
 def suites_section() -> list[str]:
     """What each result folder holds, with a link to its own report."""
     rows = []
-    for folder in (*SUITES, ALL_WINDOWS, FEV):
+    for folder in (*SUITES, ALL_WINDOWS, FEV, FAULTS_FOLDER):
         frame = load_folder(folder)
         if frame is None:
             rows.append([f"`{folder}`", FOLDERS[folder], "—", "—", "—", "not run yet", "—"])
@@ -641,6 +644,70 @@ def fev_status(scores: pd.DataFrame) -> str:
     return f"{state}: " + "; ".join(f"{', '.join(models)}: {key}" for key, models in groups.items()) + "."
 
 
+def fault_cases(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per (task, stream, fault): every model's MSE at the fault's middle severity (mean over seeds)."""
+    from pf_forecast.robustness import fault_middle_level
+
+    rows = frame[frame.corruption.str.startswith("fault:") & (frame.metric == "mse")].copy()
+    parts = rows.corruption.str.split(":", n=2, expand=True)
+    rows["fault"], rows["stream"] = parts[1], parts[2]
+    rows = rows[np.isclose(rows.level, rows.fault.map(fault_middle_level))]
+    rows["task"] = rows.dataset + " / " + rows.track
+    return rows.groupby(["task", "stream", "fault", "model"])["value"].mean().unstack("model")
+
+
+def fault_imputations() -> dict[tuple[str, str], str]:
+    """(task, model) -> the imputations each peer got in the fault sweeps, most frequent first, with counts."""
+    counts: dict[tuple[str, str], dict[str, int]] = {}
+    for path in sorted((HERE / FAULTS_FOLDER / "cells").glob("*.json")):
+        meta = json.loads(path.read_text())
+        faults = meta.get("faults") or {}
+        if faults.get("fault_impute") in (None, "none"):
+            continue
+        key = (f"{meta['dataset']} / {meta['track']}", meta["model"])
+        for per_stream in faults.get("impute", {}).values():
+            for policy in per_stream.values():
+                counts.setdefault(key, {}).setdefault(policy, 0)
+                counts[key][policy] += 1
+    return {key: ", ".join(f"{p} {n}" for p, n in sorted(c.items(), key=lambda kv: (-kv[1], kv[0])))
+            for key, c in counts.items()}
+
+
+def faults_section() -> list[str]:
+    """Issue targets under stream faults: pf against every peer (best imputation each) at the middle severity."""
+    frame = load_folder(FAULTS_FOLDER)
+    if frame is None or not frame.corruption.str.startswith("fault:").any():
+        return ["_Not run yet_ (`pf-forecast bench --suite ... --faults --out benchmarks/faults`)."]
+    cases = fault_cases(frame)
+    rows, wins, total = [], 0, 0
+    for (task, stream, fault), row in cases.iterrows():
+        row = row.dropna()
+        peers = row.drop(labels=[m for m in row.index if m.startswith("pf")])
+        if "pf" not in row or peers.empty:
+            continue
+        best = peers.idxmin()
+        total += 1
+        wins += int(row["pf"] < peers[best])
+        rows.append([task, stream, fault, f"{row['pf']:.3f}", f"{best} ({peers[best]:.3f})",
+                     f"{row['pf'] / peers[best]:.2f}", "yes" if row["pf"] < peers[best] else "no"])
+    models = ordered_models(frame.model.unique())
+    share = f"{wins} of {total} ({wins / total:.0%})" if total else "no case yet"
+    chosen = fault_imputations()
+    picks = [[task, model, policy] for (task, model), policy in sorted(chosen.items())]
+    from pf_forecast.robustness import FAULTS, fault_middle_level
+
+    middles = ", ".join(f"{f} {fault_middle_level(f):g}" for f in FAULTS)
+    return [f"Models in the run: {', '.join(f'`{m}`' for m in models)}; seeds: {seed_range(frame)}. Middle "
+            f"severities: {middles} (outage and stuck: fraction of the steps; latency: steps; spikes: fraction of "
+            "the values).", "",
+            f"**Target: pf lower than every peer in >= 90% of the (task, stream, fault) cases: {share}, "
+            f"{'met' if total and wins / total >= 0.9 else 'not met'}.**", "",
+            *table(["task", "stream", "fault", "pf MSE", "best peer (MSE)", "pf / best", "pf lower?"], rows), "",
+            "Imputation each peer got (chosen per fault and stream on the validation segment; counts over "
+            "(fault, stream) pairs):", "",
+            *table(["task", "model", "imputations"], picks)]
+
+
 # ----------------------------------------------------------------------------------------------------------------
 # README headline
 # ----------------------------------------------------------------------------------------------------------------
@@ -765,6 +832,14 @@ def document(results: pd.DataFrame, all_windows: pd.DataFrame | None) -> list[st
                  "the five markets, fev-bench's aggregate); coverage is the share of actual values inside the 10-90% "
                  "interval (0.80 is calibrated; point models score ~0). Our rows: mean ± std over seeds.",
                  with_label(cap_label(FEV), fev_section())),
+        *section("Stream faults",
+                 "Each covariate stream fails alone over the test period: an outage (contiguous missing blocks), "
+                 "late publication (its last steps missing at forecast time), a stuck sensor (its last value "
+                 "repeated) or spikes (isolated values 10 standard deviations off), at each fault's middle "
+                 "severity ([docs/faults.md](docs/faults.md)). pf receives the gaps as missing values; every other model gets "
+                 "them filled by the imputation that is best for it on the validation segment (zero, mean, ffill or "
+                 "seasonal), chosen per fault and stream. MSE on the standardized target, mean over seeds.",
+                 faults_section()),
         *section("Reproduce",
                  "In bash; each command resumes: cells already in its folder are reused, so rerunning only fills "
                  "what is missing. `COMMON` holds the options every run of the robustness suites shares, `EPF` and the like "

@@ -179,6 +179,19 @@ def test_unknown_track(tmp_path):
         bench(["--suite", "epf", "--tracks", "oracle", "--out", str(tmp_path / "out")])
 
 
+def test_datasets_select_tasks_of_the_suite(tmp_path, capsys):
+    with pytest.raises(ValueError, match=r"--datasets: \['epf-XX'\] not in suite 'epf'.*'epf-NP'"):
+        bench(["--suite", "epf", "--datasets", "epf-XX", "--out", str(tmp_path / "bad")])
+    with pytest.raises(ValueError, match="--datasets 'epf-NP' selects tasks of a suite"):
+        bench(csv_args(write_csv(tmp_path / "data.csv"), tmp_path / "csv", "--datasets", "epf-NP"))
+    out = tmp_path / "out"
+    assert bench(["--suite", "epf", "--datasets", "epf-NP", "--tracks", "past", "--models", "naive-seasonal",
+                  "--out", str(out), "--no-progress", "--no-missing"]) == 0
+    results = pd.read_csv(out / "results.csv")
+    assert set(zip(results.dataset, results.track)) == {("epf-NP", "past")}
+    assert "--datasets epf-NP" in (out / "report.md").read_text()
+
+
 @pytest.mark.parametrize("seeds", ["0", "-1,", "a,b", "1,1"])
 def test_bad_seeds(tmp_path, seeds):
     with pytest.raises(ValueError, match=f"--seeds {seeds!r}"):

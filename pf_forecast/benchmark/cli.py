@@ -51,6 +51,8 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
                            "default: the suite's (3 seeds; quick: 1)")
     what.add_argument("--tracks", default=None, metavar="LIST",
                       help="only these tracks of the suite, e.g. past or past,future (default: all)")
+    what.add_argument("--datasets", default=None, metavar="LIST",
+                      help="only these datasets of the suite, e.g. epf-NP,epf-BE (default: all)")
     what.add_argument("--out", default="bench_out", metavar="DIR",
                       help="output folder; finished cells in it are reused (default: bench_out)")
     what.add_argument("--data-dir", default=None, metavar="DIR",
@@ -267,7 +269,7 @@ def _devices(text: Any) -> int | str:
 
 
 def _command(args: argparse.Namespace, suite: Suite | None, models: Sequence[str], seeds: Sequence[int],
-             settings: BenchSettings, tracks: Sequence[str] | None) -> str:
+             settings: BenchSettings, tracks: Sequence[str] | None, datasets: Sequence[str] | None = None) -> str:
     """The equivalent command line with every resolved option spelled out."""
     parts = ["pf-forecast", "bench"]
     if suite is not None:
@@ -286,6 +288,8 @@ def _command(args: argparse.Namespace, suite: Suite | None, models: Sequence[str
     parts += ["--models", ",".join(models), "--seeds", ",".join(map(str, seeds)) + ("," if len(seeds) == 1 else "")]
     if tracks:
         parts += ["--tracks", ",".join(tracks)]
+    if datasets:
+        parts += ["--datasets", ",".join(datasets)]
     if args.data_dir:
         parts += ["--data-dir", args.data_dir]
     parts += [
@@ -398,6 +402,10 @@ def run_bench(args: argparse.Namespace) -> int:
     seeds = parse_seeds(args.seeds) if args.seeds is not None else list(suite.seeds if suite else (0, 1, 2))
     settings = resolve_settings(args, suite, work_dir=str(out / ".darts_work"))
     tracks = _names(args.tracks) or None
+    datasets = _names(getattr(args, "datasets", None)) or None
+    if datasets is not None and suite is None:
+        raise ValueError(f"--datasets {args.datasets!r} selects tasks of a suite; with --csv the dataset is the CSV "
+                         f"(drop --datasets, or give --suite instead of --csv).")
 
     if suite is not None:
         specs = list(suite.tasks)
@@ -406,6 +414,12 @@ def run_bench(args: argparse.Namespace) -> int:
             if unknown:
                 raise ValueError(f"--tracks: {unknown} not in suite {suite.name!r}; its tracks are {suite.tracks()}.")
             specs = [spec for spec in specs if spec.track in tracks]
+        if datasets is not None:
+            known = list(dict.fromkeys(spec.name for spec in suite.tasks))
+            unknown = [d for d in datasets if d not in known]
+            if unknown:
+                raise ValueError(f"--datasets: {unknown} not in suite {suite.name!r}; its datasets are {known}.")
+            specs = [spec for spec in specs if spec.name in datasets]
         tasks = [spec.load(args.data_dir) for spec in specs]
     else:
         tasks = [_csv_task(args)]
@@ -414,7 +428,8 @@ def run_bench(args: argparse.Namespace) -> int:
 
     _check_writable(out, args.out)
     run = BenchRun(out=out)  # filled cell by cell: a stopped run still records what it finished
-    start = {"command": _command(args, suite, models, seeds, settings, tracks), "settings": settings.fingerprint()}
+    start = {"command": _command(args, suite, models, seeds, settings, tracks, datasets),
+             "settings": settings.fingerprint()}
     with limited_threads(args.threads), recorded_run(
             out, start, report=lambda: write_report(out, run.results),
             progress=lambda: {"ran": run.ran, "skipped": run.skipped, "failed": run.failed, "excluded": run.excluded},

@@ -58,6 +58,11 @@ class TaskSpec:
     rows: int | None = None
     dataset: str | None = None
 
+    @property
+    def name(self) -> str:
+        """The dataset name in the results (what ``--datasets`` selects)."""
+        return self.dataset or (f"{self.task}-quick" if self.rows is not None else self.task)
+
     def load(self, data_dir: str | os.PathLike | None = None) -> ForecastingTask:
         """Load the task (pf_forecast.data's errors, e.g. a missing dataset file, propagate unchanged).
 
