@@ -338,6 +338,7 @@ def test_make_model_builds_every_model(small_task, name, tmp_path):
         assert model.lags["past"] == lags and model.lags["future"][-1] == small_task.horizon - 1
     if name == "lightgbm":
         assert model.kwargs["n_jobs"] == 1 and model.kwargs["random_state"] == 3
+        assert model.kwargs["subsample"] == 0.5 and model.kwargs["subsample_freq"] == 1  # bagging is on
     if name == "naive-seasonal":
         assert model.K == 24  # hourly data: the daily season
 
