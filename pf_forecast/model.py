@@ -24,7 +24,7 @@ from darts.utils.data.torch_datasets.utils import (
     PLModuleOutput,
     TorchTrainingSample,
 )
-from darts.utils.likelihood_models import QuantileRegression
+from darts.utils.likelihood_models import GaussianLikelihood, QuantileRegression
 from darts.utils.torch import MonteCarloDropout
 from pytorch_lightning.strategies import ParallelStrategy
 
@@ -130,14 +130,31 @@ class _ProgressiveFusionModule(PLForecastingModule):
             self.fit_linear_skips
             and not bool(self.linear_skips_fitted)
             and network.target_dim == 1
-            and network.nr_params == 1
+            and (self.likelihood is None and network.nr_params == 1
+                 or isinstance(self.likelihood, QuantileRegression | GaussianLikelihood))
             and not self.use_reversible_instance_norm
             and (network.target_skip is not None or network.covariate_skip is not None)
         )
         if not eligible:
             return
+        batches = self.trainer.datamodule.train_dataloader
         gram = cross = None
-        for batch in self.trainer.datamodule.train_dataloader():
+        for features, target in self._linear_skip_batches(batches()):
+            gram = features.T @ features if gram is None else gram + features.T @ features  # (F+1, F+1)
+            cross = features.T @ target if cross is None else cross + features.T @ target  # (F+1, O)
+        if gram is None:
+            return
+        weight, bias = ridge_solution(gram, cross)  # (O, F), (O,): the least-squares mean forecast
+        if network.nr_params > 1:
+            weight, bias = self._linear_likelihood_start(weight, bias, batches())  # (O, N, F), (O, N)
+        dtype = network.head[-1].weight.dtype
+        network.set_linear_skips(weight.to(dtype), bias.to(dtype))
+        self.linear_skips_fitted.fill_(True)
+
+    def _linear_skip_batches(self, loader):
+        """(features (B, F+1) with a constant last column, target (B, O)) per training batch, in float64."""
+        network = self.network
+        for batch in loader:
             inputs = [
                 None if x is None else x.to(self.device)
                 for x in (batch.past_target, batch.past_covariates, batch.historic_future_covariates,
@@ -145,14 +162,24 @@ class _ProgressiveFusionModule(PLForecastingModule):
             ]
             features = network.linear_skip_features(*inputs).double()  # (B, F)
             features = torch.cat([features, features.new_ones(features.shape[0], 1)], dim=1)  # (B, F+1)
-            target = batch.future_target[:, :, 0].to(self.device).double()  # (B, O)
-            gram = features.T @ features if gram is None else gram + features.T @ features  # (F+1, F+1)
-            cross = features.T @ target if cross is None else cross + features.T @ target  # (F+1, O)
-        if gram is None:
-            return
-        weight, bias = ridge_solution(gram, cross)
-        network.set_linear_skips(weight.to(network.head[-1].weight.dtype), bias.to(network.head[-1].weight.dtype))
-        self.linear_skips_fitted.fill_(True)
+            yield features, batch.future_target[:, :, 0].to(self.device).double()  # (B, O)
+
+    def _linear_likelihood_start(self, weight, bias, loader):
+        """The likelihood's parameters of the linear model's residuals, per horizon step: each quantile level's
+        empirical residual quantile added to the mean (QuantileRegression), or the residuals' standard deviation
+        through the inverse softplus (GaussianLikelihood's sigma); weights (O, N, F), biases (O, N)."""
+        residuals = []
+        for features, target in self._linear_skip_batches(loader):
+            residuals.append(target - features[:, :-1] @ weight.T - bias)  # (B, O)
+        residuals = torch.cat(residuals)  # (samples, O)
+        if isinstance(self.likelihood, QuantileRegression):
+            levels = torch.tensor(self.likelihood.quantiles, dtype=residuals.dtype)  # (N,), ascending
+            offsets = torch.quantile(residuals, levels, dim=0).T  # (O, N)
+            return weight[:, None, :].expand(-1, len(levels), -1), bias[:, None] + offsets
+        sigma = residuals.std(dim=0).clamp_min(1e-6)  # (O,)
+        raw_sigma = sigma + torch.log(-torch.expm1(-sigma))  # softplus^-1(sigma)
+        weight = torch.stack([weight, torch.zeros_like(weight)], dim=1)  # (O, 2, F): mu linear, sigma constant
+        return weight, torch.stack([bias, raw_sigma], dim=1)  # (O, 2)
 
     def _compute_loss(self, output: PLModuleOutput, target, criterion, sample_weight):
         loss = super()._compute_loss(output, target, criterion, sample_weight)
@@ -230,8 +257,11 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
     fit_linear_skips
         Before gradient training, set the linear skips (target history, and covariates with
         ``use_covariate_skip``) to their least-squares solution on the training windows (a small ridge) and zero the
-        deep head's output layer: training starts from the best linear model and learns what it misses. Applies to
-        one target component, point forecasts and no reversible instance norm; otherwise ignored.
+        deep head's output layer: training starts from the best linear model and learns what it misses. With
+        ``QuantileRegression`` every quantile starts as that linear forecast plus the residuals' empirical quantile
+        at its level, per horizon step; with ``GaussianLikelihood`` sigma starts at the residuals' standard
+        deviation. Applies to one target component, point forecasts or those two likelihoods, and no reversible
+        instance norm; otherwise ignored.
     deep_supervision
         Train on the mean loss of the forecasts decoded after every refinement step (not only the last), so each
         step must forecast on its own and later steps learn to refine.

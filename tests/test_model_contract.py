@@ -300,6 +300,31 @@ def test_deep_supervision_trains_every_step(tiny_kwargs, data):
     np.testing.assert_array_equal(one.values(), plain.values())
 
 
+@pytest.mark.parametrize("likelihood", [QuantileRegression([0.1, 0.5, 0.9]), GaussianLikelihood()],
+                         ids=["quantile", "gaussian"])
+def test_fit_linear_skips_starts_probabilistic_models_calibrated(tiny_kwargs, likelihood):
+    """With a likelihood the linear start also sets the spread: the residuals' quantiles or standard deviation."""
+    rng = np.random.default_rng(0)
+    n, noise = 600, 0.5
+    x = rng.standard_normal((n, 2)).astype(np.float32)
+    y = np.zeros(n, dtype=np.float32)
+    for t in range(2, n):
+        y[t] = 0.5 * y[t - 1] - 0.2 * y[t - 2] + 0.8 * x[t - 1, 0] - 0.3 * x[t - 2, 1] + noise * rng.standard_normal()
+    target = TimeSeries.from_values(y[:, None], columns=["y"])
+    covs = TimeSeries.from_values(x, columns=["a", "b"])
+    m = model(tiny_kwargs, n_epochs=1, optimizer_kwargs={"lr": 0.0}, use_covariate_skip=True, fit_linear_skips=True,
+              likelihood=likelihood)
+    m.fit(target, past_covariates=covs)
+    assert bool(m.model.linear_skips_fitted)
+    params = m.predict(1, series=target[:-100], past_covariates=covs, predict_likelihood_parameters=True)
+    values = params.values()[0]
+    if isinstance(likelihood, QuantileRegression):  # one step ahead the residuals are the noise: N(0, 0.5)
+        low, median, high = values
+        assert high - low == pytest.approx(2 * 1.2816 * noise, rel=0.15) and low < median < high
+    else:
+        assert values[1] == pytest.approx(noise, rel=0.15)  # sigma
+
+
 def test_fit_linear_skips_starts_from_least_squares(tiny_kwargs):
     """On a target that is exactly linear in its lags and covariates, the least-squares start is already exact."""
     rng = np.random.default_rng(0)

@@ -216,6 +216,17 @@ def test_set_linear_skips_makes_the_network_that_linear_model():
     assert not net.target_skip.weight.requires_grad and not net.covariate_skip.weight.requires_grad
 
 
+def test_set_linear_skips_one_linear_model_per_likelihood_parameter():
+    net = network(nr_params=3)
+    inputs = batch()
+    features = net.linear_skip_features(*inputs)  # (B, F)
+    weight = torch.randn(OUT, 3, features.shape[1]) * 0.01  # (O, N, F)
+    bias = torch.randn(OUT, 3)  # (O, N)
+    net.set_linear_skips(weight, bias)
+    expected = torch.einsum("bf,onf->bon", features, weight) + bias  # (B, O, N)
+    torch.testing.assert_close(net(*inputs)[:, :, 0, :], expected, rtol=1e-4, atol=1e-5)
+
+
 def test_hyper_parameters_are_the_constructor_arguments_beyond_the_layout():
     import inspect
 

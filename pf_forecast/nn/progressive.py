@@ -357,8 +357,8 @@ class ProgressiveFusionNetwork(nn.Module):
     ) -> torch.Tensor:
         """The inputs of the linear skips, (B, L [+ (M-1)*W*T]): the target history, then the covariate values.
 
-        Only defined for one target component and point forecasts (``target_dim == nr_params == 1``), where the
-        skips together are one linear model whose least-squares solution :meth:`set_linear_skips` can install.
+        Only defined for one target component (``target_dim == 1``), where the skips together are one linear model
+        per likelihood parameter, which :meth:`set_linear_skips` can install.
         """
         parts = []
         if self.target_skip is not None:
@@ -374,15 +374,23 @@ class ProgressiveFusionNetwork(nn.Module):
 
     @torch.no_grad()
     def set_linear_skips(self, weight: torch.Tensor, bias: torch.Tensor) -> None:
-        """Install a linear model (O, F) + (O,) over :meth:`linear_skip_features` into the skips and freeze them, and
-        zero the deep head's output layer: the network starts as that linear model and training fits the deep part
-        to what it misses (SGD would only blur an exact least-squares solution)."""
+        """Install a linear model over :meth:`linear_skip_features` into the skips and freeze them, and zero the deep
+        head's output layer: the network starts as that linear model and training fits the deep part to what it
+        misses (SGD would only blur an exact least-squares solution).
+
+        ``weight`` is (O, F) and ``bias`` (O,) for point forecasts; with N likelihood parameters per value, (O, N, F)
+        and (O, N): one linear model per parameter (e.g. the same weights for every quantile, with the quantile's
+        offset in its bias).
+        """
+        n_out = self.output_chunk_length
+        weight = weight.reshape(n_out * self.nr_params, -1)  # (O, N, F) -> (O*N, F): the skips' row order
+        bias = bias.reshape(n_out * self.nr_params)  # (O*N,)
         n_target = self.input_chunk_length if self.target_skip is not None else 0
         if self.target_skip is not None:
-            self.target_skip.weight.copy_(weight[:, :n_target])  # (O, L)
+            self.target_skip.weight.copy_(weight[:, :n_target])  # (O*N, L)
             self.target_skip.bias.copy_(bias)
         if self.covariate_skip is not None:
-            self.covariate_skip.weight.copy_(weight[:, n_target:])  # (O, K)
+            self.covariate_skip.weight.copy_(weight[:, n_target:])  # (O*N, K)
             self.covariate_skip.bias.zero_() if self.target_skip is not None else self.covariate_skip.bias.copy_(bias)
         for skip in (self.target_skip, self.covariate_skip):
             if skip is not None:
