@@ -1,0 +1,184 @@
+"""Choose ProgressiveFusionForecaster's defaults on rolling-origin validation folds (never the test segment).
+
+For each task, ``--folds`` origins are placed inside the history before the test segment; fold ``k`` trains on
+every window before ``origin - fold_rows`` exactly as ``pf-forecast bench`` does (same model zoo, settings and early
+stopping, on the ``fold_rows`` rows before the origin), then scores every stride-1 window whose forecast lies in
+``[origin, origin + fold_rows)``: thousands of forecasts per fold, so configurations a few percent apart can be
+ranked. The last fold ends where the test segment starts; the test segment is never read.
+
+A configuration is a set of keyword overrides of ``ProgressiveFusionForecaster`` (``CONFIGS``); ``--peers`` adds
+other bench models on the same folds. Every finished (config, task, fold, seed) cell is written atomically to
+``benchmarks/selection/cells/`` so an interrupted run resumes where it stopped; ``--summary`` prints, per task, each
+configuration's mean MSE and its mean paired change against ``base`` with the standard error over (fold, seed).
+
+Usage::
+
+    python benchmarks/select_defaults.py --tasks etth1:past,stocks:past --configs base,lsq --peers linear,tide \\
+        --seeds 0,1,2
+    python benchmarks/select_defaults.py --summary
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import logging
+import os
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from pf_forecast import ProgressiveFusionForecaster
+from pf_forecast.benchmark.models import (
+    DETERMINISTIC_MODELS,
+    BenchSettings,
+    fit_model,
+    make_model,
+    model_config,
+    model_inputs,
+)
+from pf_forecast.benchmark.runner import pooled_errors, quiet_training
+from pf_forecast.data import ForecastingTask, load_task
+
+HERE = Path(__file__).resolve().parent
+CELLS = HERE / "selection" / "cells"
+
+#: Keyword overrides of ProgressiveFusionForecaster's defaults.
+CONFIGS: dict[str, dict] = {
+    "base": {},
+    "late": {"n_refinements": 1},
+    # a least-squares linear path over the target history and every covariate value, frozen; the deep path
+    # learns the residual from zero
+    "lsq": {"use_covariate_skip": True, "fit_linear_skips": True},
+    "lsq_late": {"use_covariate_skip": True, "fit_linear_skips": True, "n_refinements": 1},
+    "lsq_wide": {"use_covariate_skip": True, "fit_linear_skips": True, "hidden_size": 64},
+    "wide": {"hidden_size": 64},
+    "patch1": {"patch_size": 1},
+}
+
+
+def fold_task(task: ForecastingTask, origin: int, fold_rows: int) -> ForecastingTask:
+    """``task`` re-split so that training ends ``fold_rows`` before ``origin``, validation is the ``fold_rows`` rows
+    before it and the scored segment is ``[origin, origin + fold_rows)`` (the series is cut there)."""
+    index = task.series.time_index
+    return dataclasses.replace(task, series=task.series[:origin + fold_rows], val_start=index[origin - fold_rows],
+                               test_start=index[origin])
+
+
+def origins(task: ForecastingTask, folds: int, fold_rows: int) -> list[int]:
+    """The fold origins, the last fold ending at the test segment's first row."""
+    _, test_row = task.split_index()
+    return [test_row - k * fold_rows for k in range(folds, 0, -1)]
+
+
+def default_fold_rows(task: ForecastingTask) -> int:
+    """A tenth of the history before the test segment (EPF: ~6 months of hours; ETTh1: 48 days)."""
+    _, test_row = task.split_index()
+    return max(10 * task.horizon, test_row // 10)
+
+
+def build(name: str, task: ForecastingTask, seed: int, settings: BenchSettings):
+    """The bench's model ``name``, or pf with the overrides of configuration ``name``."""
+    if name not in CONFIGS:
+        return make_model(name, task, seed, settings), name
+    base = make_model("pf", task, seed, settings)
+    return ProgressiveFusionForecaster(**{**base.model_params, **CONFIGS[name]}), "pf"
+
+
+def run_cell(name: str, task: ForecastingTask, origin: int, seed: int, settings: BenchSettings) -> dict:
+    model, bench_name = build(name, task, seed, settings)
+    inputs = model_inputs(bench_name, task, settings.impute)
+    start = time.perf_counter()
+    facts = fit_model(model, bench_name, task, settings, inputs=inputs)
+    fit_seconds = time.perf_counter() - start
+    forecasts = model.historical_forecasts(
+        task.series, start=task.test_start, forecast_horizon=task.horizon, stride=1, retrain=False,
+        last_points_only=False, overlap_end=False, verbose=False, show_warnings=False, **inputs,
+    )
+    scores = pooled_errors(task.series, forecasts)
+    return {"config": name, "dataset": task.name, "track": task.track, "fold": origin, "seed": seed, **scores,
+            "n_windows": len(forecasts), "fit_seconds": fit_seconds, "epochs": facts.get("epochs_trained"),
+            "overrides": json.dumps(CONFIGS.get(name, {"model": name}), sort_keys=True),
+            # every hyper-parameter as built: "base" means the defaults of the code that ran it
+            "model_config": json.dumps(model_config(model), sort_keys=True)}
+
+
+def run(tasks: list[tuple[str, str]], names: list[str], folds: int, seeds: list[int], fold_rows: int | None) -> None:
+    CELLS.mkdir(parents=True, exist_ok=True)
+    settings = BenchSettings(work_dir=str(CELLS.parent / "logs"))
+    for dataset, track in tasks:
+        kwargs = {"track": track} if dataset.startswith("epf-") or dataset == "beijing" else {}
+        task = load_task(dataset, **kwargs)
+        rows = fold_rows or default_fold_rows(task)
+        for seed in seeds:  # every fold and configuration of one seed before the next seed
+            for origin in origins(task, folds, rows):
+                for name in names:
+                    # named by the origin row and fold length, so runs with other fold layouts never collide
+                    path = CELLS / f"{name}__{dataset}__{track}__o{origin}x{rows}__{seed}.csv"
+                    if path.exists() or (name in DETERMINISTIC_MODELS and seed != seeds[0]):
+                        continue  # finished, or a deterministic peer already fitted on this fold
+                    with quiet_training():
+                        row = run_cell(name, fold_task(task, origin, rows), origin, seed, settings)
+                    tmp = path.with_suffix(".tmp")
+                    pd.DataFrame([row]).to_csv(tmp, index=False)
+                    os.replace(tmp, path)
+                    print(f"{path.name}: mse {row['mse']:.4f} ({row['n_windows']} windows, fit {row['fit_seconds']:.0f} s, "
+                          f"{row['epochs']} epochs)", flush=True)
+
+
+def summary() -> pd.DataFrame:
+    """Per task and configuration: mean MSE, and the mean paired change against ``base`` with its standard error."""
+    frames = [pd.read_csv(p) for p in sorted(CELLS.glob("*.csv"))]
+    if not frames:
+        raise SystemExit("no selection cells yet")
+    cells = pd.concat(frames, ignore_index=True)
+    mixed = cells.groupby(["config", "dataset"]).model_config.nunique()
+    if (mixed > 1).any():
+        raise SystemExit(f"cells of one configuration were built with different hyper-parameters (changed defaults?): "
+                         f"{list(mixed[mixed > 1].index)}; move the older cells away")
+    rows = []
+    for (dataset, track), group in cells.groupby(["dataset", "track"]):
+        base = group[group.config == "base"].set_index(["fold", "seed"]).mse
+        for config, sub in group.groupby("config"):
+            mse = sub.set_index(["fold", "seed"]).mse
+            if config in DETERMINISTIC_MODELS:  # the same fit for every seed
+                mse = mse.droplevel("seed").reindex(base.index, level="fold")
+            paired = (mse / base.reindex(mse.index) - 1).dropna()
+            rows.append({"task": f"{dataset} / {track}", "config": config, "mse": mse.mean(), "cells": len(sub),
+                         "vs_base": paired.mean() if len(paired) else np.nan,
+                         "se": paired.std(ddof=1) / np.sqrt(len(paired)) if len(paired) > 1 else np.nan,
+                         "fit_s": sub.fit_seconds.median()})
+    return pd.DataFrame(rows).sort_values(["task", "mse"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tasks", default="etth1:past", help="comma list of dataset:track")
+    parser.add_argument("--configs", default="base,lsq", help=f"pf configurations: {', '.join(CONFIGS)}")
+    parser.add_argument("--peers", default="", help="bench models on the same folds, e.g. linear,tide")
+    parser.add_argument("--folds", type=int, default=3)
+    parser.add_argument("--fold-rows", type=int, default=None, help="rows per fold (default: a tenth of the history)")
+    parser.add_argument("--seeds", default="0,1,2")
+    parser.add_argument("--summary", action="store_true")
+    args = parser.parse_args()
+    if args.summary:
+        print(summary().to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+        return
+    unknown = [c for c in args.configs.split(",") if c not in CONFIGS]
+    if unknown:
+        raise SystemExit(f"--configs: unknown {unknown}; choose among {list(CONFIGS)}")
+    torch.set_num_threads(1)
+    logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore")
+    tasks = [tuple(spec.split(":")) for spec in args.tasks.split(",")]
+    names = [*args.configs.split(","), *[p for p in args.peers.split(",") if p]]
+    run(tasks, names, args.folds, [int(s) for s in args.seeds.split(",")], args.fold_rows)
+
+
+if __name__ == "__main__":
+    main()
