@@ -12,7 +12,8 @@
 #
 # Two sweeps from `pf_forecast.robustness.evaluate_robustness`: the **MultiBench noise protocol** (white noise, then
 # random drops, then whole-step drops, each at level p = 0.0 ... 0.8) and the **missing-modality sweep** (a stream
-# entirely absent over the test inputs). Last, the effect of training with `modality_dropout`.
+# entirely absent over the test inputs). Then the effect of training with `modality_dropout`, and last four
+# realistic stream faults (outage, late data, a stuck sensor, spikes) with the forecasts side by side.
 
 # %%
 import time
@@ -238,3 +239,117 @@ for column in means.columns[1:]:
           f"{'smaller' if better else 'not smaller'} with modality dropout")
 if len(DROPOUT_SEEDS) == 1:
     print("one seed only (quick mode): no conclusion")
+
+# %% [markdown]
+# ## 7. Real stream faults: outages, late data, stuck sensors, spikes
+#
+# Streams rarely vanish cleanly. `pf_forecast.robustness` has four faults that forecasting pipelines meet every
+# week ([docs/faults.md](../docs/faults.md)): an **outage** (contiguous missing blocks), **latency** (the stream is
+# published late: its last steps are missing at forecast time), a **stuck** sensor (its last value repeated) and
+# **spikes** (isolated values 10 standard deviations off). Here the grid-load stream fails in each way at the middle
+# severity of the fault's grid. TiDE cannot take NaN, so, as a practitioner would, we give it the imputation that
+# works best for it, chosen on the validation segment (never the test) among zero, mean, forward fill and seasonal
+# (the value 24 h earlier). The progressive model gets the gaps as NaN.
+
+# %%
+import numpy as np
+
+from pf_forecast.robustness import FAULTS, corruption_factory, fault_middle_level, impute_missing
+
+STREAM = "grid_load"
+POLICIES = ("ffill", "mean", "zero", "seasonal")  # ties (no gap to fill) go to the first
+stream = {STREAM: task.modalities[STREAM]}
+fault_kwargs = {k: v for k, v in sweep_kwargs.items() if k != "start"}
+history = task.series[:task.split_index()[1]]  # the target before the test segment: validation windows only
+
+
+def fault_mse(model, fault, impute, series, start):
+    """MSE of ``model`` with the stream clean and under ``fault`` at its middle severity."""
+    level = fault_middle_level(fault)
+    report = evaluate_robustness(model, series, corruption=fault, levels=[0.0, level], modalities=stream,
+                                 start=start, impute=impute, metrics="mse", **fault_kwargs)
+    curve = report.mean_curves("mse")[(fault, STREAM)]
+    return curve.loc[0.0], curve.loc[level]
+
+
+best_impute, validation = {}, {}
+for fault in FAULTS:
+    validation[fault] = {p: fault_mse(models[TIDE], fault, p, history, task.val_start)[1] for p in POLICIES}
+    best_impute[fault] = min(validation[fault], key=validation[fault].get)
+print("TiDE's validation MSE per imputation:")
+print(pd.DataFrame(validation).T.round(4))
+print("chosen:", best_impute)
+
+# %%
+rows = {}
+for fault in FAULTS:
+    for name, impute in ((PROGRESSIVE, None), (TIDE, best_impute[fault])):
+        clean_mse, faulty_mse = fault_mse(models[name], fault, impute, task.series, task.test_start)
+        rows[(fault, name)] = {"imputation": impute or "none (NaN)", "clean MSE": clean_mse,
+                               "MSE under the fault": faulty_mse, "increase": faulty_mse / clean_mse - 1}
+faults_table = pd.DataFrame(rows).T
+faults_table.index.names = ["fault", "model"]
+faults_table
+
+# %% [markdown]
+# One test forecast under each fault: the grid-load input as the models receive it (grey: the real values), and the
+# two forecasts against the actual prices. The forecast shown is the one (of one per 24 h of the test period) whose
+# last 48 input hours the fault changes most.
+
+# %%
+SHOWN = 72  # input hours drawn (the model reads task.input_chunk_length = 168)
+clean_stream = task.past_covariates[stream[STREAM]]
+
+
+def changed_steps(covariates, day, hours=48):
+    """How many of the stream's last ``hours`` input values before ``day`` differ from the real ones."""
+    end = day - task.series.freq
+    got = covariates[stream[STREAM]].slice_n_points_before(end, hours).values()[:, 0]
+    real = clean_stream.slice_n_points_before(end, hours).values()[:, 0]
+    return int(np.sum(~np.isclose(got, real)))
+
+
+days = task.series.time_index[task.split_index()[1]::24][1:-1]  # forecast points: one per 24 h of the test period
+fig, axes = plt.subplots(len(FAULTS), 2, figsize=(14, 3.0 * len(FAULTS)), gridspec_kw={"width_ratios": [3, 2]})
+for (ax_in, ax_out), fault in zip(axes, FAULTS):
+    corruption = corruption_factory(fault)(fault_middle_level(fault))
+    if corruption.window_relative:  # latency: what is missing depends on the forecast point
+        def received(day, corruption=corruption):
+            return corruption.apply_window(task.past_covariates, day, components=stream[STREAM], rng=SEED)
+    else:  # one corrupted copy of the test period, whatever the forecast point
+        whole = corruption.apply(task.past_covariates, np.random.default_rng(SEED), components=stream[STREAM],
+                                 start=task.test_start)
+
+        def received(day, whole=whole):
+            return whole
+
+    day = max(days, key=lambda d, get=received: changed_steps(get(d), d))
+    covariates = received(day)
+    past = task.series.drop_after(day)
+    forecast_pf = models[PROGRESSIVE].predict(task.horizon, series=past, past_covariates=covariates)
+    filled = impute_missing(covariates, best_impute[fault], reference=task.past_covariates, before=task.test_start)
+    forecast_tide = models[TIDE].predict(task.horizon, series=past, past_covariates=filled)
+
+    first, last = day - SHOWN * task.series.freq, day - task.series.freq
+    clean_stream.slice(first, last).plot(ax=ax_in, color="lightgrey", label="real values")
+    covariates[stream[STREAM]].slice(first, last).plot(ax=ax_in, label=f"as received ({fault})")
+    ax_in.set_title(f"{fault}: grid-load input, the last {SHOWN} h")
+    ax_in.set_xlabel("")
+    task.series.slice_n_points_after(day, task.horizon).plot(ax=ax_out, color="black", label="actual")
+    forecast_pf.plot(ax=ax_out, label=PROGRESSIVE)
+    forecast_tide.plot(ax=ax_out, label=f"TiDE ({best_impute[fault]} fill)")
+    ax_out.set_title(f"{fault}: next-day forecasts (standardised price)")
+    ax_out.set_xlabel("")
+    for ax in (ax_in, ax_out):
+        ax.legend(fontsize=8)
+fig.tight_layout()
+
+# %%
+for fault in FAULTS:
+    pf_row, tide_row = faults_table.loc[(fault, PROGRESSIVE)], faults_table.loc[(fault, TIDE)]
+    lower = pf_row["MSE under the fault"] < tide_row["MSE under the fault"]
+    print(f"{fault:<8} progressive {pf_row['MSE under the fault']:.4f} ({pf_row['increase']:+.1%}), TiDE "
+          f"{tide_row['MSE under the fault']:.4f} ({tide_row['increase']:+.1%}, {tide_row['imputation']} fill): "
+          f"{'progressive lower' if lower else 'TiDE lower'}")
+if QUICK:
+    print("quick mode: tiny budgets, no conclusion")
