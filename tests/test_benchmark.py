@@ -9,8 +9,9 @@ import os
 import numpy as np
 import pandas as pd
 import pytest
+from darts import TimeSeries
 
-from pf_forecast import benchmark
+from pf_forecast import ProgressiveFusionForecaster, benchmark
 from pf_forecast.benchmark import (
     RESULT_COLUMNS,
     BenchSettings,
@@ -27,6 +28,7 @@ from pf_forecast.benchmark.models import (
     applicability,
     linear_lags,
     model_inputs,
+    trainer_kwargs,
     tree_lags,
 )
 from pf_forecast.benchmark.runner import Cell, atomic_write_text, plan_cells, pooled_errors
@@ -308,6 +310,28 @@ def test_parse_seeds():
     assert parse_seeds("3") == [0, 1, 2]
     assert parse_seeds("0,5,9") == [0, 5, 9]
     assert parse_seeds("7,") == [7]
+
+
+@pytest.mark.parametrize("lr, starts_best", [(1e-3, False), (0.3, True)])
+def test_restore_best_weights_counts_the_starting_weights(lr, starts_best):
+    """With the whole validation set checked before training, a model that starts as its least-squares linear
+    model keeps that start when training only makes it worse (a learning rate that diverges)."""
+    rng = np.random.default_rng(0)
+    n = 800
+    x = rng.standard_normal((n, 2)).astype(np.float32)
+    y = np.zeros(n, dtype=np.float32)
+    for t in range(2, n):
+        y[t] = 0.5 * y[t - 1] - 0.2 * y[t - 2] + 0.8 * x[t - 1, 0] - 0.3 * x[t - 2, 1] + 0.5 * rng.standard_normal()
+    target, covs = TimeSeries.from_values(y[:, None]), TimeSeries.from_values(x)
+    restore = RestoreBestWeights()
+    model = ProgressiveFusionForecaster(
+        input_chunk_length=8, output_chunk_length=2, n_epochs=3, hidden_size=8, use_covariate_skip=True,
+        fit_linear_skips=True, optimizer_kwargs={"lr": lr}, random_state=0,
+        pl_trainer_kwargs=trainer_kwargs([restore], accelerator="cpu"))
+    model.fit(target[:600], past_covariates=covs, val_series=target[600:], val_past_covariates=covs)
+    assert (restore.best_epoch == -1) is starts_best and restore.best_epoch is not None
+    val_loss = model.trainer.callback_metrics["val_loss"]  # the last epoch's
+    assert restore.best <= float(val_loss) + 1e-9
 
 
 @pytest.mark.parametrize("name", MODEL_NAMES)

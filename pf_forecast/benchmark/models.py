@@ -271,7 +271,10 @@ class RestoreBestWeights(pl.Callback):
     """Keep, in memory, the weights of the epoch with the lowest ``monitor`` and restore them when training ends.
 
     ``EarlyStopping`` alone stops training but keeps the last epoch's weights; this callback gives the best
-    epoch's, without writing checkpoints to disk.
+    epoch's, without writing checkpoints to disk. When the trainer's sanity check validates every batch
+    (``num_sanity_val_steps=-1``, as :func:`trainer_kwargs` sets), the weights training starts from are a candidate
+    too (``best_epoch = -1``): a model that starts as a fitted linear model (``fit_linear_skips``) then never ends
+    worse on the validation segment than that linear model.
 
     Parameters
     ----------
@@ -287,15 +290,15 @@ class RestoreBestWeights(pl.Callback):
         self._state: dict[str, torch.Tensor] | None = None
 
     def on_validation_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:  # noqa: D102
-        if trainer.sanity_checking:
-            return
+        if trainer.sanity_checking and trainer.num_sanity_val_steps != math.inf:
+            return  # a partial validation pass: not comparable with the epochs' full passes
         value = trainer.callback_metrics.get(self.monitor)
         if value is None:
             return
         value = float(value)
         if math.isfinite(value) and value < self.best:
             self.best = value
-            self.best_epoch = int(trainer.current_epoch)
+            self.best_epoch = -1 if trainer.sanity_checking else int(trainer.current_epoch)
             self._state = {k: v.detach().clone() for k, v in pl_module.state_dict().items()}
 
     def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:  # noqa: D102
@@ -341,6 +344,8 @@ def trainer_kwargs(callbacks: Sequence[pl.Callback], accelerator: str = "auto", 
         "enable_model_summary": False,
         "logger": False,
         "enable_checkpointing": False,
+        # validate every batch before training: the starting weights are a candidate of RestoreBestWeights
+        "num_sanity_val_steps": -1,
         "callbacks": list(callbacks),
     }
 
@@ -523,7 +528,8 @@ def fit_model(model: ForecastingModel, name: str, task: ForecastingTask, setting
     Returns
     -------
     dict
-        Facts about the fit: ``train_stride`` and, for neural models, ``epochs_trained``, ``best_epoch`` and
+        Facts about the fit: ``train_stride`` and, for neural models, ``epochs_trained``, ``best_epoch`` (-1: the
+        weights training started from) and
         ``device`` (LightGBM: ``trees``, the mean number of trees per booster kept by early stopping).
     """
     inputs = model_inputs(name, task, settings.impute) if inputs is None else inputs
