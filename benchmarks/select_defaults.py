@@ -52,6 +52,9 @@ CELLS = HERE / "selection" / "cells"
 CONFIGS: dict[str, dict] = {
     "base": {},
     "late": {"n_refinements": 1},
+    # the target skip (a linear AR model on the input window) starts at its least-squares solution, frozen; the
+    # deep path starts at zero and learns the residual (covariates reach the forecast through the deep path only)
+    "lsq_target": {"fit_linear_skips": True},
     # a least-squares linear path over the target history and every covariate value, frozen; the deep path
     # learns the residual from zero
     "lsq": {"use_covariate_skip": True, "fit_linear_skips": True},

@@ -277,6 +277,27 @@ def script_commands(script: str, cells: Path, grid: tuple[str, ...], names: dict
             + " ".join(f"{names[c]} {v}" for c, v in zip(rest, key)) for key, values in groups.items()]
 
 
+def selection_commands() -> list[str]:
+    """``python benchmarks/select_defaults.py`` lines that rerun the committed selection cells, one per task."""
+    import select_defaults
+
+    parsed = [path.stem.split("__") for path in sorted(select_defaults.CELLS.glob("*.csv"))]
+    tasks: dict[tuple[str, str], dict[str, set]] = {}
+    for name, dataset, track, fold, seed in parsed:
+        entry = tasks.setdefault((dataset, track), {"names": set(), "folds": set(), "rows": set(), "seeds": set()})
+        origin, rows = fold[1:].split("x")
+        entry["names"].add(name), entry["folds"].add(origin), entry["rows"].add(rows), entry["seeds"].add(int(seed))
+    lines = []
+    for (dataset, track), entry in tasks.items():
+        configs = [c for c in select_defaults.CONFIGS if c in entry["names"]]
+        peers = sorted(entry["names"] - set(configs))
+        lines.append(f"python benchmarks/select_defaults.py --tasks {dataset}:{track} --configs {','.join(configs)}"
+                     + (f" --peers {','.join(peers)}" if peers else "")
+                     + f" --folds {len(entry['folds'])} --fold-rows {','.join(sorted(entry['rows']))}"
+                     + f" --seeds {','.join(map(str, sorted(entry['seeds'])))}")
+    return lines
+
+
 def folder_commands(folder: str, commands: list[str], common: list[tuple[str, str | None]]) -> list[str]:
     """A folder's commands, the options they all share in a variable named after the folder, ``common`` in $COMMON."""
     mine = [pair for pair in shared_options(commands, skip=()) if pair not in common]
@@ -297,6 +318,7 @@ def reproduce_block() -> list[str]:
     lines += list(dict.fromkeys(scaling_command(command) for command in run_commands("scaling")))
     lines += script_commands("missing_retrain.py", HERE / "missing_retrain" / "cells", ("dataset", "seed"),
                              {"dataset": "--markets", "seed": "--seeds"})
+    lines += selection_commands()
     lines += script_commands("tune_epf.py", HERE / "tuning" / "cells", ("config", "market", "fold", "seed"),
                              {"config": "--configs", "market": "--markets", "fold": "--folds", "seed": "--seeds"})
     lines += ["python benchmarks/summarize.py", "```"]
@@ -708,6 +730,33 @@ def faults_section() -> list[str]:
             *table(["task", "model", "imputations"], picks)]
 
 
+def selection_section() -> list[str]:
+    """The rolling-origin selection of pf's defaults (``select_defaults.py``): per task and configuration."""
+    import select_defaults
+
+    if not any(select_defaults.CELLS.glob("*.csv")):
+        return ["_Not run yet_ (`python benchmarks/select_defaults.py`)."]
+    frame = select_defaults.summary()
+    cells = pd.concat([pd.read_csv(p) for p in sorted(select_defaults.CELLS.glob("*.csv"))], ignore_index=True)
+    rows = []
+    for _, row in frame.iterrows():
+        dataset, track = row.task.split(" / ")
+        sub = cells[(cells.dataset == dataset) & (cells.track == track) & (cells.config == row.config)]
+        changes = select_defaults.CONFIGS.get(row.config)
+        what = ("none (the defaults)" if changes == {} else ", ".join(f"`{k}={v!r}`" for k, v in changes.items())
+                if changes else f"darts model `{row.config}`")
+        paired = "—" if row.config == "base" or np.isnan(row.vs_base) else (
+            f"{row.vs_base:+.1%}" + ("" if np.isnan(row.se) else f" ± {row.se:.1%}"))
+        rows.append([row.task, row.config, what, f"{row.mse:.4f}", paired, sub.fold.nunique(), sub.seed.nunique(),
+                     f"{row.fit_s:.0f}"])
+    folds = [f"{dataset} / {track}: {g.fold.nunique()} folds of {int(g.n_windows.median()):,} windows"
+             for (dataset, track), g in cells.groupby(["dataset", "track"])]
+    return [*table(["task", "config", "changes", "validation MSE", "vs base (paired) ± s.e.", "folds", "seeds",
+                    "fit s"], rows), "",
+            "Folds: " + "; ".join(folds) + ". Paired changes are per (fold, seed) against `base` on the same "
+            "fold and seed; a difference is resolved when it exceeds two standard errors."]
+
+
 # ----------------------------------------------------------------------------------------------------------------
 # README headline
 # ----------------------------------------------------------------------------------------------------------------
@@ -820,6 +869,11 @@ def document(results: pd.DataFrame, all_windows: pd.DataFrame | None) -> list[st
                  "change against `ref` over the same (market, fold, seed) cells, `± s.e.` its standard error, `seed "
                  "spread` the noise floor between seeds.",
                  tuning_section()),
+        *section("Selecting the defaults (rolling-origin validation, stride-1 windows)",
+                 "Each configuration of pf is trained as the bench trains it (every window, early stopping) on the "
+                 "history before each fold origin and scored on every stride-1 window of the fold; the last fold "
+                 "ends where the test segment starts, which is never read (`benchmarks/select_defaults.py`).",
+                 selection_section()),
         *section("EPF with every training window",
                  "The EPF run again with every model trained on every training window (`--max-train-samples all`), "
                  "as `fit` does by default; lowest mean per market in bold, and each model's mean MSE change against "
