@@ -61,7 +61,7 @@ MODULE_HYPER_PARAMETERS = (*NETWORK_HYPER_PARAMETERS, "deep_supervision", "fit_l
 #: Values reproducing the network that weights saved before an option existed were trained with: their
 #: checkpoints' hparams lack the option's key.
 _ADDED_LATER = {"use_covariate_skip": False, "zero_init_feedback": True, "deep_supervision": False,
-                "fit_linear_skips": False}
+                "fit_linear_skips": False, "decoder_size": 0}
 
 
 class _ProgressiveFusionModule(PLForecastingModule):
@@ -237,6 +237,12 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
         readable with :meth:`fusion_weights`).
     context_injection
         How c enters the encoders' first layer: ``"add"`` (per-modality shift) or ``"film"`` (scale and shift).
+    decoder_size
+        ``E > 0``: decode every horizon step with a small residual MLP (a temporal decoder, as in TiDE) from its own
+        ``E`` values of the fused state and the future covariates' values at that step (zero, with an
+        availability flag, where they are missing), the weights shared over the steps, so that tomorrow's
+        covariate value at hour h reaches the forecast at hour h directly. ``0`` (default): one linear head from
+        the fused state to every step.
     zero_init_feedback
         Initialise the context injection at zero, so that with ``n_refinements > 1`` the network starts exactly as
         late fusion and training grows the feedback only as far as it lowers the loss. Chosen on rolling-origin EPF
@@ -317,6 +323,7 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
         deep_supervision: bool = False,
         fit_linear_skips: bool = False,
         zero_init_feedback: bool = True,
+        decoder_size: int = 0,
         use_static_covariates: bool = True,
         **kwargs,
     ):

@@ -215,6 +215,26 @@ def test_save_load_identical_predictions(tiny_kwargs, data, tmp_path, clean):
     assert list(loaded.modalities_) == ["target", "a", "b"]
 
 
+def test_temporal_decoder_with_future_covariates_fits_saves_and_forecasts_through_nan(tiny_kwargs, data, tmp_path):
+    y, x = data
+    m = model(tiny_kwargs, decoder_size=4, modalities={"past": ["c0"], "future": ["c1", "c2"]})
+    history = y[:-OUT]  # the future covariates cover the forecast horizon
+    m.fit(history, past_covariates=x["c0"], future_covariates=x[["c1", "c2"]])
+    assert m.model.network.temporal_decoder is not None
+    expected = m.predict(OUT, series=history, past_covariates=x["c0"], future_covariates=x[["c1", "c2"]])
+    path = tmp_path / "pf.pt"
+    m.save(str(path))
+    loaded = ProgressiveFusionForecaster.load(str(path))
+    assert loaded.decoder_size == 4
+    again = loaded.predict(OUT, series=history, past_covariates=x["c0"], future_covariates=x[["c1", "c2"]])
+    np.testing.assert_array_equal(again.values(), expected.values())
+    gappy = x[["c1", "c2"]].values().copy()
+    gappy[-OUT:, 0] = np.nan  # tomorrow's forecast of one future stream has not arrived
+    future = x[["c1", "c2"]].with_values(gappy)
+    pred = m.predict(OUT, series=history, past_covariates=x["c0"], future_covariates=future)
+    assert np.isfinite(pred.values()).all() and not np.allclose(pred.values(), expected.values())
+
+
 def test_load_weights(tiny_kwargs, data, tmp_path):
     y, x = data
     m = model(tiny_kwargs).fit(y, past_covariates=x)

@@ -227,6 +227,41 @@ def test_set_linear_skips_one_linear_model_per_likelihood_parameter():
     torch.testing.assert_close(net(*inputs)[:, :, 0, :], expected, rtol=1e-4, atol=1e-5)
 
 
+def test_temporal_decoder_reads_each_steps_future_values():
+    """With ``decoder_size``, step h's future-covariate value reaches step h's forecast through the decoder's own
+    per-step path (here with the encoders' path held fixed), and a missing future modality contributes zeros."""
+    net = network(decoder_size=3, nr_params=2)
+    past_target, past, hist_future, future = batch()
+    out = net(past_target, past, hist_future, future)
+    assert out.shape == (4, OUT, 1, 2) and net.temporal_decoder is not None
+    packed = pack_modalities(net.gather_index, past_target, past, hist_future, future)
+    available = packed.available.clone()
+    features = net._step_features(packed, available)  # (B, O, Mf*2W): one future modality of width 2
+    assert features.shape == (4, OUT, 1 * 2 * 2)
+    torch.testing.assert_close(features[:, :, 0], future[:, :, 0])  # its value at each step ...
+    assert features[:, :, 2].eq(1.0).all()  # ... and its availability
+    missing = future.clone()
+    missing[:] = float("nan")
+    gone = net._step_features(pack_modalities(net.gather_index, past_target, past, hist_future, missing), available)
+    assert gone[:, :, [0, 2]].eq(0.0).all()  # the value zeroed and its availability 0
+    assert torch.isfinite(net(past_target, past, hist_future, missing)).all()
+    # the decoder's direct path: changing only step 2's value changes step 2 of the decoder's output, not step 0
+    decoded = torch.randn(4, OUT, 3)
+    changed = features.clone()
+    changed[:, 2, 0] += 1.0
+    a, b = net.temporal_decoder(decoded, features), net.temporal_decoder(decoded, changed)
+    assert not torch.allclose(a[:, 2], b[:, 2]) and torch.allclose(a[:, 0], b[:, 0])
+
+
+def test_temporal_decoder_starts_at_zero_under_linear_skips():
+    net = network(decoder_size=3)
+    inputs = batch()
+    features = net.linear_skip_features(*inputs)  # (B, F)
+    weight, bias = torch.randn(OUT, features.shape[1]) * 0.01, torch.randn(OUT)
+    net.set_linear_skips(weight, bias)
+    torch.testing.assert_close(net(*inputs)[:, :, 0, 0], features @ weight.T + bias, rtol=1e-4, atol=1e-5)
+
+
 def test_hyper_parameters_are_the_constructor_arguments_beyond_the_layout():
     import inspect
 

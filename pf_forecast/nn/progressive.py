@@ -20,6 +20,7 @@ import torch
 import torch.nn as nn
 
 from pf_forecast._checks import check_choice, check_float, check_int
+from pf_forecast.nn.decoder import TemporalDecoder
 from pf_forecast.nn.fusion import (
     CONTEXT_INJECTIONS,
     FUSION_OPERATORS,
@@ -32,6 +33,7 @@ from pf_forecast.nn.modality import SOURCES, Modality
 from pf_forecast.nn.tcn import DropoutFactory, ModalityTCN, make_dropout
 
 _POSITIVE_INT = partial(check_int, low=1)
+_SIZE_OR_OFF = partial(check_int, low=0, about="0 turns it off")
 _PROBABILITY = partial(check_float, low=0.0, high=1.0, high_open=True)
 
 #: The network's hyper-parameters (its constructor's arguments beyond the data's layout), in its constructor's
@@ -57,6 +59,7 @@ _HYPER_PARAMETER_CHECKS: dict[str, Callable[[str, object], object] | None] = {
     "use_target_skip": None,
     "use_covariate_skip": None,
     "zero_init_feedback": None,
+    "decoder_size": _SIZE_OR_OFF,
 }
 NETWORK_HYPER_PARAMETERS: tuple[str, ...] = tuple(_HYPER_PARAMETER_CHECKS)
 
@@ -203,6 +206,10 @@ class ProgressiveFusionNetwork(nn.Module):
         Start the context injection at zero: step r > 1 starts as a copy of step 1 (see ``ContextInjection``).
     readout_points
         Learned time weightings per modality in the temporal readout.
+    decoder_size
+        E > 0: decode each horizon step with a :class:`~pf_forecast.nn.decoder.TemporalDecoder` from its own E
+        values of the fused state and the future modalities' values (and availability) at that step; 0: one linear
+        head from the fused state to every step.
     dropout
         Dropout inside encoders, fusion and head.
     modality_dropout
@@ -240,6 +247,7 @@ class ProgressiveFusionNetwork(nn.Module):
         use_target_skip: bool,
         use_covariate_skip: bool = False,
         zero_init_feedback: bool = True,
+        decoder_size: int = 0,
         dropout_cls: DropoutFactory = nn.Dropout,
     ):
         super().__init__()
@@ -272,8 +280,16 @@ class ProgressiveFusionNetwork(nn.Module):
         )
         self.static_projection = nn.Linear(static_dim, fused_size) if static_dim else None
         out_values = output_chunk_length * target_dim * nr_params
+        # the future modalities, whose values at each horizon step feed the temporal decoder
+        self.future_slots = [i for i, slot in enumerate(slots) if slot.source == "future"] if future_dim else []
+        self.temporal_decoder = None
+        if decoder_size:
+            head_values = output_chunk_length * decoder_size  # E values of the fused state per step
+            self.temporal_decoder = TemporalDecoder(decoder_size, len(self.future_slots) * 2 * width, hidden_size,
+                                                    target_dim * nr_params, dropout, dropout_cls)
         self.head = nn.Sequential(
-            nn.GELU(), make_dropout(dropout, dropout_cls), nn.Linear(fused_size, out_values)
+            nn.GELU(), make_dropout(dropout, dropout_cls),
+            nn.Linear(fused_size, head_values if decoder_size else out_values)
         )
         self.target_skip = (
             nn.Linear(input_chunk_length, output_chunk_length * nr_params) if use_target_skip else None
@@ -312,6 +328,7 @@ class ProgressiveFusionNetwork(nn.Module):
             dropped[:, 0] = False
             available = available & ~dropped  # (B, M)
 
+        step_features = self._step_features(packed, available) if self.temporal_decoder is not None else None
         first = self.encoders.first_layer(packed.inputs)  # (B, M*2W, T) -> (B, M*H, T'), shared by all steps
         context = None
         earlier_steps = []
@@ -325,15 +342,26 @@ class ProgressiveFusionNetwork(nn.Module):
             if step < self.n_refinements - 1:
                 context = self.context_projection(fused)  # (B, D) -> (B, K)
                 if return_all_steps:
-                    earlier_steps.append(self._decode(fused, past_target, static_covariates))
+                    earlier_steps.append(self._decode(fused, past_target, static_covariates, step_features))
 
         if self.recorded_fusion_weights is not None and weights is not None:
             self.recorded_fusion_weights.append(weights.detach())
-        out = self._decode(fused, past_target, static_covariates)  # (B, O, C, N)
+        out = self._decode(fused, past_target, static_covariates, step_features)  # (B, O, C, N)
         if self.covariate_skip is not None:
             out = out + self._covariate_skip(packed, available)
             earlier_steps = [e + self._covariate_skip(packed, available) for e in earlier_steps]
         return (out, earlier_steps) if return_all_steps else out
+
+    def _step_features(self, packed: PackedModalities, available: torch.Tensor) -> torch.Tensor | None:
+        """The future modalities' values and availability at each horizon step, (B, O, Mf*2W); a missing or
+        dropped modality contributes zeros (its availability channels say so)."""
+        if not self.future_slots:
+            return None
+        batch, _, steps = packed.inputs.shape
+        inputs = packed.inputs.view(batch, self.n_modalities, -1, steps)  # (B, M, 2W, T)
+        horizon = inputs[:, self.future_slots, :, steps - self.output_chunk_length:]  # (B, Mf, 2W, O)
+        kept = available[:, self.future_slots, None, None].to(horizon.dtype)  # (B, Mf, 1, 1)
+        return (horizon * kept).permute(0, 3, 1, 2).flatten(2)  # (B, O, Mf, 2W) -> (B, O, Mf*2W)
 
     def _covariate_skip(self, packed: PackedModalities, available: torch.Tensor) -> torch.Tensor:
         """The linear path from every covariate value to the forecast; absent modalities contribute zeros."""
@@ -395,18 +423,26 @@ class ProgressiveFusionNetwork(nn.Module):
         for skip in (self.target_skip, self.covariate_skip):
             if skip is not None:
                 skip.requires_grad_(False)
-        nn.init.zeros_(self.head[-1].weight)
-        nn.init.zeros_(self.head[-1].bias)
+        if self.temporal_decoder is not None:
+            self.temporal_decoder.zero_output()
+        else:
+            nn.init.zeros_(self.head[-1].weight)
+            nn.init.zeros_(self.head[-1].bias)
 
     def _decode(
-        self, fused: torch.Tensor, past_target: torch.Tensor, static_covariates: torch.Tensor | None
+        self, fused: torch.Tensor, past_target: torch.Tensor, static_covariates: torch.Tensor | None,
+        step_features: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """The head: fused state (B, D) to a forecast (B, O, C, N), plus the linear skip from the target history."""
+        """The head: fused state (B, D) to a forecast (B, O, C, N), plus the linear skip from the target history;
+        with the temporal decoder, each step from its slice of the head's output and its ``step_features``."""
         batch = fused.shape[0]
         if self.static_projection is not None and static_covariates is not None:
             static = torch.nan_to_num(static_covariates.flatten(1))  # (B, C|1, S) -> (B, S')
             fused = fused + self.static_projection(static)  # (B, D)
-        out = self.head(fused)  # (B, D) -> (B, O*C*N)
+        out = self.head(fused)  # (B, D) -> (B, O*C*N), or (B, O*E) with the temporal decoder
+        if self.temporal_decoder is not None:
+            decoded = out.view(batch, self.output_chunk_length, -1)  # (B, O, E)
+            out = self.temporal_decoder(decoded, step_features)  # (B, O, C*N)
         out = out.view(batch, self.output_chunk_length, self.target_dim, self.nr_params)  # (B, O, C, N)
 
         if self.target_skip is not None:
