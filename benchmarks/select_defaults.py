@@ -55,6 +55,9 @@ CONFIGS: dict[str, dict] = {
     # the target skip (a linear AR model on the input window) starts at its least-squares solution, frozen; the
     # deep path starts at zero and learns the residual (covariates reach the forecast through the deep path only)
     "lsq_target": {"fit_linear_skips": True},
+    # the same with the temporal decoder (each horizon step reads its own future-covariate values)
+    "lsq_target_dec": {"fit_linear_skips": True, "decoder_size": 8},
+    "dec": {"decoder_size": 8},
     # a least-squares linear path over the target history and every covariate value, frozen; the deep path
     # learns the residual from zero
     "lsq": {"use_covariate_skip": True, "fit_linear_skips": True},
