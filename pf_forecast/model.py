@@ -129,7 +129,8 @@ class _ProgressiveFusionModule(PLForecastingModule):
         eligible = (
             self.fit_linear_skips
             and not bool(self.linear_skips_fitted)
-            and network.target_dim == 1
+            # one linear model: the covariate skip is per target component, the target skip shared by them all
+            and (network.target_dim == 1 or network.covariate_skip is None)
             and (self.likelihood is None and network.nr_params == 1
                  or isinstance(self.likelihood, QuantileRegression | GaussianLikelihood))
             and not self.use_reversible_instance_norm
@@ -152,17 +153,26 @@ class _ProgressiveFusionModule(PLForecastingModule):
         self.linear_skips_fitted.fill_(True)
 
     def _linear_skip_batches(self, loader):
-        """(features (B, F+1) with a constant last column, target (B, O)) per training batch, in float64."""
+        """(features (S, F+1) with a constant last column, target (S, O)) per training batch, in float64: one
+        sample per window (S = B), or, with the target skip alone, one per window and target component
+        (S = B*C: the skip is one linear model shared by the components)."""
         network = self.network
         for batch in loader:
-            inputs = [
-                None if x is None else x.to(self.device)
-                for x in (batch.past_target, batch.past_covariates, batch.historic_future_covariates,
-                          batch.future_covariates)
-            ]
-            features = network.linear_skip_features(*inputs).double()  # (B, F)
-            features = torch.cat([features, features.new_ones(features.shape[0], 1)], dim=1)  # (B, F+1)
-            yield features, batch.future_target[:, :, 0].to(self.device).double()  # (B, O)
+            future_target = batch.future_target.to(self.device).double()  # (B, O, C)
+            if network.covariate_skip is None:
+                history = torch.nan_to_num(batch.past_target.to(self.device).double(), nan=0.0, posinf=0.0,
+                                           neginf=0.0)  # (B, L, C)
+                features = history.transpose(1, 2).flatten(0, 1)  # (B*C, L)
+                target = future_target.transpose(1, 2).flatten(0, 1)  # (B*C, O)
+            else:  # one target component
+                inputs = [
+                    None if x is None else x.to(self.device)
+                    for x in (batch.past_target, batch.past_covariates, batch.historic_future_covariates,
+                              batch.future_covariates)
+                ]
+                features = network.linear_skip_features(*inputs).double()  # (B, F)
+                target = future_target[:, :, 0]  # (B, O)
+            yield torch.cat([features, features.new_ones(features.shape[0], 1)], dim=1), target  # (S, F+1), (S, O)
 
     def _linear_likelihood_start(self, weight, bias, loader):
         """The likelihood's parameters of the linear model's residuals, per horizon step: each quantile level's
@@ -266,8 +276,9 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
         deep head's output layer: training starts from the best linear model and learns what it misses. With
         ``QuantileRegression`` every quantile starts as that linear forecast plus the residuals' empirical quantile
         at its level, per horizon step; with ``GaussianLikelihood`` sigma starts at the residuals' standard
-        deviation. Applies to one target component, point forecasts or those two likelihoods, and no reversible
-        instance norm; otherwise ignored.
+        deviation. With several target components the target skip (shared by them) is fitted on all of them
+        (``use_covariate_skip`` then ignores the option). Applies to point forecasts or those two likelihoods
+        without reversible instance norm; otherwise ignored.
     deep_supervision
         Train on the mean loss of the forecasts decoded after every refinement step (not only the last), so each
         step must forecast on its own and later steps learn to refine.

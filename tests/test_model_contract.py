@@ -320,6 +320,23 @@ def test_deep_supervision_trains_every_step(tiny_kwargs, data):
     np.testing.assert_array_equal(one.values(), plain.values())
 
 
+def test_fit_linear_skips_fits_the_shared_target_skip_on_every_component(tiny_kwargs):
+    """Two target components following the same AR(2): the target skip (shared by the components) starts exact."""
+    rng = np.random.default_rng(0)
+    n = 300
+    y = np.zeros((n, 2), dtype=np.float32)
+    y[:2] = rng.standard_normal((2, 2))
+    for t in range(2, n):
+        y[t] = 1.2 * y[t - 1] - 0.5 * y[t - 2] + 0.3 * rng.standard_normal(2)
+    target = TimeSeries.from_values(y, columns=["a", "b"])
+    m = model(tiny_kwargs, n_epochs=1, optimizer_kwargs={"lr": 0.0}, fit_linear_skips=True)
+    m.fit(target[:-1])
+    assert bool(m.model.linear_skips_fitted)
+    pred = m.predict(1, series=target[:-1]).values()[0]
+    expected = 1.2 * y[-2] - 0.5 * y[-3]
+    np.testing.assert_allclose(pred, expected, atol=0.05)
+
+
 @pytest.mark.parametrize("likelihood", [QuantileRegression([0.1, 0.5, 0.9]), GaussianLikelihood()],
                          ids=["quantile", "gaussian"])
 def test_fit_linear_skips_starts_probabilistic_models_calibrated(tiny_kwargs, likelihood):

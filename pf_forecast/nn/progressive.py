@@ -158,7 +158,9 @@ def ridge_solution(gram: torch.Tensor, cross: torch.Tensor, alpha: float = 1e-3)
     cross
         (F+1, O) sum of x y^T.
     alpha
-        Ridge strength relative to the mean feature energy; the intercept is not penalised.
+        Ridge strength relative to the mean feature energy, on every coefficient including the intercept: where
+        the intercept and the lags explain the target equally well (a constant series) the level is shared with
+        the lags, so the forecast still follows its inputs.
 
     Returns
     -------
@@ -167,7 +169,7 @@ def ridge_solution(gram: torch.Tensor, cross: torch.Tensor, alpha: float = 1e-3)
     n_features = gram.shape[0] - 1
     penalty = alpha * torch.diagonal(gram)[:n_features].mean().clamp_min(1e-12)
     regularised = gram.clone()
-    regularised.diagonal()[:n_features] += penalty
+    regularised.diagonal().add_(penalty)
     solution = torch.linalg.solve(regularised, cross)  # (F+1, O)
     return solution[:n_features].T.contiguous(), solution[n_features].contiguous()
 
