@@ -24,7 +24,13 @@ from darts.utils.data.torch_datasets.utils import (
     PLModuleOutput,
     TorchTrainingSample,
 )
-from darts.utils.likelihood_models import GaussianLikelihood, QuantileRegression
+from darts.utils.likelihood_models import (
+    CauchyLikelihood,
+    GaussianLikelihood,
+    GumbelLikelihood,
+    LaplaceLikelihood,
+    QuantileRegression,
+)
 from darts.utils.torch import MonteCarloDropout
 from pytorch_lightning.strategies import ParallelStrategy
 
@@ -57,6 +63,8 @@ logger = logging.getLogger(__name__)
 #: The Lightning module's own hyper-parameters: the network's, then two switches of its training step. Each is a
 #: plain argument of the public model under the same name (darts re-creates models from their constructor
 #: arguments), stored on the model under that name, and saved under that name in the weights' hparams.
+#: Likelihoods whose parameters include the target's location, where the linear target skip belongs.
+LOCATION_LIKELIHOODS = (GaussianLikelihood, QuantileRegression, LaplaceLikelihood, CauchyLikelihood, GumbelLikelihood)
 MODULE_HYPER_PARAMETERS = (*NETWORK_HYPER_PARAMETERS, "deep_supervision", "fit_linear_skips")
 #: Values reproducing the network that weights saved before an option existed were trained with: their
 #: checkpoints' hparams lack the option's key.
@@ -100,9 +108,17 @@ class _ProgressiveFusionModule(PLForecastingModule):
             future_dim=future_dim,
             static_dim=static_dim,
             nr_params=nr_params,
-            **{name: kwargs[name] for name in NETWORK_HYPER_PARAMETERS},
+            **{name: kwargs[name] for name in NETWORK_HYPER_PARAMETERS if name != "use_target_skip"},
+            use_target_skip=self._uses_target_skip(kwargs["use_target_skip"]),
             dropout_cls=MonteCarloDropout,
         )
+
+    def _uses_target_skip(self, requested: bool | None) -> bool:
+        """``use_target_skip``: as given, or for ``None`` on for point forecasts and likelihoods whose parameters
+        are locations (a linear map of past values into rates or shapes makes sampled forecasts diverge)."""
+        if requested is not None:
+            return bool(requested)
+        return self.likelihood is None or isinstance(self.likelihood, LOCATION_LIKELIHOODS)
 
     @io_processor
     def forward(self, x_in: PLModuleInput) -> PLModuleOutput:
@@ -266,7 +282,10 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
     modality_dropout
         Probability, during training, of hiding each covariate modality of a sample, in [0, 1).
     use_target_skip
-        Add a linear map from the target history to the forecast (a DLinear-style skip).
+        Add a linear map from the target history to the forecast (a DLinear-style skip). ``None`` (default): on for
+        point forecasts and for likelihoods whose parameters are locations (``QuantileRegression``, Gaussian,
+        Laplace, Cauchy, Gumbel), off for the others (Poisson, Gamma, Beta, ...), where a linear map of past values
+        into rates or shapes makes sampled multi-step forecasts diverge.
     use_covariate_skip
         Add a linear map from the covariate values (input window, plus the output window for future covariates) to
         the forecast: a linear ARX path beside the deep one. Missing or dropped modalities contribute zeros.
@@ -329,7 +348,7 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
         readout_points: int = 4,
         dropout: float = 0.1,
         modality_dropout: float = 0.1,
-        use_target_skip: bool = True,
+        use_target_skip: bool | None = None,
         use_covariate_skip: bool = False,
         deep_supervision: bool = False,
         fit_linear_skips: bool = False,

@@ -320,6 +320,26 @@ def test_deep_supervision_trains_every_step(tiny_kwargs, data):
     np.testing.assert_array_equal(one.values(), plain.values())
 
 
+def test_target_skip_default_follows_the_likelihood(tiny_kwargs):
+    """On for point forecasts and location likelihoods; off where the parameters are rates or shapes (a linear map
+    of past values into a Gamma rate made darts' 50-step sampled forecast diverge to invalid parameters)."""
+    from darts.utils.likelihood_models import GammaLikelihood
+
+    rng = np.random.default_rng(42)
+    positive = TimeSeries.from_values(np.abs(rng.standard_normal((100, 2)) + [0, 5]))
+    skips = {}
+    for name, likelihood in (("point", None), ("gaussian", GaussianLikelihood()), ("gamma", GammaLikelihood())):
+        m = model(tiny_kwargs, n_epochs=1, likelihood=likelihood)
+        m.fit(positive)
+        skips[name] = m.model.network.target_skip is not None
+    assert skips == {"point": True, "gaussian": True, "gamma": False}
+    forced = model(tiny_kwargs, n_epochs=1, likelihood=GammaLikelihood(), use_target_skip=True).fit(positive)
+    assert forced.model.network.target_skip is not None  # an explicit choice is kept
+    gamma = model(tiny_kwargs, n_epochs=20, likelihood=GammaLikelihood(), random_state=142857).fit(positive)
+    samples = gamma.predict(n=50, num_samples=20).all_values()
+    assert np.isfinite(samples).all() and samples.min() >= 0
+
+
 def test_fit_linear_skips_fits_the_shared_target_skip_on_every_component(tiny_kwargs):
     """Two target components following the same AR(2): the target skip (shared by the components) starts exact."""
     rng = np.random.default_rng(0)
