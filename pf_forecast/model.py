@@ -69,7 +69,7 @@ MODULE_HYPER_PARAMETERS = (*NETWORK_HYPER_PARAMETERS, "deep_supervision", "fit_l
 #: Values reproducing the network that weights saved before an option existed were trained with: their
 #: checkpoints' hparams lack the option's key.
 _ADDED_LATER = {"use_covariate_skip": False, "zero_init_feedback": True, "deep_supervision": False,
-                "fit_linear_skips": False, "decoder_size": 0}
+                "fit_linear_skips": False, "decoder_size": 0, "fault_dropout": 0.0}
 
 
 class _ProgressiveFusionModule(PLForecastingModule):
@@ -269,6 +269,11 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
         availability flag, where they are missing), the weights shared over the steps, so that tomorrow's
         covariate value at hour h reaches the forecast at hour h directly. ``0`` (default): one linear head from
         the fused state to every step.
+    fault_dropout
+        Probability, during training, of failing each covariate modality of a sample part-way, as real feeds fail:
+        half the time late data (the last 1 .. ``input_chunk_length / 4`` input steps missing, or for a future
+        covariate its whole horizon part: tomorrow's forecast has not arrived), half an outage (a block of the
+        window missing, mean 12 steps). Complements ``modality_dropout``, which hides whole modalities.
     zero_init_feedback
         Initialise the context injection at zero, so that with ``n_refinements > 1`` the network starts exactly as
         late fusion and training grows the feedback only as far as it lowers the loss. Chosen on rolling-origin EPF
@@ -354,6 +359,7 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
         fit_linear_skips: bool = False,
         zero_init_feedback: bool = True,
         decoder_size: int = 0,
+        fault_dropout: float = 0.0,
         use_static_covariates: bool = True,
         **kwargs,
     ):

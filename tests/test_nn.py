@@ -262,6 +262,30 @@ def test_temporal_decoder_starts_at_zero_under_linear_skips():
     torch.testing.assert_close(net(*inputs)[:, :, 0, 0], features @ weight.T + bias, rtol=1e-4, atol=1e-5)
 
 
+def test_fault_dropout_fails_streams_part_way_in_training_only():
+    net = network(fault_dropout=0.9)
+    past_target, past, hist_future, future = batch(b=64)
+    packed = pack_modalities(net.gather_index, past_target, past, hist_future, future)
+    torch.manual_seed(1)
+    failed = net._fail_streams(packed)
+    steps = packed.inputs.shape[-1]
+    before = packed.inputs.view(64, 4, 2, 2, steps)[:, :, 1].amax(dim=2)  # (B, M, T) availability per step
+    after = failed.inputs.view(64, 4, 2, 2, steps)[:, :, 1].amax(dim=2)
+    assert torch.equal(after[:, 0], before[:, 0])  # the target never fails
+    assert (after <= before).all() and (after < before).any()  # only ever removes
+    lost = (before - after)[:, 1:]  # (B, M-1, T)
+    partial = lost.any(dim=2) & (after[:, 1:].sum(dim=2) > 0)
+    assert partial.any()  # part-way: some steps of the window stay
+    future_lost = lost[:, 2]  # the future modality (slot 3): late data removes its horizon part [IN, IN+OUT)
+    late = future_lost[:, IN:].all(dim=1) & ~future_lost[:, :IN].any(dim=1)
+    assert late.any()
+    values = failed.inputs.view(64, 4, 2, 2, steps)
+    assert (values[:, :, 0] * (1 - values[:, :, 1])).eq(0).all()  # a missing step has value 0
+    net.eval()
+    torch.testing.assert_close(net(past_target, past, hist_future, future),
+                               network(fault_dropout=0.0)(past_target, past, hist_future, future))  # inference
+
+
 def test_hyper_parameters_are_the_constructor_arguments_beyond_the_layout():
     import inspect
 

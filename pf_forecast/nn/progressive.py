@@ -60,6 +60,11 @@ _HYPER_PARAMETER_CHECKS: dict[str, Callable[[str, object], object] | None] = {
     "use_covariate_skip": None,
     "zero_init_feedback": None,
     "decoder_size": _SIZE_OR_OFF,
+    "fault_dropout": partial(
+        _PROBABILITY,
+        detail=": it is the probability of failing one covariate modality of a training sample part-way (1 would "
+        "fail all of them always)",
+    ),
 }
 NETWORK_HYPER_PARAMETERS: tuple[str, ...] = tuple(_HYPER_PARAMETER_CHECKS)
 
@@ -216,6 +221,9 @@ class ProgressiveFusionNetwork(nn.Module):
         Dropout inside encoders, fusion and head.
     modality_dropout
         During training, the probability of hiding each covariate modality of a sample entirely.
+    fault_dropout
+        During training, the probability of failing each covariate modality of a sample part-way: late data (its
+        last input steps, or a future modality's horizon part, missing) or an outage (a block missing).
     use_target_skip
         Add a linear map from the target history to the forecast (as DLinear / TiDE do).
     use_covariate_skip
@@ -250,6 +258,7 @@ class ProgressiveFusionNetwork(nn.Module):
         use_covariate_skip: bool = False,
         zero_init_feedback: bool = True,
         decoder_size: int = 0,
+        fault_dropout: float = 0.0,
         dropout_cls: DropoutFactory = nn.Dropout,
     ):
         super().__init__()
@@ -262,6 +271,9 @@ class ProgressiveFusionNetwork(nn.Module):
         self.nr_params = nr_params
         self.n_refinements = n_refinements
         self.modality_dropout = modality_dropout
+        self.fault_dropout = fault_dropout
+        # the modalities read from the future covariates (whose horizon part a late feed leaves empty)
+        self.register_buffer("is_future", torch.tensor([slot.source == "future" for slot in slots]), persistent=False)
         self.n_modalities = len(slots)
         dims = {"target": target_dim, "past": past_dim, "future": future_dim}
         self.register_buffer("gather_index", build_gather_index(slots, dims), persistent=False)  # (M, W)
@@ -323,6 +335,8 @@ class ProgressiveFusionNetwork(nn.Module):
         packed = pack_modalities(
             self.gather_index, past_target, past_covariates, historic_future_covariates, future_covariates
         )
+        if self.training and self.fault_dropout > 0 and self.n_modalities > 1:
+            packed = self._fail_streams(packed)
         available = packed.available.clone()  # (B, M)
         available[:, 0] = True  # the target history is always a modality (validated finite upstream)
         if self.training and self.modality_dropout > 0 and self.n_modalities > 1:
@@ -353,6 +367,33 @@ class ProgressiveFusionNetwork(nn.Module):
             out = out + self._covariate_skip(packed, available)
             earlier_steps = [e + self._covariate_skip(packed, available) for e in earlier_steps]
         return (out, earlier_steps) if return_all_steps else out
+
+    def _fail_streams(self, packed: PackedModalities) -> PackedModalities:
+        """Training only: each covariate modality of a sample fails part-way with probability ``fault_dropout``,
+        as real feeds do. Half the failures are late data (a past modality's last 1 .. L/4 input steps missing; a
+        future modality's horizon part missing), half an outage (a block of the window missing, of geometric
+        length with mean 12 steps). Missing means value 0 and availability 0, exactly as a NaN input."""
+        inputs = packed.inputs
+        batch, _, steps = inputs.shape
+        device, n_in = inputs.device, self.input_chunk_length
+        fails = torch.rand(batch, self.n_modalities, device=device) < self.fault_dropout  # (B, M)
+        fails[:, 0] = False  # the target history never fails
+        late = torch.rand(batch, self.n_modalities, device=device) < 0.5  # (B, M): late data, else an outage
+        # late data: past modalities lose their last k input steps, future ones their horizon part [L, T)
+        k = torch.randint(1, max(n_in // 4, 1) + 1, (batch, self.n_modalities), device=device)  # (B, M)
+        late_start = torch.where(self.is_future, torch.full_like(k, n_in), n_in - k)  # (B, M)
+        late_end = torch.where(self.is_future, torch.full_like(k, steps), torch.full_like(k, n_in))
+        # an outage: a block starting anywhere in the input window, geometric length (mean 12, at least 1 step)
+        block_start = torch.randint(0, n_in, (batch, self.n_modalities), device=device)  # (B, M)
+        length = torch.distributions.Geometric(probs=torch.tensor(1 / 12, device=device)).sample(k.shape) + 1
+        start = torch.where(late, late_start, block_start)  # (B, M)
+        end = torch.where(late, late_end, block_start + length.long())  # (B, M)
+        time = torch.arange(steps, device=device)  # (T,)
+        gone = fails[..., None] & (time >= start[..., None]) & (time < end[..., None])  # (B, M, T)
+        kept = inputs.view(batch, self.n_modalities, -1, steps) * ~gone[:, :, None, :]  # (B, M, 2W, T)
+        width = kept.shape[2] // 2
+        available = kept[:, :, width:].flatten(2).gt(0).any(dim=2)  # (B, M): any availability channel left
+        return PackedModalities(inputs=kept.flatten(1, 2), available=available)
 
     def _step_features(self, packed: PackedModalities, available: torch.Tensor) -> torch.Tensor | None:
         """The future modalities' values and availability at each horizon step, (B, O, Mf*2W); a missing or
