@@ -44,6 +44,7 @@ from pf_forecast.benchmark.models import (
 )
 from pf_forecast.benchmark.runner import pooled_errors, quiet_training
 from pf_forecast.data import ForecastingTask, load_task
+from pf_forecast.robustness import FAULTS, evaluate_robustness, fault_middle_level
 
 HERE = Path(__file__).resolve().parent
 CELLS = HERE / "selection" / "cells"
@@ -58,6 +59,9 @@ CONFIGS: dict[str, dict] = {
     # the same with the temporal decoder (each horizon step reads its own future-covariate values)
     "lsq_target_dec": {"fit_linear_skips": True, "decoder_size": 8},
     "dec": {"decoder_size": 8},
+    # training with streams failing part-way (late data, outages), beside modality dropout
+    "faults": {"fault_dropout": 0.2},
+    "lsq_target_faults": {"fit_linear_skips": True, "fault_dropout": 0.2},
     # a least-squares linear path over the target history and every covariate value, frozen; the deep path
     # learns the residual from zero
     "lsq": {"use_covariate_skip": True, "fit_linear_skips": True},
@@ -96,7 +100,23 @@ def build(name: str, task: ForecastingTask, seed: int, settings: BenchSettings):
     return ProgressiveFusionForecaster(**{**base.model_params, **CONFIGS[name]}), "pf"
 
 
-def run_cell(name: str, task: ForecastingTask, origin: int, seed: int, settings: BenchSettings) -> dict:
+def fault_scores(model, task: ForecastingTask, seed: int) -> dict[str, float]:
+    """MSE on the fold with each covariate modality failing alone under each stream fault at its middle severity
+    (one forecast per horizon; the NaN reach pf as they are)."""
+    out = {}
+    for fault in FAULTS:
+        level = fault_middle_level(fault)
+        report = evaluate_robustness(model, task.series, past_covariates=task.past_covariates,
+                                     future_covariates=task.future_covariates, corruption=fault, levels=[0.0, level],
+                                     modalities=task.modalities, forecast_horizon=task.horizon, start=task.test_start,
+                                     stride=task.horizon, seed=seed, metrics="mse")
+        for (corruption, modality), curve in report.mean_curves("mse").items():
+            out[f"fault:{corruption}:{modality}"] = float(curve.loc[level])
+    return out
+
+
+def run_cell(name: str, task: ForecastingTask, origin: int, seed: int, settings: BenchSettings,
+             with_faults: bool = False) -> dict:
     model, bench_name = build(name, task, seed, settings)
     inputs = model_inputs(bench_name, task, settings.impute)
     start = time.perf_counter()
@@ -107,6 +127,8 @@ def run_cell(name: str, task: ForecastingTask, origin: int, seed: int, settings:
         last_points_only=False, overlap_end=False, verbose=False, show_warnings=False, **inputs,
     )
     scores = pooled_errors(task.series, forecasts)
+    if with_faults and name in CONFIGS:  # each stream failing alone at each fault's middle severity
+        scores.update(fault_scores(model, task, seed))
     return {"config": name, "dataset": task.name, "track": task.track, "fold": origin, "seed": seed, **scores,
             "n_windows": len(forecasts), "fit_seconds": fit_seconds, "epochs": facts.get("epochs_trained"),
             "overrides": json.dumps(CONFIGS.get(name, {"model": name}), sort_keys=True),
@@ -114,7 +136,8 @@ def run_cell(name: str, task: ForecastingTask, origin: int, seed: int, settings:
             "model_config": json.dumps(model_config(model), sort_keys=True)}
 
 
-def run(tasks: list[tuple[str, str]], names: list[str], folds: int, seeds: list[int], fold_rows: int | None) -> None:
+def run(tasks: list[tuple[str, str]], names: list[str], folds: int, seeds: list[int], fold_rows: int | None,
+        with_faults: bool = False) -> None:
     CELLS.mkdir(parents=True, exist_ok=True)
     settings = BenchSettings(work_dir=str(CELLS.parent / "logs"))
     for dataset, track in tasks:
@@ -125,11 +148,11 @@ def run(tasks: list[tuple[str, str]], names: list[str], folds: int, seeds: list[
             for origin in origins(task, folds, rows):
                 for name in names:
                     # named by the origin row and fold length, so runs with other fold layouts never collide
-                    path = CELLS / f"{name}__{dataset}__{track}__o{origin}x{rows}__{seed}.csv"
+                    path = CELLS / f"{name}__{dataset}__{track}__o{origin}x{rows}__{seed}{'__faults' if with_faults else ''}.csv"
                     if path.exists() or (name in DETERMINISTIC_MODELS and seed != seeds[0]):
                         continue  # finished, or a deterministic peer already fitted on this fold
                     with quiet_training():
-                        row = run_cell(name, fold_task(task, origin, rows), origin, seed, settings)
+                        row = run_cell(name, fold_task(task, origin, rows), origin, seed, settings, with_faults)
                     tmp = path.with_suffix(".tmp")
                     pd.DataFrame([row]).to_csv(tmp, index=False)
                     os.replace(tmp, path)
@@ -143,23 +166,35 @@ def summary() -> pd.DataFrame:
     if not frames:
         raise SystemExit("no selection cells yet")
     cells = pd.concat(frames, ignore_index=True)
-    mixed = cells.groupby(["config", "dataset"]).model_config.nunique()
+    built = cells.model_config.map(lambda text: json.dumps({k: v for k, v in json.loads(text).items()
+                                                            if k != "random_state"}, sort_keys=True))
+    mixed = cells.assign(built=built).groupby(["config", "dataset"]).built.nunique()
     if (mixed > 1).any():
         raise SystemExit(f"cells of one configuration were built with different hyper-parameters (changed defaults?): "
                          f"{list(mixed[mixed > 1].index)}; move the older cells away")
+    fault_columns = [c for c in cells.columns if c.startswith("fault:")]
+    # a (config, fold, seed) run with and without --faults: the mean of its clean scores (the faults' too)
+    cells = cells.assign(fault_mse=cells[fault_columns].mean(axis=1) if fault_columns else np.nan)
+    cells = cells.groupby(["dataset", "track", "config", "fold", "seed"], as_index=False).agg(
+        mse=("mse", "mean"), fault_mse=("fault_mse", "mean"), fit_seconds=("fit_seconds", "median"))
     rows = []
     for (dataset, track), group in cells.groupby(["dataset", "track"]):
-        base = group[group.config == "base"].set_index(["fold", "seed"]).mse
+        base = group[group.config == "base"].set_index(["fold", "seed"])
         for config, sub in group.groupby("config"):
-            mse = sub.set_index(["fold", "seed"]).mse
-            if config in DETERMINISTIC_MODELS:  # the same fit for every seed
-                mse = mse.droplevel("seed").reindex(base.index, level="fold")
-            paired = (mse / base.reindex(mse.index) - 1).dropna()
-            rows.append({"task": f"{dataset} / {track}", "config": config, "mse": mse.mean(), "cells": len(sub),
-                         "vs_base": paired.mean() if len(paired) else np.nan,
-                         "se": paired.std(ddof=1) / np.sqrt(len(paired)) if len(paired) > 1 else np.nan,
-                         "fit_s": sub.fit_seconds.median()})
-    return pd.DataFrame(rows).sort_values(["task", "mse"])
+            sub = sub.set_index(["fold", "seed"])
+            row = {"task": f"{dataset} / {track}", "config": config, "cells": len(sub),
+                   "fit_s": sub.fit_seconds.median()}
+            for metric in ("mse", "fault_mse"):
+                values = sub[metric]
+                if config in DETERMINISTIC_MODELS:  # the same fit for every seed
+                    values = values.droplevel("seed").reindex(base.index, level="fold")
+                paired = (values / base[metric].reindex(values.index) - 1).dropna()
+                prefix = "" if metric == "mse" else "fault_"
+                row.update({metric: values.mean(), f"{prefix}vs_base": paired.mean() if len(paired) else np.nan,
+                            f"{prefix}se": paired.std(ddof=1) / np.sqrt(len(paired)) if len(paired) > 1 else np.nan})
+            rows.append(row)
+    frame = pd.DataFrame(rows).sort_values(["task", "mse"])
+    return frame if frame.fault_mse.notna().any() else frame.drop(columns=["fault_mse", "fault_vs_base", "fault_se"])
 
 
 def main() -> None:
@@ -170,6 +205,8 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=3)
     parser.add_argument("--fold-rows", type=int, default=None, help="rows per fold (default: a tenth of the history)")
     parser.add_argument("--seeds", default="0,1,2")
+    parser.add_argument("--faults", action="store_true",
+                        help="also score each stream failing alone under each fault (pf configurations)")
     parser.add_argument("--summary", action="store_true")
     args = parser.parse_args()
     if args.summary:
@@ -183,7 +220,7 @@ def main() -> None:
     warnings.filterwarnings("ignore")
     tasks = [tuple(spec.split(":")) for spec in args.tasks.split(",")]
     names = [*args.configs.split(","), *[p for p in args.peers.split(",") if p]]
-    run(tasks, names, args.folds, [int(s) for s in args.seeds.split(",")], args.fold_rows)
+    run(tasks, names, args.folds, [int(s) for s in args.seeds.split(",")], args.fold_rows, args.faults)
 
 
 if __name__ == "__main__":

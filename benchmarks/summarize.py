@@ -282,19 +282,20 @@ def selection_commands() -> list[str]:
     import select_defaults
 
     parsed = [path.stem.split("__") for path in sorted(select_defaults.CELLS.glob("*.csv"))]
-    tasks: dict[tuple[str, str], dict[str, set]] = {}
-    for name, dataset, track, fold, seed in parsed:
-        entry = tasks.setdefault((dataset, track), {"names": set(), "folds": set(), "rows": set(), "seeds": set()})
+    tasks: dict[tuple[str, str, bool], dict[str, set]] = {}
+    for name, dataset, track, fold, seed, *faults in parsed:  # a trailing "faults": the run scored stream faults
+        entry = tasks.setdefault((dataset, track, bool(faults)),
+                                 {"names": set(), "folds": set(), "rows": set(), "seeds": set()})
         origin, rows = fold[1:].split("x")
         entry["names"].add(name), entry["folds"].add(origin), entry["rows"].add(rows), entry["seeds"].add(int(seed))
     lines = []
-    for (dataset, track), entry in tasks.items():
+    for (dataset, track, faults), entry in tasks.items():
         configs = [c for c in select_defaults.CONFIGS if c in entry["names"]]
         peers = sorted(entry["names"] - set(configs))
         lines.append(f"python benchmarks/select_defaults.py --tasks {dataset}:{track} --configs {','.join(configs)}"
                      + (f" --peers {','.join(peers)}" if peers else "")
                      + f" --folds {len(entry['folds'])} --fold-rows {','.join(sorted(entry['rows']))}"
-                     + f" --seeds {','.join(map(str, sorted(entry['seeds'])))}")
+                     + f" --seeds {','.join(map(str, sorted(entry['seeds'])))}" + (" --faults" if faults else ""))
     return lines
 
 
