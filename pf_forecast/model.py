@@ -300,7 +300,10 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
         deep head's output layer: training starts from the best linear model and learns what it misses. With
         ``QuantileRegression`` every quantile starts as that linear forecast plus the residuals' empirical quantile
         at its level, per horizon step; with ``GaussianLikelihood`` sigma starts at the residuals' standard
-        deviation. With several target components the target skip (shared by them) is fitted on all of them
+        deviation. With early stopping, :class:`~pf_forecast.RestoreBestWeights` and ``num_sanity_val_steps=-1``
+        in ``pl_trainer_kwargs`` the start itself is a candidate: where the deep path does not improve the
+        validation loss the model stays that linear model. With several target components the target skip (shared
+        by them) is fitted on all of them
         (``use_covariate_skip`` then ignores the option). Applies to point forecasts or those two likelihoods
         without reversible instance norm; otherwise ignored.
     deep_supervision

@@ -684,7 +684,7 @@ def _(w):
     return lambda: GaussianNoise(0.3).apply(x, np.random.default_rng(0)), {"covs": x}
 
 
-@case("impute-unknown-policy", ValueError, (r"`impute` must be one of \['none', 'zero', 'ffill', 'mean'\]",
+@case("impute-unknown-policy", ValueError, (r"`impute` must be one of \['none', 'zero', 'ffill', 'mean', 'seasonal'\]",
                                             r"'median'"))
 def _(w):
     return lambda: impute_missing(w.x, "median"), {"covs": w.x}
