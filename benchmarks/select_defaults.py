@@ -166,12 +166,20 @@ def summary() -> pd.DataFrame:
     if not frames:
         raise SystemExit("no selection cells yet")
     cells = pd.concat(frames, ignore_index=True)
-    built = cells.model_config.map(lambda text: json.dumps({k: v for k, v in json.loads(text).items()
-                                                            if k != "random_state"}, sort_keys=True))
-    mixed = cells.assign(built=built).groupby(["config", "dataset"]).built.nunique()
-    if (mixed > 1).any():
+    conflicts = []
+    for key, group in cells.groupby(["config", "dataset"]):
+        # a hyper-parameter added to the model later is absent from older cells: only differing values conflict
+        seen: dict[str, str] = {}
+        for text in group.model_config:
+            built = json.loads(text)
+            if built.get("use_target_skip") == "None" and built.get("likelihood", "None") == "None":
+                built["use_target_skip"] = "True"  # what None resolves to for point forecasts
+            for name, value in built.items():
+                if name != "random_state" and seen.setdefault(name, value) != value:
+                    conflicts.append((*key, name))
+    if conflicts:
         raise SystemExit(f"cells of one configuration were built with different hyper-parameters (changed defaults?): "
-                         f"{list(mixed[mixed > 1].index)}; move the older cells away")
+                         f"{sorted(set(conflicts))}; move the older cells away")
     fault_columns = [c for c in cells.columns if c.startswith("fault:")]
     # a (config, fold, seed) run with and without --faults: the mean of its clean scores (the faults' too)
     cells = cells.assign(fault_mse=cells[fault_columns].mean(axis=1) if fault_columns else np.nan)
