@@ -832,6 +832,33 @@ def targets_section() -> list[str]:
     return lines
 
 
+def pf_v1_folders() -> list[str]:
+    """Result folders whose ``pf`` cells were built with the previous defaults (``fit_linear_skips=False``; cells
+    from before model configurations were recorded count as previous too)."""
+    import inspect
+
+    from pf_forecast import ProgressiveFusionForecaster
+
+    current = repr(inspect.signature(ProgressiveFusionForecaster.__init__).parameters["fit_linear_skips"].default)
+    old = []
+    for folder in (*SUITES, ALL_WINDOWS, FEV, FAULTS_FOLDER):
+        metas = [json.loads(p.read_text()) for p in sorted((HERE / folder / "cells").glob("*__pf__*.json"))]
+        if any((m.get("model_config") or {}).get("fit_linear_skips", "False") != current for m in metas):
+            old.append(folder)
+    return old
+
+
+def pf_v1_note() -> list[str]:
+    """The label of results computed with the previous defaults."""
+    old = pf_v1_folders()
+    if not old:
+        return []
+    return [f"**pf-v1:** the `pf` rows from {', '.join(f'`{f}`' for f in old)} were computed with the previous "
+            "defaults (`fit_linear_skips=False`, the target skip trained from a random start); they are kept as the "
+            "pf-v1 record. The current defaults are measured so far in *Selecting the defaults*; rerunning a suite "
+            "with them needs a new `--out` (the bench refuses to mix cells of different model configurations).", ""]
+
+
 # ----------------------------------------------------------------------------------------------------------------
 # README headline
 # ----------------------------------------------------------------------------------------------------------------
@@ -863,6 +890,9 @@ def headline(results: pd.DataFrame, all_windows: pd.DataFrame | None) -> list[st
                  + " | ".join(f"{timexer[d]:.3f}" if d in timexer else "—" for d in datasets) + " |")
     seeds = clean.groupby("suite")["seed"].nunique()
     lines = with_label(cap_label(*SUITES), lines)
+    if pf_v1_folders():
+        lines = ["**pf-v1:** `pf` in these tables is the model with its previous defaults (`fit_linear_skips=False`); "
+                 "see BENCHMARKS.md for the current defaults' validation results.", "", *lines]
     lines += ["", "Standardized test MSE (EPF: TimeXer protocol, past covariates; stocks: MultiBench protocol; Beijing "
               "PM2.5 and ETTh1: their loaders' protocols), mean over seeds (at most "
               + ", ".join(f"{seeds[s]} on {s}" for s in SUITES if s in seeds) + "); lower is better. Published TimeXer row: "
@@ -917,6 +947,7 @@ def document(results: pd.DataFrame, all_windows: pd.DataFrame | None) -> list[st
         "network with one step (late fusion) and `pf-early` with all covariates in one modality (early fusion); "
         "the others are darts' models with their defaults (`linear`: `LinearRegressionModel` on the input window).",
         "",
+        *pf_v1_note(),
         *section("Result folders", "", suites_section()),
         *section("Targets of the model", "The model's targets (clean accuracy, robustness, speed) against every "
                  "all-windows run committed; published numbers are not used here.", targets_section()),

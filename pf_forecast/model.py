@@ -139,8 +139,18 @@ class _ProgressiveFusionModule(PLForecastingModule):
             prediction = torch.sort(prediction, dim=-1).values  # (B, O, C, Q)
         return PLModuleOutput(prediction=prediction)
 
-    def on_fit_start(self) -> None:
-        super().on_fit_start()
+    def setup(self, stage: str) -> None:
+        super().setup(stage)
+        if stage == "fit":
+            self._fit_linear_start()
+
+    def _fit_linear_start(self) -> None:
+        """The least-squares start of ``fit_linear_skips``, before any training step.
+
+        It runs in ``setup``, before a distributed strategy wraps the module: DDP registers the parameters that
+        need gradients when it wraps, so the frozen skips must be frozen by then. Every process reads the whole
+        training set here (the strategy shards it only later), so all start from the same solution.
+        """
         network = self.network
         eligible = (
             self.fit_linear_skips
@@ -295,7 +305,8 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
         Add a linear map from the covariate values (input window, plus the output window for future covariates) to
         the forecast: a linear ARX path beside the deep one. Missing or dropped modalities contribute zeros.
     fit_linear_skips
-        Before gradient training, set the linear skips (target history, and covariates with
+        ``True`` (default; chosen on rolling-origin validation folds, see BENCHMARKS.md): before gradient
+        training, set the linear skips (target history, and covariates with
         ``use_covariate_skip``) to their least-squares solution on the training windows (a small ridge) and zero the
         deep head's output layer: training starts from the best linear model and learns what it misses. With
         ``QuantileRegression`` every quantile starts as that linear forecast plus the residuals' empirical quantile
@@ -359,7 +370,7 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
         use_target_skip: bool | None = None,
         use_covariate_skip: bool = False,
         deep_supervision: bool = False,
-        fit_linear_skips: bool = False,
+        fit_linear_skips: bool = True,
         zero_init_feedback: bool = True,
         decoder_size: int = 0,
         fault_dropout: float = 0.0,
