@@ -9,11 +9,12 @@ ranked. The last fold ends where the test segment starts; the test segment is ne
 A configuration is a set of keyword overrides of ``ProgressiveFusionForecaster`` (``CONFIGS``); ``--peers`` adds
 other bench models on the same folds. Every finished (config, task, fold, seed) cell is written atomically to
 ``benchmarks/selection/cells/`` so an interrupted run resumes where it stopped; ``--summary`` prints, per task, each
-configuration's mean MSE and its mean paired change against ``base`` with the standard error over (fold, seed).
+configuration's mean MSE and its mean paired change against ``v1`` (the former defaults; else ``base``) with the
+standard error over (fold, seed).
 
 Usage::
 
-    python benchmarks/select_defaults.py --tasks etth1:past,stocks:past --configs base,lsq --peers linear,tide \\
+    python benchmarks/select_defaults.py --tasks etth1:past,stocks:past --configs v1,base --peers linear,tide \\
         --seeds 0,1,2
     python benchmarks/select_defaults.py --summary
 """
@@ -51,22 +52,21 @@ CELLS = HERE / "selection" / "cells"
 
 #: Keyword overrides of ProgressiveFusionForecaster's defaults.
 CONFIGS: dict[str, dict] = {
-    "base": {},
+    "base": {},  # the defaults of the code that runs it
+    # the defaults before the least-squares start (pf-v1): the target skip trained from a random start
+    "v1": {"fit_linear_skips": False, "use_target_skip": True},
     "late": {"n_refinements": 1},
-    # the target skip (a linear AR model on the input window) starts at its least-squares solution, frozen; the
-    # deep path starts at zero and learns the residual (covariates reach the forecast through the deep path only)
-    "lsq_target": {"fit_linear_skips": True},
-    # the same with the temporal decoder (each horizon step reads its own future-covariate values)
-    "lsq_target_dec": {"fit_linear_skips": True, "decoder_size": 8},
+    # the least-squares start with the former fixed ridge (1e-3 of the mean feature energy) instead of the
+    # cross-validated one: target skip only, or with the covariate skip (a linear path over every covariate value)
+    "lsq_target_r1e-3": {"fit_linear_skips": True, "linear_skip_ridge": 1e-3},
+    "lsq_r1e-3": {"fit_linear_skips": True, "linear_skip_ridge": 1e-3, "use_covariate_skip": True},
+    # the temporal decoder (each horizon step reads its own future-covariate values)
+    "lsq_target_r1e-3_dec": {"fit_linear_skips": True, "linear_skip_ridge": 1e-3, "decoder_size": 8},
     "dec": {"decoder_size": 8},
     # training with streams failing part-way (late data, outages), beside modality dropout
+    "v1_faults": {"fit_linear_skips": False, "use_target_skip": True, "fault_dropout": 0.2},
+    "lsq_target_r1e-3_faults": {"fit_linear_skips": True, "linear_skip_ridge": 1e-3, "fault_dropout": 0.2},
     "faults": {"fault_dropout": 0.2},
-    "lsq_target_faults": {"fit_linear_skips": True, "fault_dropout": 0.2},
-    # a least-squares linear path over the target history and every covariate value, frozen; the deep path
-    # learns the residual from zero
-    "lsq": {"use_covariate_skip": True, "fit_linear_skips": True},
-    "lsq_late": {"use_covariate_skip": True, "fit_linear_skips": True, "n_refinements": 1},
-    "lsq_wide": {"use_covariate_skip": True, "fit_linear_skips": True, "hidden_size": 64},
     "wide": {"hidden_size": 64},
     "patch1": {"patch_size": 1},
 }
@@ -161,13 +161,15 @@ def run(tasks: list[tuple[str, str]], names: list[str], folds: int, seeds: list[
 
 
 def summary() -> pd.DataFrame:
-    """Per task and configuration: mean MSE, and the mean paired change against ``base`` with its standard error."""
+    """Per task and configuration: mean MSE, and the mean paired change against the reference (``v1``, the former
+    defaults, where it ran; else ``base``) with its standard error."""
     frames = [pd.read_csv(p) for p in sorted(CELLS.glob("*.csv"))]
     if not frames:
         raise SystemExit("no selection cells yet")
     cells = pd.concat(frames, ignore_index=True)
     conflicts = []
-    for key, group in cells.groupby(["config", "dataset"]):
+    for key, group in cells[cells.config.isin(list(CONFIGS))].groupby(["config", "dataset"]):  # pf configurations
+        # (a peer's lags may follow the fold's length)
         # a hyper-parameter added to the model later is absent from older cells: only differing values conflict
         seen: dict[str, str] = {}
         for text in group.model_config:
@@ -187,10 +189,11 @@ def summary() -> pd.DataFrame:
         mse=("mse", "mean"), fault_mse=("fault_mse", "mean"), fit_seconds=("fit_seconds", "median"))
     rows = []
     for (dataset, track), group in cells.groupby(["dataset", "track"]):
-        base = group[group.config == "base"].set_index(["fold", "seed"])
+        reference = "v1" if (group.config == "v1").any() else "base"
+        base = group[group.config == reference].set_index(["fold", "seed"])
         for config, sub in group.groupby("config"):
             sub = sub.set_index(["fold", "seed"])
-            row = {"task": f"{dataset} / {track}", "config": config, "cells": len(sub),
+            row = {"task": f"{dataset} / {track}", "config": config, "reference": reference, "cells": len(sub),
                    "fit_s": sub.fit_seconds.median()}
             for metric in ("mse", "fault_mse"):
                 values = sub[metric]
@@ -208,7 +211,7 @@ def summary() -> pd.DataFrame:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tasks", default="etth1:past", help="comma list of dataset:track")
-    parser.add_argument("--configs", default="base,lsq", help=f"pf configurations: {', '.join(CONFIGS)}")
+    parser.add_argument("--configs", default="v1,base", help=f"pf configurations: {', '.join(CONFIGS)}")
     parser.add_argument("--peers", default="", help="bench models on the same folds, e.g. linear,tide")
     parser.add_argument("--folds", type=int, default=3)
     parser.add_argument("--fold-rows", type=int, default=None, help="rows per fold (default: a tenth of the history)")

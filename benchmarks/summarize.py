@@ -761,16 +761,17 @@ def selection_section() -> list[str]:
         changes = select_defaults.CONFIGS.get(row.config)
         what = ("none (the defaults)" if changes == {} else ", ".join(f"`{k}={v!r}`" for k, v in changes.items())
                 if changes else f"darts model `{row.config}`")
-        paired = "—" if row.config == "base" or np.isnan(row.vs_base) else (
+        paired = "—" if row.config == row.reference or np.isnan(row.vs_base) else (
             f"{row.vs_base:+.1%}" + ("" if np.isnan(row.se) else f" ± {row.se:.1%}"))
         rows.append([row.task, row.config, what, f"{row.mse:.4f}", paired, sub.fold.nunique(), sub.seed.nunique(),
                      f"{row.fit_s:.0f}"])
     folds = [f"{dataset} / {track}: {g.fold.nunique()} folds of {int(g.n_windows.median()):,} windows"
              for (dataset, track), g in cells.groupby(["dataset", "track"])]
-    return [*table(["task", "config", "changes", "validation MSE", "vs base (paired) ± s.e.", "folds", "seeds",
+    return [*table(["task", "config", "changes", "validation MSE", "vs v1 (paired) ± s.e.", "folds", "seeds",
                     "fit s"], rows), "",
-            "Folds: " + "; ".join(folds) + ". Paired changes are per (fold, seed) against `base` on the same "
-            "fold and seed; a difference is resolved when it exceeds two standard errors."]
+            "Folds: " + "; ".join(folds) + ". `v1` is pf with its former defaults (no least-squares start) and `base` "
+            "the current defaults; paired changes are per (fold, seed) against `v1` on the same fold and seed, and a "
+            "difference is resolved when it exceeds two standard errors."]
 
 
 def clean_tasks() -> list[tuple[str, str, pd.DataFrame]]:

@@ -38,6 +38,7 @@ from pf_forecast import _persistence
 from pf_forecast._checks import (
     MAX_ABS_INPUT,  # noqa: F401 (re-exported: `from pf_forecast.model import MAX_ABS_INPUT` works)
     check_fit_arguments,
+    check_float,
     check_inference_data,
     check_model_hyper_parameters,
     check_predict_arguments,
@@ -55,7 +56,8 @@ from pf_forecast.nn.progressive import (
     NETWORK_HYPER_PARAMETERS,
     ProgressiveFusionNetwork,
     check_hyper_parameters,
-    ridge_solution,
+    cross_validated_ridge,
+    ridge_solution_per_output,
 )
 
 logger = logging.getLogger(__name__)
@@ -65,11 +67,13 @@ logger = logging.getLogger(__name__)
 #: arguments), stored on the model under that name, and saved under that name in the weights' hparams.
 #: Likelihoods whose parameters include the target's location, where the linear target skip belongs.
 LOCATION_LIKELIHOODS = (GaussianLikelihood, QuantileRegression, LaplaceLikelihood, CauchyLikelihood, GumbelLikelihood)
-MODULE_HYPER_PARAMETERS = (*NETWORK_HYPER_PARAMETERS, "deep_supervision", "fit_linear_skips")
+MODULE_HYPER_PARAMETERS = (*NETWORK_HYPER_PARAMETERS, "deep_supervision", "fit_linear_skips", "linear_skip_ridge")
+#: Folds of the cross-validation that chooses the ridge strength of the least-squares start.
+_RIDGE_FOLDS = 5
 #: Values reproducing the network that weights saved before an option existed were trained with: their
 #: checkpoints' hparams lack the option's key.
 _ADDED_LATER = {"use_covariate_skip": False, "zero_init_feedback": True, "deep_supervision": False,
-                "fit_linear_skips": False, "decoder_size": 0, "fault_dropout": 0.0}
+                "fit_linear_skips": False, "decoder_size": 0, "fault_dropout": 0.0, "linear_skip_ridge": 1e-3}
 
 
 class _ProgressiveFusionModule(PLForecastingModule):
@@ -94,6 +98,8 @@ class _ProgressiveFusionModule(PLForecastingModule):
         super().__init__(**{k: v for k, v in kwargs.items() if k not in MODULE_HYPER_PARAMETERS})
         self.deep_supervision = kwargs["deep_supervision"]
         self.fit_linear_skips = kwargs["fit_linear_skips"]
+        self.linear_skip_ridge = kwargs["linear_skip_ridge"]
+        self.linear_skip_alpha: list[float] | None = None  # the strength used per forecast step, once fitted
         # saved with the weights, so resuming or refitting never re-initialises the skips
         self.register_buffer("linear_skips_fitted", torch.tensor(False))
         # the modalities travel as two plain lists, as in the hparams of every checkpoint saved so far (and plain
@@ -165,13 +171,29 @@ class _ProgressiveFusionModule(PLForecastingModule):
         if not eligible:
             return
         batches = self.trainer.datamodule.train_dataloader
-        gram = cross = None
+        grams = crosses = squares = None
+        seen = 0
         for features, target in self._linear_skip_batches(batches()):
-            gram = features.T @ features if gram is None else gram + features.T @ features  # (F+1, F+1)
-            cross = features.T @ target if cross is None else cross + features.T @ target  # (F+1, O)
-        if gram is None:
+            if grams is None:
+                n_in, n_out = features.shape[1], target.shape[1]
+                grams = features.new_zeros(_RIDGE_FOLDS, n_in, n_in)  # (K, F+1, F+1)
+                crosses, squares = features.new_zeros(_RIDGE_FOLDS, n_in, n_out), features.new_zeros(_RIDGE_FOLDS, n_out)
+            folds = (torch.arange(len(features), device=features.device) + seen) % _RIDGE_FOLDS  # (S,)
+            seen += len(features)
+            for k in range(_RIDGE_FOLDS):
+                x, y = features[folds == k], target[folds == k]  # (S_k, F+1), (S_k, O)
+                grams[k] += x.T @ x
+                crosses[k] += x.T @ y
+                squares[k] += (y**2).sum(dim=0)
+        if grams is None:
             return
-        weight, bias = ridge_solution(gram, cross)  # (O, F), (O,): the least-squares mean forecast
+        if self.linear_skip_ridge is None:  # chosen per forecast step by cross-validation over the training windows
+            alphas, _ = cross_validated_ridge(grams, crosses, squares)  # (O,)
+        else:
+            alphas = torch.full((crosses.shape[2],), float(self.linear_skip_ridge), dtype=crosses.dtype)
+        self.linear_skip_alpha = alphas.tolist()
+        # (O, F), (O,): the least-squares mean forecast
+        weight, bias = ridge_solution_per_output(grams.sum(dim=0), crosses.sum(dim=0), alphas)
         if network.nr_params > 1:
             weight, bias = self._linear_likelihood_start(weight, bias, batches())  # (O, N, F), (O, N)
         dtype = network.head[-1].weight.dtype
@@ -317,6 +339,11 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
         by them) is fitted on all of them
         (``use_covariate_skip`` then ignores the option). Applies to point forecasts or those two likelihoods
         without reversible instance norm; otherwise ignored.
+    linear_skip_ridge
+        Ridge strength of the least-squares start, relative to the mean feature energy. ``None`` (default):
+        chosen among 1e-4 .. 100 per forecast step by 5-fold cross-validation over the training windows (a long
+        input window with few windows needs a strong ridge: an AR model on 500 lags fitted on 1,500 windows
+        overfits with 1e-3); the strengths used are ``model.model.linear_skip_alpha`` after fit.
     deep_supervision
         Train on the mean loss of the forecasts decoded after every refinement step (not only the last), so each
         step must forecast on its own and later steps learn to refine.
@@ -371,6 +398,7 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
         use_covariate_skip: bool = False,
         deep_supervision: bool = False,
         fit_linear_skips: bool = True,
+        linear_skip_ridge: float | None = None,
         zero_init_feedback: bool = True,
         decoder_size: int = 0,
         fault_dropout: float = 0.0,
@@ -379,6 +407,9 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
     ):
         params = self.model_params  # every argument, defaults included, as darts stores them
         check_model_hyper_parameters(params)
+        if params.get("linear_skip_ridge") is not None:
+            check_float("linear_skip_ridge", params["linear_skip_ridge"], low=0.0, low_open=True,
+                        about="the ridge strength of the least-squares start; None chooses it by cross-validation")
         check_hyper_parameters(params)  # the network's
         if modalities is not None:
             validate_modalities_spec(modalities)  # structure only; component names are checked at fit

@@ -312,8 +312,8 @@ def test_parse_seeds():
     assert parse_seeds("7,") == [7]
 
 
-@pytest.mark.parametrize("lr, starts_best", [(1e-3, False), (5.0, True)])
-def test_restore_best_weights_counts_the_starting_weights(lr, starts_best):
+@pytest.mark.parametrize("lr", [1e-3, 5.0])
+def test_restore_best_weights_counts_the_starting_weights(lr):
     """With the whole validation set checked before training, a model that starts as its least-squares linear
     model keeps that start when training only makes it worse (a learning rate that diverges)."""
     rng = np.random.default_rng(0)
@@ -329,7 +329,9 @@ def test_restore_best_weights_counts_the_starting_weights(lr, starts_best):
         fit_linear_skips=True, optimizer_kwargs={"lr": lr}, random_state=0,
         pl_trainer_kwargs=trainer_kwargs([restore], accelerator="cpu"))
     model.fit(target[:600], past_covariates=covs, val_series=target[600:], val_past_covariates=covs)
-    assert (restore.best_epoch == -1) is starts_best and restore.best_epoch is not None
+    assert restore.best_epoch is not None and restore.best_epoch >= -1
+    if lr > 1:  # a diverging run: nothing beats the start
+        assert restore.best_epoch == -1
     val_loss = model.trainer.callback_metrics["val_loss"]  # the last epoch's
     assert restore.best <= float(val_loss) + 1e-9
 

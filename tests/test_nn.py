@@ -204,6 +204,26 @@ def test_ridge_solution_recovers_a_linear_model():
     torch.testing.assert_close(b, true_b, rtol=1e-5, atol=1e-6)
 
 
+def test_cross_validated_ridge_shrinks_only_where_it_helps():
+    """Per output: a well-posed output keeps a small ridge, a pure-noise output with many features a large one."""
+    from pf_forecast.nn.progressive import RIDGE_GRID, cross_validated_ridge
+
+    g = torch.Generator().manual_seed(0)
+    n, f, k = 200, 60, 5
+    x = torch.randn(n, f, generator=g, dtype=torch.float64)
+    signal = x[:, :3] @ torch.tensor([[1.0], [-0.5], [0.25]], dtype=torch.float64)  # (n, 1)
+    y = torch.cat([signal + 0.1 * torch.randn(n, 1, generator=g, dtype=torch.float64),
+                   torch.randn(n, 1, generator=g, dtype=torch.float64)], dim=1)  # (n, 2): signal, noise
+    xa = torch.cat([x, torch.ones(n, 1, dtype=torch.float64)], dim=1)
+    folds = torch.arange(n) % k
+    grams = torch.stack([xa[folds == i].T @ xa[folds == i] for i in range(k)])
+    crosses = torch.stack([xa[folds == i].T @ y[folds == i] for i in range(k)])
+    squares = torch.stack([(y[folds == i] ** 2).sum(dim=0) for i in range(k)])
+    alphas, errors = cross_validated_ridge(grams, crosses, squares)
+    assert errors.shape == (len(RIDGE_GRID), 2)
+    assert alphas[0] <= 1e-2 and alphas[1] >= 10.0
+
+
 def test_set_linear_skips_makes_the_network_that_linear_model():
     net = network(nr_params=1)
     inputs = batch()

@@ -179,6 +179,60 @@ def ridge_solution(gram: torch.Tensor, cross: torch.Tensor, alpha: float = 1e-3)
     return solution[:n_features].T.contiguous(), solution[n_features].contiguous()
 
 
+#: Ridge strengths tried by :func:`cross_validated_ridge`, relative to the mean feature energy.
+RIDGE_GRID: tuple[float, ...] = (1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0)
+
+
+def cross_validated_ridge(
+    grams: torch.Tensor, crosses: torch.Tensor, squares: torch.Tensor, alphas: Sequence[float] = RIDGE_GRID
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per output (forecast step), the ridge strength of lowest K-fold cross-validated squared error, from
+    per-fold normal equations.
+
+    A long input window with few training windows (an AR model on 500 lags fitted on 1,500 windows) overfits badly
+    with a small ridge, and later steps need more shrinkage than the first: the strength is chosen per fit and per
+    output (the outputs' ridge problems are independent). Fold k's error of a solution W fitted without it is
+    ``y'y - 2 W'X'y + W'X'X W`` over its own sums, so nothing but the sums is kept.
+
+    Parameters
+    ----------
+    grams
+        (K, F+1, F+1) per fold: sum of x x^T (the last feature the constant 1).
+    crosses
+        (K, F+1, O) per fold: sum of x y^T.
+    squares
+        (K, O) per fold: sum of y^2.
+    alphas
+        Candidate strengths (see :func:`ridge_solution`).
+
+    Returns
+    -------
+    (the chosen strength per output (O,), the cross-validated errors (A, O))
+    """
+    total_gram, total_cross = grams.sum(dim=0), crosses.sum(dim=0)
+    errors = torch.zeros(len(alphas), crosses.shape[2], dtype=crosses.dtype)  # (A, O)
+    for a, alpha in enumerate(alphas):
+        for gram, cross, square in zip(grams, crosses, squares):
+            weight, bias = ridge_solution(total_gram - gram, total_cross - cross, alpha)
+            solution = torch.cat([weight.T, bias[None]], dim=0)  # (F+1, O)
+            fitted = (solution * (gram @ solution)).sum(dim=0)  # (O,): W'X'X W per output
+            errors[a] += (square - 2 * (solution * cross).sum(dim=0) + fitted).cpu()
+    grid = torch.tensor(alphas, dtype=crosses.dtype)
+    return grid[errors.argmin(dim=0)], errors
+
+
+def ridge_solution_per_output(gram: torch.Tensor, cross: torch.Tensor, alphas: torch.Tensor
+                              ) -> tuple[torch.Tensor, torch.Tensor]:
+    """:func:`ridge_solution` with one strength per output ``alphas`` (O,): (weight (O, F), bias (O,))."""
+    weight = gram.new_empty(cross.shape[1], gram.shape[0] - 1)  # (O, F)
+    bias = gram.new_empty(cross.shape[1])  # (O,)
+    for alpha in torch.unique(alphas):
+        columns = (alphas == alpha).nonzero().flatten().to(cross.device)
+        w, b = ridge_solution(gram, cross[:, columns], float(alpha))
+        weight[columns], bias[columns] = w, b
+    return weight, bias
+
+
 class ProgressiveFusionNetwork(nn.Module):
     """Per-modality causal TCN encoders, fusion, and the fused context fed back for ``n_refinements`` steps.
 
