@@ -62,11 +62,12 @@ from pf_forecast.nn.progressive import (
 
 logger = logging.getLogger(__name__)
 
-#: The Lightning module's own hyper-parameters: the network's, then two switches of its training step. Each is a
-#: plain argument of the public model under the same name (darts re-creates models from their constructor
-#: arguments), stored on the model under that name, and saved under that name in the weights' hparams.
 #: Likelihoods whose parameters include the target's location, where the linear target skip belongs.
 LOCATION_LIKELIHOODS = (GaussianLikelihood, QuantileRegression, LaplaceLikelihood, CauchyLikelihood, GumbelLikelihood)
+#: The Lightning module's own hyper-parameters: the network's, then three of its training (deep supervision, the
+#: least-squares start and its ridge). Each is a plain argument of the public model under the same name (darts
+#: re-creates models from their constructor arguments), stored on the model under that name, and saved under that
+#: name in the weights' hparams.
 MODULE_HYPER_PARAMETERS = (*NETWORK_HYPER_PARAMETERS, "deep_supervision", "fit_linear_skips", "linear_skip_ridge")
 #: Folds of the cross-validation that chooses the ridge strength of the least-squares start.
 _RIDGE_FOLDS = 5
