@@ -1,8 +1,8 @@
 """Write BENCHMARKS.md and README.md's headline table from the committed benchmark results.
 
 Every number in BENCHMARKS.md is computed here from a results file in this folder: ``*/results.csv`` and
-``*/cells/*.json`` / ``*/runs.jsonl`` written by ``pf-forecast bench``, ``tuning/cells/*.csv`` written by
-``tune_epf.py``, ``missing_retrain/cells/*.csv`` written by ``missing_retrain.py``. Published numbers are imported
+``*/cells/*.json`` / ``*/runs.jsonl`` written by ``pf-forecast bench``, ``selection/cells/*.csv`` written by
+``select_defaults.py``, ``missing_retrain/cells/*.csv`` written by ``missing_retrain.py``. Published numbers are imported
 from :mod:`pf_forecast.benchmark.report` and labelled as quoted. Usage::
 
     python benchmarks/summarize.py            # rewrites BENCHMARKS.md at the repository root
@@ -169,7 +169,7 @@ def cap_label(*folders: str, short: bool = False) -> str:
         return f"**Capped:** neural models trained on at most {caps} windows per series and epoch, as above."
     return (f"**Capped:** the neural models of this table were trained on at most {caps} windows per series and "
             f"epoch (`--max-train-samples {budgets[0]}`), not on every training window as `fit` and the bench's "
-            f"default do; `linear` fits all. See the all-windows table for what every window gives.")
+            f"default do; `linear` fits all. All-windows results: *Targets of the model*.")
 
 
 def with_label(label: str, lines: list[str]) -> list[str]:
@@ -204,7 +204,7 @@ def run_commands(*folders: str) -> list[str]:
                 command += " --impute zero"
             key = re.sub(r" --(?:threads|accelerator|devices) \S+", "", command)
             commands.pop(key, None)
-            commands[key] = command
+            commands[key] = re.sub(r" --(?:accelerator|devices) \S+", "", command)  # where, not what it measures
     return list(commands.values())
 
 
@@ -320,8 +320,6 @@ def reproduce_block() -> list[str]:
     lines += script_commands("missing_retrain.py", HERE / "missing_retrain" / "cells", ("dataset", "seed"),
                              {"dataset": "--markets", "seed": "--seeds"})
     lines += selection_commands()
-    lines += script_commands("tune_epf.py", HERE / "tuning" / "cells", ("config", "market", "fold", "seed"),
-                             {"config": "--configs", "market": "--markets", "fold": "--folds", "seed": "--seeds"})
     lines += ["python benchmarks/summarize.py", "```"]
     # missing_retrain.py names markets without the "epf-" prefix
     return [line.replace("--markets epf-", "--markets ").replace(",epf-", ",") if "missing_retrain" in line else line
@@ -366,27 +364,6 @@ def suites_section() -> list[str]:
                      frame.model.nunique(), seed_range(frame), report_link(folder, "report"), windows])
     rows.append(["`scaling`", FOLDERS["scaling"], "—", "pf, tide", 1, report_link("scaling", "report"), "—"])
     return table(["folder", "what", "tasks", "models", "seeds", "details", "training windows"], rows)
-
-
-def accuracy_section(table_: pd.DataFrame) -> list[str]:
-    """Clean test MSE per model and task (mean over seeds; pf also ± std), and where pf stands."""
-    past = table_[table_.track == "past"]
-    datasets = ordered_datasets(past.dataset)
-    stats = past.set_index(["model", "dataset"])
-    lowest = past.groupby("dataset")["mean"].min()
-    rows = []
-    for model in ordered_models(past.model):
-        cells = []
-        for dataset in datasets:
-            if (model, dataset) not in stats.index:
-                cells.append("—")
-                continue
-            row = stats.loc[(model, dataset)]
-            value = f"{row['mean']:.3f}" + (f" ± {row['std']:.3f}" if model == "pf" and row["count"] > 1 else "")
-            cells.append(f"**{value}**" if row["mean"] == lowest[dataset] else value)
-        rows.append([model, *cells])
-    return [*table(["model", *datasets], rows), "", "Lowest mean per task in bold; pf also ± its std over seeds. "
-            + pf_versus_best(past)]
 
 
 def pf_versus_best(past: pd.DataFrame) -> str:
@@ -440,19 +417,19 @@ def missing_section(results: pd.DataFrame) -> list[str]:
     """MSE with one covariate modality removed at test time: pf against the best other model."""
     rows = results[results.corruption.str.startswith("missing:") & (results.metric == "mse") & (results.level == 1.0)
                    & (results.track == "past")]
-    out, wins = [], 0
+    per_task: dict[str, list[tuple[str, float]]] = {}
     for (dataset, corruption), group in rows.groupby(["dataset", "corruption"]):
         means = group.groupby("model")["value"].mean()
         peers = means.drop(labels=[m for m in means.index if m.startswith("pf")])
         if "pf" not in means or peers.empty:
             continue
-        best = peers.idxmin()
-        lower = means["pf"] < peers[best]
-        wins += int(lower)
-        out.append([dataset, corruption.split(":", 1)[1], f"{means['pf']:.3f}", f"{best} ({peers[best]:.3f})",
-                    "yes" if lower else "no"])
-    lines = table(["task", "removed modality", "pf MSE", "best other model (MSE)", "pf lower?"], out)
-    return [*lines, "", f"pf has a lower MSE than every other model under the same removal in {wins} of {len(out)} "
+        per_task.setdefault(dataset, []).append((corruption.split(":", 1)[1], means["pf"] / peers.min()))
+    out = [[task, f"{sum(r < 1 for _, r in cases)} / {len(cases)}",
+            ", ".join(f"{modality} {ratio:.2f}" for modality, ratio in cases)] for task, cases in per_task.items()]
+    wins = sum(r < 1 for cases in per_task.values() for _, r in cases)
+    total = sum(len(cases) for cases in per_task.values())
+    lines = table(["task", "removals where pf is lower", "pf / best other model, per removed modality"], out)
+    return [*lines, "", f"pf has a lower MSE than every other model under the same removal in {wins} of {total} "
             "cases.", "", *retrained_comparison(rows)]
 
 
@@ -490,129 +467,12 @@ def retrained_comparison(missing_rows: pd.DataFrame) -> list[str]:
     return [*lines, "", f"The ratio is at most 1.02 in {close} of {len(rows)} cases."]
 
 
-def speed_section(results: pd.DataFrame) -> list[str]:
-    """pf's fit and predict time against TiDE's, measured side by side in each run."""
-    rows = results[(results.corruption == "none") & (results.metric == "mse")]
-    keys = ["suite", "dataset", "track", "model", "seed"]
-    cells = rows.groupby(keys)[["fit_seconds", "predict_seconds"]].first()
-    epochs = results[results.metric == "epochs_trained"].groupby(keys)["value"].first().rename("epochs")
-    cells = cells.join(epochs).reset_index()
-    cells["epoch_seconds"] = cells.fit_seconds / cells.epochs
-    out = []
-    for suite, group in cells.groupby("suite"):
-        pf = group[group.model == "pf"].set_index(["dataset", "track", "seed"])
-        tide = group[group.model == "tide"].set_index(["dataset", "track", "seed"])
-        both = pf.join(tide, lsuffix="_pf", rsuffix="_tide", how="inner")
-        if both.empty:
-            continue
-        out.append([suite, f"{np.median(both.fit_seconds_pf / both.fit_seconds_tide):.2f}",
-                    f"{np.median(both.predict_seconds_pf / both.predict_seconds_tide):.2f}",
-                    f"{np.median(both.epoch_seconds_pf / both.epoch_seconds_tide):.2f}",
-                    f"{both.fit_seconds_pf.max():.0f}",
-                    f"{both.epochs_pf.median():.0f} / {both.epochs_tide.median():.0f}"])
-    return table(["suite", "fit, pf / TiDE", "predict, pf / TiDE", "seconds per epoch, pf / TiDE",
-                  "longest pf fit (s)", "epochs trained, pf / TiDE"], out)
-
-
 def levels(results: pd.DataFrame) -> str:
     """The MultiBench noise levels of the sweeps, e.g. ``0, 0.1, ..., 0.8``."""
     values = sorted(results.loc[results.corruption == "multibench", "level"].unique())
     if len(values) < 4:
         return ", ".join(f"{v:g}" for v in values)
     return f"{values[0]:g}, {values[1]:g}, ..., {values[-1]:g}"
-
-
-def tuning_folds() -> str:
-    """``three 8-week validation folds``: the folds of the tuning cells and their length."""
-    from tune_epf import CELLS, FOLD_ROWS
-
-    frames = [pd.read_csv(p, usecols=["fold"]) for p in sorted(CELLS.glob("*.csv"))]
-    folds = pd.concat(frames).fold.nunique() if frames else 0
-    return f"{folds} validation folds of {FOLD_ROWS // (24 * 7)} weeks"
-
-
-def overrides(params: dict, reference: str) -> str:
-    """A configuration's overrides as ``key=value``, leaving out what its reference (``random_init``) already sets."""
-    from tune_epf import CONFIGS
-
-    shared = CONFIGS.get(reference, {}) if reference != "base" else {}
-    kept = {k: v for k, v in params.items() if shared.get(k, object()) != v}
-    return ", ".join(f"`{k}={v!r}`" for k, v in kept.items()) or "none (the defaults)"
-
-
-HIDDEN = ["cells", "fit s"]  # columns of tune_epf's summary left out of the table
-
-
-def tuning_section() -> list[str]:
-    """The ablation table of ``tune_epf.py`` (rolling-origin validation MSE per configuration) and its reading."""
-    from tune_epf import CELLS, load_cells, summary  # the script beside this one
-
-    if not any(CELLS.glob("*.csv")):
-        return ["_No tuning cells yet._"]
-    cells = load_cells()
-    frame = summary(cells)
-    complete = frame["cells"] == frame["cells"].max() / frame["seeds"].max() * frame["seeds"]
-    params = cells.groupby("config")["params"].first().map(json.loads)
-    formats = {"ref": "{}", "vs ref": "{:+.1%}", "± s.e.": "{:.1%}", "seeds": "{:.0f}"}
-    # every other column: an MSE
-    rows = [[f"{config}{'' if complete.get(config, False) else ' (partial)'}", overrides(params[config], row["ref"]),
-             *("—" if pd.isna(v) else formats.get(k, "{:.4f}").format(v) for k, v in row.drop(HIDDEN).items())]
-            for config, row in frame.iterrows()]
-    header = ["config", "changes against ref", *map(str, frame.columns.drop(HIDDEN))]
-    return [*table(header, rows), "", *defaults_verdict(frame)]
-
-
-def defaults_verdict(frame: pd.DataFrame) -> list[str]:
-    """Where the defaults (``base``) rank among the Progressive Fusion configurations, from the same table."""
-    from tune_epf import CONFIGS
-
-    pf_configs = frame[["model" not in CONFIGS.get(config, {}) for config in frame.index]]
-    complete = pf_configs[pf_configs["cells"] == pf_configs["cells"].max()]
-    if "base" not in complete.index:
-        return []
-    best = complete["mean"].idxmin()
-    lines = [f"The defaults (`base`) have {'the lowest' if best == 'base' else 'not the lowest'} mean validation MSE "
-             f"of the Progressive Fusion configurations run with {int(complete['seeds'].max())} seeds ("
-             + ", ".join(f"`{c}`" for c in complete.index) + ")"
-             + (f"; the lowest is `{best}`" if best != "base" else "") + "."]
-    changed = pf_configs.dropna(subset=["vs ref"])
-    groups = {
-        "lower by more than two standard errors": changed[changed["vs ref"] < -2 * changed["± s.e."]],
-        "higher by more than two standard errors": changed[changed["vs ref"] > 2 * changed["± s.e."]],
-        "within two standard errors": changed[changed["vs ref"].abs() <= 2 * changed["± s.e."]],
-    }
-    lines.append("Against each row's reference: "
-                 + "; ".join(f"{label}: " + (", ".join(f"`{c}`" for c in group.index) or "none")
-                             for label, group in groups.items()) + ".")
-    return lines
-
-
-def all_windows_section(table_: pd.DataFrame, full: pd.DataFrame | None) -> list[str]:
-    """The EPF run without the training-window cap beside the capped main run."""
-    if full is None:
-        return ["_Not run yet._"]
-    clean = full[(full.corruption == "none") & (full.metric == "mse")]
-    stats = clean.groupby(["model", "dataset"])["value"].agg(["mean", "std", "count"])
-    capped = table_[table_.suite == "epf"].set_index(["model", "dataset"])["mean"]
-    markets = ordered_datasets(clean.dataset)
-    best = stats["mean"].groupby(level="dataset").idxmin()
-    rows = []
-    for model in ordered_models(clean.model):
-        cells = [model]
-        for market in markets:
-            if (model, market) not in stats.index:
-                cells.append("—")
-                continue
-            row = stats.loc[(model, market)]
-            value = f"{row['mean']:.3f}" + (f" ± {row['std']:.3f}" if row["count"] > 1 else "")
-            cells.append(f"**{value}**" if best[market] == (model, market) else value)
-        ratios = [stats.loc[(model, m), "mean"] / capped[(model, m)] - 1 for m in markets
-                  if (model, m) in stats.index and (model, m) in capped.index]
-        cells += [f"{np.mean(ratios):+.1%}" if ratios else "—", int(clean[clean.model == model].seed.nunique())]
-        rows.append(cells)
-    lines = table(["model", *markets, "change against capped", "seeds"], rows)
-    past = clean_mse(full.assign(suite="epf"))
-    return [*lines, "", pf_versus_best(past[past.track == "past"])]
 
 
 def fev_scores(frame: pd.DataFrame) -> pd.DataFrame:
@@ -638,10 +498,11 @@ def fev_section() -> list[str]:
     published = [["*published, not measured here:*", *[""] * 10]]
     published += [[f"*{name}*", *(f"{v:.3f}" for v in values[:5]), f"{values[5]:.3f}", f"{values[6]:.3f}", "", "",
                    ""] for name, values in FEV_PUBLISHED.items()]
+    published = [row[:8] for row in published]  # no coverage, fit or seeds for the published models
     header = ["model", *(f"SQL {m}" for m in FEV_MARKETS), "gm SQL", "gm MASE", "coverage 80%", "fit s", "seeds"]
     source = f"Published rows: {FEV_PUBLISHED_SOURCE}; quoted, not measured here."
     if frame is None:
-        return ["_Not run yet_: only the published rows.", "", *table(header, published), "", source]
+        return ["_Not run yet_: only the published rows.", "", *table(header[:8], published), "", source]
     scores = fev_scores(frame)
     rows, gm = [], {}
     for model in ordered_models(scores.index.get_level_values("model")):
@@ -654,7 +515,7 @@ def fev_section() -> list[str]:
         rows.append([f"**{model}**", *cells, f"{gm[model]:.3f}" if complete else "—",
                      f"{geometric_mean(s.loc[list(FEV_MARKETS), 'mase']):.3f}" if complete else "—",
                      f"{s.coverage.mean():.2f}", f"{s.fit.median():.0f}", int(s.seeds.max())])
-    lines = [fev_status(scores), "", *table(header, rows + published), "", source]
+    lines = [fev_status(scores), "", *table(header, rows), "", *table(header[:8], published), "", source]
     if "pf" in gm:
         better = sum(values[5] < gm["pf"] for values in FEV_PUBLISHED.values())
         lines.append(f"By gm SQL, pf ranks {better + 1} of {len(FEV_PUBLISHED) + 1} (pf and the {len(FEV_PUBLISHED)} "
@@ -670,9 +531,10 @@ def fev_status(scores: pd.DataFrame) -> str:
     groups: dict[str, list[str]] = {}  # "markets; seeds" -> models
     for model in ordered_models(scores.index.get_level_values("model")):
         markets = [m for m in FEV_MARKETS if m in scores.loc[model].index]
-        seeds = int(scores.loc[model, "seeds"].max())
+        low, high = int(scores.loc[model, "seeds"].min()), int(scores.loc[model, "seeds"].max())
+        seeds = str(high) if low == high else f"{low}-{high}"
         key = (f"{', '.join(markets) if len(markets) < len(FEV_MARKETS) else 'all five markets'}, "
-               f"{seeds} seed{'s' if seeds > 1 else ''}")
+               f"{seeds} seed{'s' if high > 1 else ''}")
         groups.setdefault(key, []).append(f"`{model}`")
     state = "Results" if recorded else "Partial results (no finished run recorded yet)"
     return f"{state}: " + "; ".join(f"{', '.join(models)}: {key}" for key, models in groups.items()) + "."
@@ -715,16 +577,21 @@ def faults_section(results: pd.DataFrame) -> list[str]:
         return ["_Not run yet_ (`pf-forecast bench --suite ... --faults --out benchmarks/faults`)."]
     cases = fault_cases(frame)
     rows, wins, total = [], 0, 0
-    for (task, stream, fault), row in cases.iterrows():
-        row = row.dropna()
-        peers = row.drop(labels=[m for m in row.index if m.startswith("pf")])
-        if "pf" not in row or peers.empty:
-            continue
-        best = peers.idxmin()
-        total += 1
-        wins += int(row["pf"] < peers[best])
-        rows.append([task, stream, fault, f"{row['pf']:.3f}", f"{best} ({peers[best]:.3f})",
-                     f"{row['pf'] / peers[best]:.2f}", "yes" if row["pf"] < peers[best] else "no"])
+    for task, group in cases.groupby(level="task"):
+        lower, ratios, worst = 0, [], ("", 0.0)
+        for (_, stream, fault), row in group.iterrows():
+            row = row.dropna()
+            peers = row.drop(labels=[m for m in row.index if m.startswith("pf")])
+            if "pf" not in row or peers.empty:
+                continue
+            ratio = row["pf"] / peers.min()
+            lower += int(ratio < 1)
+            ratios.append(ratio)
+            worst = max(worst, (f"{fault} {stream}", ratio), key=lambda item: item[1])
+        if ratios:
+            wins, total = wins + lower, total + len(ratios)
+            rows.append([task, f"{lower} / {len(ratios)}", f"{np.median(ratios):.2f}",
+                         f"{worst[0]} ({worst[1]:.2f})"])
     models = ordered_models(frame.model.unique())
     share = f"{wins} of {total} ({wins / total:.0%})" if total else "no case yet"
     chosen = fault_imputations()
@@ -737,7 +604,9 @@ def faults_section(results: pd.DataFrame) -> list[str]:
             "the values).", "",
             f"**Target: pf lower than every peer in >= 90% of the (task, stream, fault) cases: {share}, "
             f"{'met' if total and wins / total >= 0.9 else 'not met'}.**", "",
-            *table(["task", "stream", "fault", "pf MSE", "best peer (MSE)", "pf / best", "pf lower?"], rows), "",
+            *table(["task", "cases pf lower", "median pf / best peer", "worst case (pf / best peer)"], rows), "",
+            "Per-case MSEs (every fault, stream and model) are in the run's report: "
+            f"{report_link(FAULTS_FOLDER)}.", "",
             f"**Target: under whole-stream removal, pf's MSE <= 1.02x that of pf retrained without the stream in "
             f">= 90% of the cases: {removal_share(results)}** (`missing_retrain.py`, EPF past track; the table is "
             "in *Missing modalities*).", "",
@@ -755,29 +624,28 @@ def selection_section() -> list[str]:
     frame = select_defaults.summary()
     cells = pd.concat([pd.read_csv(p) for p in sorted(select_defaults.CELLS.glob("*.csv"))], ignore_index=True)
     rows = []
-    for _, row in frame.iterrows():
+    for _, row in frame[frame.config.isin(list(select_defaults.CONFIGS))].iterrows():  # peers: their reports
         dataset, track = row.task.split(" / ")
         sub = cells[(cells.dataset == dataset) & (cells.track == track) & (cells.config == row.config)]
-        changes = select_defaults.CONFIGS.get(row.config)
-        what = ("none (the defaults)" if changes == {} else ", ".join(f"`{k}={v!r}`" for k, v in changes.items())
-                if changes else f"darts model `{row.config}`")
         paired = "—" if row.config == row.reference or np.isnan(row.vs_base) else (
             f"{row.vs_base:+.1%}" + ("" if np.isnan(row.se) else f" ± {row.se:.1%}"))
         faults = "—"
         if "fault_mse" in frame and not np.isnan(row.fault_mse):
             faults = f"{row.fault_mse:.4f}" + ("" if row.config == row.reference or np.isnan(row.fault_vs_base) else
                                                f" ({row.fault_vs_base:+.1%} ± {row.fault_se:.1%})")
-        rows.append([row.task, row.config, what, f"{row.mse:.4f}", paired, faults, sub.fold.nunique(),
-                     sub.seed.nunique(), f"{row.fit_s:.0f}"])
+        rows.append([row.task, row.config, f"{row.mse:.4f}", paired, faults,
+                     f"{sub.fold.nunique()} x {sub.seed.nunique()}", f"{row.fit_s:.0f}"])
     folds = [f"{dataset} / {track}: {g.fold.nunique()} folds of {int(g.n_windows.median()):,} windows"
              for (dataset, track), g in cells.groupby(["dataset", "track"])]
-    return [*table(["task", "config", "changes", "validation MSE", "vs v1 (paired) ± s.e.",
-                    "under faults (vs v1)", "folds", "seeds", "fit s"], rows), "",
-            "Folds: " + "; ".join(folds) + ". `v1` is pf with its former defaults (no least-squares start) and `base` "
-            "the current defaults; paired changes are per (fold, seed) against `v1` on the same fold and seed, and a "
-            "difference is resolved when it exceeds two standard errors. *Under faults*: mean MSE over every "
-            "(fault, stream) with one stream failing at each fault's middle severity on the same fold (runs with "
-            "`--faults`)."]
+    legend = "; ".join(
+        f"`{name}` = " + (", ".join(f"`{k}={v!r}`" for k, v in select_defaults.CONFIGS[name].items()) or "the defaults")
+        for name in dict.fromkeys(frame.config) if name in select_defaults.CONFIGS)
+    return [*table(["task", "config", "validation MSE", "vs v1 (paired) ± s.e.", "under faults (vs v1)",
+                    "folds x seeds", "fit s"], rows), "",
+            f"Configurations: {legend}.", "",
+            "Folds: " + "; ".join(folds) + ". Paired changes per (fold, seed) against `v1`; resolved beyond two "
+            "standard errors. *Under faults*: mean MSE over every (fault, stream), one stream failing at the "
+            "fault's middle severity (`--faults`)."]
 
 
 def clean_tasks() -> list[tuple[str, str, pd.DataFrame]]:
@@ -803,7 +671,7 @@ def targets_section() -> list[str]:
     """This turn's targets for the model (clean lead, robustness, speed) with the values measured so far."""
     rows, lowest, close, total = [], 0, 0, 0
     speed_rows = []
-    for task, scored, models in clean_tasks():
+    for task, _score, models in clean_tasks():
         if "pf" not in models.index:
             continue
         peers = models.drop(index=[m for m in models.index if m.startswith("pf")])
@@ -814,17 +682,16 @@ def targets_section() -> list[str]:
         total += 1
         lowest += int(ratio < 1)
         close += int(ratio <= 1.03)
-        rows.append([task, scored, f"{models.value['pf']:.4f} ({int(models.seeds['pf'])})",
+        rows.append([task, f"{models.value['pf']:.4f} ({int(models.seeds['pf'])})",
                      f"{best} {peers.value[best]:.4f} ({int(peers.seeds[best])})", f"{ratio:.3f}",
-                     ", ".join(f"`{m}`" for m in peers.index)])
+                     len(peers)])
         if "tide" in models.index:
-            speed_rows.append([task, f"{models.fit['pf']:.0f}", f"{models.fit['tide']:.0f}",
-                               f"{models.fit['pf'] / models.fit['tide']:.2f}",
-                               f"{models.predict['pf'] / models.predict['tide']:.2f}"])
+            speed_rows.append((task, models.fit["pf"], models.fit["pf"] / models.fit["tide"],
+                               models.predict["pf"] / models.predict["tide"]))
     lines = ["**1. Clean accuracy** (pf lowest on >= 75% of the tasks and within 3% of the lowest on every task; "
-             "seeds in brackets; every model trained on every window; `pf` here is pf-v1 wherever the pf-v1 note "
-             "above names the folder):", "",
-             *table(["task", "score", "pf", "best other model", "pf / best", "models in the run"], rows), "",
+             "seeds in brackets; every model trained on every window; pf-v1 as noted above). Scores: MSE, SQL on "
+             "the `fev` tasks; runs: `epf_alldata` (past), `fev_epf` (fev), `faults` (future, etth1, stocks):", "",
+             *table(["task", "pf", "best other model", "pf / best", "peers"], rows), "",
              f"pf is lowest on {lowest} of {total} tasks ({lowest / max(total, 1):.0%}) and within 3% of the lowest on "
              f"{close} of {total}: **{'met' if total and lowest / total >= 0.75 and close == total else 'not met'}** "
              "with these runs. Not yet measured under this protocol: the EPF future track, Beijing (past and oracle) "
@@ -834,10 +701,17 @@ def targets_section() -> list[str]:
               "below, the removals in *Missing modalities* (capped runs). Every committed suite run is pf-v1 (the "
               "previous defaults), so the degradation area of the current defaults against pf-v1's is not measured "
               "yet; on validation folds the fault scores are in *Selecting the defaults*.", ""]
-    lines += ["**3. Speed** (fit <= 2x TiDE's and predict <= 2x on every suite; an EPF market under 10 minutes on 2 "
-              "CPU cores). Fit seconds are medians over seeds; the runs shared the two cores with other jobs, so "
-              "only ratios within one run compare:", "",
-              *table(["task", "pf fit s", "TiDE fit s", "fit ratio", "predict ratio"], speed_rows)]
+    if speed_rows:
+        fits = [r[2] for r in speed_rows]
+        predicts = [r[3] for r in speed_rows]
+        epf = [r[1] for r in speed_rows if r[0].startswith("epf-") and r[0].endswith("/ past")]
+        lines += ["**3. Speed** (fit <= 2x TiDE's and predict <= 2x on every suite; an EPF market under 10 minutes "
+                  "on 2 CPU cores), from the same runs (median seconds over seeds; the runs shared the two cores, so "
+                  f"only ratios within one run compare): pf's fit over TiDE's {min(fits):.1f}-{max(fits):.1f}x "
+                  f"(median {np.median(fits):.1f}x) over {len(fits)} tasks, predict {min(predicts):.1f}-"
+                  f"{max(predicts):.1f}x: **{'met' if max(fits) <= 2 and max(predicts) <= 2 else 'not met'}**"
+                  + (f"; an EPF market (past track, every window) fits in at most {max(epf):.0f} s: "
+                     f"**{'met' if max(epf) < 600 else 'not met'}**" if epf else "") + "."]
     return lines
 
 
@@ -862,10 +736,10 @@ def pf_v1_note() -> list[str]:
     old = pf_v1_folders()
     if not old:
         return []
-    return [f"**pf-v1:** the `pf` rows from {', '.join(f'`{f}`' for f in old)} were computed with the previous "
-            "defaults (`fit_linear_skips=False`, the target skip trained from a random start); they are kept as the "
-            "pf-v1 record. The current defaults are measured so far in *Selecting the defaults*; rerunning a suite "
-            "with them needs a new `--out` (the bench refuses to mix cells of different model configurations).", ""]
+    return [f"**pf-v1:** `pf` in {', '.join(f'`{f}`' for f in old)} has the previous defaults "
+            "(`fit_linear_skips=False`), kept as the pf-v1 record; the current defaults are in *Selecting the "
+            "defaults*. A rerun needs a new `--out` (the bench refuses to mix model configurations); the commands "
+            "under *Reproduce* give pf-v1 with the code before `git log --grep 'Default fit_linear_skips'`.", ""]
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -952,50 +826,28 @@ def document(results: pd.DataFrame, all_windows: pd.DataFrame | None) -> list[st
         "electricity-price tasks. `benchmarks/summarize.py` computes every number below from the results committed "
         "under `benchmarks/` ([benchmarks/README.md](benchmarks/README.md)); published numbers are quoted and "
         "labelled. Each run's report has its machine, settings and full tables.", "",
-        "Models: `pf` is this package's model with its defaults (two refinement steps); `pf-late` is the same "
-        "network with one step (late fusion) and `pf-early` with all covariates in one modality (early fusion); "
-        "the others are darts' models with their defaults (`linear`: `LinearRegressionModel` on the input window).",
+        "Models: `pf` is this package's model (two refinement steps), `pf-late` the same with one (late fusion), "
+        "`pf-early` with all covariates in one modality; the others are darts' models with their defaults.",
         "",
         *pf_v1_note(),
         *section("Result folders", "", suites_section()),
-        *section("Targets of the model", "The model's targets (clean accuracy, robustness, speed) against every "
-                 "all-windows run committed; published numbers are not used here.", targets_section()),
-        *section("Clean accuracy",
-                 "Test MSE on the standardized target with past covariates (each dataset's protocol: TimeXer's for "
-                 "EPF, MultiBench's for stocks), over every test window and step, mean over seeds; lower is better.",
-                 with_label(capped, accuracy_section(clean))),
+        *section("Targets of the model", "Measured on every committed all-windows run.", targets_section()),
         *section("Robustness: progressive against late fusion",
-                 "The test covariates are corrupted by MultiBench's noise (white noise, random and structured drops) "
-                 f"at levels p = {levels(results)}; the target history stays clean. Degradation is the area of the "
-                 "MSE curve above its clean value (lower = more robust); the rank counts every model of the task. The "
-                 "clean-MSE column compares pf with pf-late, the same network without feedback.",
-                 with_label(again, fusion_section(clean, degradation(results)))),
+                 "MultiBench's noise (white noise, random and structured drops) on the test covariates at p = "
+                 f"{levels(results)}. Degradation = area of the MSE curve above its clean value (lower = more "
+                 "robust), ranked among every model of the task; pf-late is the same network without feedback.",
+                 with_label(capped, fusion_section(clean, degradation(results)))),
         *section("Missing modalities",
                  "Each covariate modality is removed for the whole test period. pf receives the gaps as missing "
                  "values; every other model gets them filled by the run's declared imputation, as in its clean run.",
                  with_label(again, missing_section(results))),
-        *section("Speed",
-                 "pf's time over TiDE's, median over the (task, seed) cells of a run that measured both side by side "
-                 f"({machines(*SUITES)}). Fit time includes early stopping; the per-epoch ratio isolates one pass. "
-                 "How the cost grows with the number of modalities, of series and the input length: "
-                 f"{report_link('scaling')}.",
-                 with_label(again, speed_section(results))),
-        *section("Ablations (rolling-origin validation, EPF NP and PJM)",
-                 "Each configuration changes one setting of pf (or swaps the model) and is scored by its standardized "
-                 f"MSE on {tuning_folds()} before the test segment, which is never read. `vs ref` is the mean paired "
-                 "change against `ref` over the same (market, fold, seed) cells, `± s.e.` its standard error, `seed "
-                 "spread` the noise floor between seeds.",
-                 tuning_section()),
         *section("Selecting the defaults (rolling-origin validation, stride-1 windows)",
                  "Each configuration of pf is trained as the bench trains it (every window, early stopping) on the "
                  "history before each fold origin and scored on every stride-1 window of the fold; the last fold "
-                 "ends where the test segment starts, which is never read (`benchmarks/select_defaults.py`).",
+                 "ends where the test segment starts, which is never read (`benchmarks/select_defaults.py`). It "
+                 "replaces the former EPF ablations (`tune_epf.py`: three 8-week folds with one forecast per day, too "
+                 "few windows to rank differences of a few percent; their cells stay in `benchmarks/tuning/`).",
                  selection_section()),
-        *section("EPF with every training window",
-                 "The EPF run again with every model trained on every training window (`--max-train-samples all`), "
-                 "as `fit` does by default; lowest mean per market in bold, and each model's mean MSE change against "
-                 "the capped run over the markets.",
-                 all_windows_section(clean, all_windows)),
         *section("fev-bench EPF (probabilistic)",
                  "fev-bench's five electricity-price tasks: day-ahead forecasts at the end of each market's series, "
                  "covariates known over the horizon, quantile forecasts scored in price units. SQL is the scaled "
@@ -1004,12 +856,9 @@ def document(results: pd.DataFrame, all_windows: pd.DataFrame | None) -> list[st
                  "interval (0.80 is calibrated; point models score ~0). Our rows: mean ± std over seeds.",
                  with_label(cap_label(FEV), fev_section())),
         *section("Stream faults",
-                 "Each covariate stream fails alone over the test period: an outage (contiguous missing blocks), "
-                 "late publication (its last steps missing at forecast time), a stuck sensor (its last value "
-                 "repeated) or spikes (isolated values 10 standard deviations off), at each fault's middle "
-                 "severity ([docs/faults.md](docs/faults.md)). pf receives the gaps as missing values; every other model gets "
-                 "them filled by the imputation that is best for it on the validation segment (zero, mean, ffill or "
-                 "seasonal), chosen per fault and stream. MSE on the standardized target, mean over seeds.",
+                 "One covariate stream at a time fails over the test period (outage, latency, stuck, spikes: "
+                 "[docs/faults.md](docs/faults.md)). pf gets the gaps as NaN; every other model the imputation best "
+                 "for it on validation (zero, mean, ffill or seasonal), per fault and stream. Standardized MSE.",
                  faults_section(results)),
         *section("Reproduce",
                  "In bash; each command resumes: cells already in its folder are reused, so rerunning only fills "
