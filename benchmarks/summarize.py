@@ -627,12 +627,15 @@ def selection_section() -> list[str]:
     for _, row in frame[frame.config.isin(list(select_defaults.CONFIGS))].iterrows():  # peers: their reports
         dataset, track = row.task.split(" / ")
         sub = cells[(cells.dataset == dataset) & (cells.track == track) & (cells.config == row.config)]
+        against = "" if row.reference == "v1" else f" vs {row.reference}"
         paired = "—" if row.config == row.reference or np.isnan(row.vs_base) else (
-            f"{row.vs_base:+.1%}" + ("" if np.isnan(row.se) else f" ± {row.se:.1%}"))
+            f"{row.vs_base:+.1%}" + ("" if np.isnan(row.se) else f" ± {row.se:.1%}") + against)
         faults = "—"
         if "fault_mse" in frame and not np.isnan(row.fault_mse):
-            faults = f"{row.fault_mse:.4f}" + ("" if row.config == row.reference or np.isnan(row.fault_vs_base) else
-                                               f" ({row.fault_vs_base:+.1%} ± {row.fault_se:.1%})")
+            change = "" if np.isnan(row.fault_vs_base) or row.config == row.reference else (
+                f" ({row.fault_vs_base:+.1%}" + ("" if np.isnan(row.fault_se) else f" ± {row.fault_se:.1%}")
+                + f"{against})")
+            faults = f"{row.fault_mse:.4f}{change}"
         rows.append([row.task, row.config, f"{row.mse:.4f}", paired, faults,
                      f"{sub.fold.nunique()} x {sub.seed.nunique()}", f"{row.fit_s:.0f}"])
     folds = [f"{dataset} / {track}: {g.fold.nunique()} folds of {int(g.n_windows.median()):,} windows"
