@@ -515,7 +515,8 @@ def fev_section() -> list[str]:
         rows.append([f"**{model}**", *cells, f"{gm[model]:.3f}" if complete else "—",
                      f"{geometric_mean(s.loc[list(FEV_MARKETS), 'mase']):.3f}" if complete else "—",
                      f"{s.coverage.mean():.2f}", f"{s.fit.median():.0f}", int(s.seeds.max())])
-    lines = [fev_status(scores), "", *table(header, rows), "", *table(header[:8], published), "", source]
+    lines = [fev_status(scores), "", *table(header, rows), "", *v2_fev_line(), *table(header[:8], published), "",
+             source]
     if "pf" in gm:
         better = sum(values[5] < gm["pf"] for values in FEV_PUBLISHED.values())
         lines.append(f"By gm SQL, pf ranks {better + 1} of {len(FEV_PUBLISHED) + 1} (pf and the {len(FEV_PUBLISHED)} "
@@ -523,6 +524,19 @@ def fev_section() -> list[str]:
     else:
         lines.append("pf's rank among the published models: not available until pf has all five markets.")
     return lines
+
+
+def v2_fev_line() -> list[str]:
+    """pf with the current defaults on fev-bench EPF (``fev_epf_v2``), as far as it ran."""
+    frame = load_folder(FEV + "_v2")
+    if frame is None:
+        return []
+    scores = fev_scores(frame)
+    if "pf" not in scores.index.get_level_values("model"):
+        return []
+    s = scores.loc["pf"]
+    return [f"pf with the current defaults (`{FEV}_v2`, seed 0 so far): SQL "
+            + ", ".join(f"{m} {s.loc[m, 'sql']:.3f}" for m in FEV_MARKETS if m in s.index) + ".", ""]
 
 
 def fev_status(scores: pd.DataFrame) -> str:
@@ -550,6 +564,20 @@ def fault_cases(frame: pd.DataFrame) -> pd.DataFrame:
     rows = rows[np.isclose(rows.level, rows.fault.map(fault_middle_level))]
     rows["task"] = rows.dataset + " / " + rows.track
     return rows.groupby(["task", "stream", "fault", "model"])["value"].mean().unstack("model")
+
+
+def v2_fault_line(cases: pd.DataFrame) -> list[str]:
+    """pf with the current defaults (``faults_v2``) against the peers of the fault run, on the same cases."""
+    frame = load_folder(FAULTS_FOLDER + "_v2")
+    if frame is None or not frame.corruption.str.startswith("fault:").any():
+        return []
+    v2 = fault_cases(frame)["pf"].rename("v2")
+    joined = cases.join(v2, how="inner").dropna(subset=["v2"])
+    peers = joined.drop(columns=[c for c in joined.columns if c.startswith("pf") or c == "v2"]).min(axis=1)
+    lower = int((joined.v2 < peers).sum())
+    tasks = ", ".join(dict.fromkeys(joined.index.get_level_values("task")))
+    return [f"pf with the current defaults (`{FAULTS_FOLDER}_v2`; {tasks}): lower than every peer in {lower} of "
+            f"{len(joined)} cases.", ""]
 
 
 def fault_imputations() -> dict[tuple[str, str], str]:
@@ -605,6 +633,7 @@ def faults_section(results: pd.DataFrame) -> list[str]:
             f"**Target: pf lower than every peer in >= 90% of the (task, stream, fault) cases: {share}, "
             f"{'met' if total and wins / total >= 0.9 else 'not met'}.**", "",
             *table(["task", "cases pf lower", "median pf / best peer", "worst case (pf / best peer)"], rows), "",
+            *v2_fault_line(cases),
             "Per-case MSEs (every fault, stream and model) are in the run's report: "
             f"{report_link(FAULTS_FOLDER)}.", "",
             f"**Target: under whole-stream removal, pf's MSE <= 1.02x that of pf retrained without the stream in "
@@ -655,18 +684,24 @@ def clean_tasks() -> list[tuple[str, str, pd.DataFrame]]:
     """(task, what is scored, per-model frame: score mean, seeds, fit and predict seconds) of every all-windows run
     committed: EPF past (``epf_alldata``), fev-bench EPF (SQL) and the fault runs' clean rows (``faults``)."""
     out = []
-    sources = [(ALL_WINDOWS, "mse"), (FEV, "sql"), (FAULTS_FOLDER, "mse")]
+    sources = [(ALL_WINDOWS, "mse"), (FEV, "sql"), (FAULTS_FOLDER, "mse"), (FAULTS_FOLDER + "_v2", "mse")]
     for folder, metric in sources:
         frame = load_folder(folder)
         if frame is None:
             continue
+        if folder.endswith("_v2"):  # pf with the current defaults, against the peers of the same tasks' v1 run
+            peers = load_folder(folder.removesuffix("_v2"))
+            tasks = frame[["dataset", "track"]].drop_duplicates()
+            peers = peers.merge(tasks, on=["dataset", "track"]) if peers is not None else None
+            frame = pd.concat([frame, peers[~peers.model.str.startswith("pf")]]) if peers is not None else frame
         rows = frame[(frame.corruption == "none") & (frame.metric == metric)]
         for (dataset, track), group in rows.groupby(["dataset", "track"]):
             per_seed = group.groupby(["model", "seed"]).agg(value=("value", "mean"), fit=("fit_seconds", "first"),
                                                              predict=("predict_seconds", "first"))
             models = per_seed.groupby("model").agg(value=("value", "mean"), seeds=("value", "size"),
                                                    fit=("fit", "median"), predict=("predict", "median"))
-            out.append((f"{dataset} / {track}", f"{metric.upper()} ({folder})", models))
+            task = f"{dataset} / {track}" + (" (pf: current defaults)" if folder.endswith("_v2") else "")
+            out.append((task, f"{metric.upper()} ({folder})", models))
     return out
 
 
@@ -691,26 +726,22 @@ def targets_section() -> list[str]:
         if "tide" in models.index:
             speed_rows.append((task, models.fit["pf"], models.fit["pf"] / models.fit["tide"],
                                models.predict["pf"] / models.predict["tide"]))
-    lines = ["**1. Clean accuracy** (pf lowest on >= 75% of the tasks and within 3% of the lowest on every task; "
-             "seeds in brackets; every model trained on every window; pf-v1 as noted above). Scores: MSE, SQL on "
-             "the `fev` tasks; runs: `epf_alldata` (past), `fev_epf` (fev), `faults` (future, etth1, stocks):", "",
+    lines = ["**1. Clean accuracy** (pf lowest on >= 75% of the tasks, within 3% on all; seeds in brackets; every "
+             "window; pf-v1 unless marked). MSE, SQL on `fev`; runs `epf_alldata`, `fev_epf`, `faults`, `faults_v2` "
+             "(current pf beside `faults`' peers):", "",
              *table(["task", "pf", "best other model", "pf / best", "peers"], rows), "",
              f"pf is lowest on {lowest} of {total} tasks ({lowest / max(total, 1):.0%}) and within 3% of the lowest on "
-             f"{close} of {total}: **{'met' if total and lowest / total >= 0.75 and close == total else 'not met'}** "
-             "with these runs. Not yet measured under this protocol: the EPF future track, Beijing (past and oracle) "
-             "and stocks with every peer, and every task with 3 seeds of the two strongest peers.", ""]
-    lines += ["**2. Robustness** (pf lower than every peer under each removal, fault and noise sweep in >= 90% of "
-              "the cases; degradation area <= 1.25x the previous defaults'): the fault cases are in *Stream faults* "
-              "below, the removals in *Missing modalities* (capped runs). Every committed suite run is pf-v1 (the "
-              "previous defaults), so the degradation area of the current defaults against pf-v1's is not measured "
-              "yet; on validation folds the fault scores are in *Selecting the defaults*.", ""]
+             f"{close} of {total}: **{'met' if total and lowest / total >= 0.75 and close == total else 'not met'}**. "
+             "Missing: Beijing, and every task with every peer and 3 seeds of the strongest.", ""]
+    lines += ["**2. Robustness** (pf lower than every peer in >= 90% of removals, faults and noise; degradation <= "
+              "1.25x pf-v1's): see *Stream faults* and *Missing modalities*; the degradation of the current defaults "
+              "is not measured on the suites yet.", ""]
     if speed_rows:
         fits = [r[2] for r in speed_rows]
         predicts = [r[3] for r in speed_rows]
         epf = [r[1] for r in speed_rows if r[0].startswith("epf-") and r[0].endswith("/ past")]
-        lines += ["**3. Speed** (fit <= 2x TiDE's and predict <= 2x on every suite; an EPF market under 10 minutes "
-                  "on 2 CPU cores), from the same runs (median seconds over seeds; the runs shared the two cores, so "
-                  f"only ratios within one run compare): pf's fit over TiDE's {min(fits):.1f}-{max(fits):.1f}x "
+        lines += ["**3. Speed** (fit and predict <= 2x TiDE's; an EPF market under 10 minutes on 2 cores), same runs "
+                  f"(ratios within a run): pf's fit over TiDE's {min(fits):.1f}-{max(fits):.1f}x "
                   f"(median {np.median(fits):.1f}x) over {len(fits)} tasks, predict {min(predicts):.1f}-"
                   f"{max(predicts):.1f}x: **{'met' if max(fits) <= 2 and max(predicts) <= 2 else 'not met'}**"
                   + (f"; an EPF market (past track, every window) fits in at most {max(epf):.0f} s: "
