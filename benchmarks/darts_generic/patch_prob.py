@@ -4,36 +4,21 @@ Usage: ``python patch_prob.py WORK`` reads ``WORK/orig/test_probabilistic_models
 model lists and the models of tests darts runs on one hard-coded model change; assertions and thresholds stay.
 """
 
-import pathlib
 import sys
 
-work = pathlib.Path(sys.argv[1])
-p = work / "test_probabilistic_models.py"
-s = (work / "orig" / "test_probabilistic_models.py").read_text()
+from patching import MODELS, PF_EXTRA, PF_TINY, TestFilePatch, over_models
 
-def rep(old, new, count=1):
-    global s
-    n = s.count(old)
-    assert n == count, (n, old[:80])
-    s = s.replace(old, new)
-
-def cut(start_marker, end_marker, new):
-    global s
-    a = s.index(start_marker)
-    b = s.index(end_marker, a)
-    s = s[:a] + new + s[b:]
-
-rep("from darts.tests.conftest import (", "from conftest import (")
-rep("    from darts.models.forecasting.torch_forecasting_model import TorchForecastingModel\n",
-    "    from darts.models.forecasting.torch_forecasting_model import TorchForecastingModel\n"
-    "    from pf_forecast import ProgressiveFusionForecaster\n")
+patch = TestFilePatch(sys.argv[1], "test_probabilistic_models.py")
+patch.replace("from darts.tests.conftest import (", "from conftest import (")
+patch.replace("    from darts.models.forecasting.torch_forecasting_model import TorchForecastingModel\n",
+              "    from darts.models.forecasting.torch_forecasting_model import TorchForecastingModel\n"
+              "    from pf_forecast import ProgressiveFusionForecaster\n")
 
 # non-torch models dropped from the list; TiDE's entry kept verbatim, pf added with TiDE's kwargs and thresholds
-cut("models_cls_kwargs_errs = [\n    (ExponentialSmoothing", "xgb_test_params = {",
-    "models_cls_kwargs_errs = []\n\n")
-cut("if TORCH_AVAILABLE:\n    models_cls_kwargs_errs += [\n        (\n            RNNModel,", "extra_configs = [",
-'''PF_TINY = {"hidden_size": 16, "num_layers": 2, "context_size": 4}
-
+patch.replace_span("models_cls_kwargs_errs = [\n    (ExponentialSmoothing", "xgb_test_params = {",
+                   "models_cls_kwargs_errs = []\n\n")
+patch.replace_span("if TORCH_AVAILABLE:\n    models_cls_kwargs_errs += [\n        (\n            RNNModel,",
+                   "extra_configs = [", PF_TINY + '''
 if TORCH_AVAILABLE:
     models_cls_kwargs_errs += [
         (
@@ -67,111 +52,69 @@ if TORCH_AVAILABLE:
 
 ''')
 # no non-torch extra configs
-cut("extra_configs = [", "@pytest.mark.slow\nclass TestProbabilisticModels:", "extra_configs = []\n\n\n")
-rep('@pytest.mark.parametrize("config", models_cls_kwargs_errs + extra_configs)',
-    '@pytest.mark.parametrize("config", models_cls_kwargs_errs + extra_configs, ids=lambda c: c[0].__name__)', count=3)
-rep('@pytest.mark.parametrize("config", models_cls_kwargs_errs)',
-    '@pytest.mark.parametrize("config", models_cls_kwargs_errs, ids=lambda c: c[0].__name__)', count=2)
+patch.replace_span("extra_configs = [", "@pytest.mark.slow\nclass TestProbabilisticModels:", "extra_configs = []\n\n\n")
+for configs, count in (("models_cls_kwargs_errs + extra_configs", 3), ("models_cls_kwargs_errs", 2)):
+    patch.replace(f'@pytest.mark.parametrize("config", {configs})',
+                  f'@pytest.mark.parametrize("config", {configs}, ids=lambda c: c[0].__name__)', count=count)
 
 # regression-model likelihood-parameter test (LinearRegression/XGB/LGBM/CatBoost only): dropped
-cut('''    @pytest.mark.slow
+patch.replace_span('''    @pytest.mark.slow
     @pytest.mark.parametrize(
         "config",
         itertools.product(
             [(LinearRegressionModel, False, {})]''', '''    """ More likelihood tests''', "")
 
-MODELS = "[TiDEModel, ProgressiveFusionForecaster]"
-EXTRA = "**(PF_TINY if model_cls is ProgressiveFusionForecaster else {})"
+EXTRA = PF_EXTRA.rstrip(",")  # these calls are one line; the comma is written after it
+LIKELIHOOD_IDS = "ids=lambda c: type(c[0]).__name__"
 
 # likelihood mean forecasts: RNNModel(input_chunk_length=5) -> model_cls(5, 1)
-rep('''        @pytest.mark.parametrize("lkl_config", lkl_series)
+patch.replace('''        @pytest.mark.parametrize("lkl_config", lkl_series)
         def test_likelihoods_and_resulting_mean_forecasts(self, lkl_config):''',
-    f'''        @pytest.mark.parametrize("model_cls", {MODELS})
-        @pytest.mark.parametrize("lkl_config", lkl_series, ids=lambda c: type(c[0]).__name__)
+              over_models("        ") + f'''        @pytest.mark.parametrize("lkl_config", lkl_series, {LIKELIHOOD_IDS})
         def test_likelihoods_and_resulting_mean_forecasts(self, lkl_config, model_cls):''')
-rep('''            model = RNNModel(input_chunk_length=5, **kwargs)''',
-    f'''            model = model_cls(input_chunk_length=5, output_chunk_length=1, {EXTRA}, **kwargs)''')
+patch.replace("            model = RNNModel(input_chunk_length=5, **kwargs)",
+              f"            model = model_cls(input_chunk_length=5, output_chunk_length=1, {EXTRA}, **kwargs)")
 
-# univariate likelihood params: [RNN, NBEATS, DLinear] -> [model_cls(4, 1)]
-rep('''        def test_predict_likelihood_parameters_univariate_torch_models(
+# likelihood parameters, uni- and multivariate: darts' three models -> [model_cls(4, 1)]
+for kind, middle_model in (("univariate", "NBEATSModel"), ("multivariate", "TCNModel")):
+    patch.replace(f'''        def test_predict_likelihood_parameters_{kind}_torch_models(
             self, lkl_config
-        ):''', '''        def test_predict_likelihood_parameters_univariate_torch_models(
+        ):''', f'''        def test_predict_likelihood_parameters_{kind}_torch_models(
             self, lkl_config, model_cls
         ):''')
-rep('''            + ([(CauchyLikelihood(), [0, 1])] if not runs_on_m1 else []),
-        )''', f'''            + ([(CauchyLikelihood(), [0, 1])] if not runs_on_m1 else []),
-            ids=lambda c: type(c[0]).__name__,
-        )
-        @pytest.mark.parametrize("model_cls", {MODELS})''')
-rep('''            models = [
+    patch.replace(f'''            models = [
                 RNNModel(4, "RNN", training_length=4, **kwargs),
-                NBEATSModel(4, 1, **kwargs),
+                {middle_model}(4, 1, **kwargs),
                 DLinearModel(4, 1, **kwargs),
             ]''', f'''            models = [
                 model_cls(4, 1, {EXTRA}, **kwargs),
             ]''')
-
-# multivariate likelihood params: [RNN, TCN, DLinear] -> [model_cls(4, 1)]
-rep('''        def test_predict_likelihood_parameters_multivariate_torch_models(
-            self, lkl_config
-        ):''', '''        def test_predict_likelihood_parameters_multivariate_torch_models(
-            self, lkl_config, model_cls
-        ):''')
-rep('''                    ],
+patch.replace('''            + ([(CauchyLikelihood(), [0, 1])] if not runs_on_m1 else []),
+        )''', f'''            + ([(CauchyLikelihood(), [0, 1])] if not runs_on_m1 else []),
+            {LIKELIHOOD_IDS},
+        )
+''' + over_models("        ").rstrip("\n"))
+patch.replace('''                    ],
                 ),
             ],
         )
         def test_predict_likelihood_parameters_multivariate''', f'''                    ],
                 ),
             ],
-            ids=lambda c: type(c[0]).__name__,
+            {LIKELIHOOD_IDS},
         )
-        @pytest.mark.parametrize("model_cls", {MODELS})
-        def test_predict_likelihood_parameters_multivariate''')
-rep('''            models = [
-                RNNModel(4, "RNN", training_length=4, **kwargs),
-                TCNModel(4, 1, **kwargs),
-                DLinearModel(4, 1, **kwargs),
-            ]''', f'''            models = [
-                model_cls(4, 1, {EXTRA}, **kwargs),
-            ]''')
+''' + over_models("        ") + "        def test_predict_likelihood_parameters_multivariate")
 
 # wrong args: DLinear -> model_cls
-rep('''        def test_predict_likelihood_parameters_wrong_args(self):''',
-    f'''        @pytest.mark.parametrize("model_cls", {MODELS})
-        def test_predict_likelihood_parameters_wrong_args(self, model_cls):''')
-rep('''            model = DLinearModel(
-                input_chunk_length=4,
-                output_chunk_length=4,
-                n_epochs=1,
-                **tfm_kwargs,
-            )''', f'''            model = model_cls(
-                input_chunk_length=4,
-                output_chunk_length=4,
-                n_epochs=1,
-                {EXTRA},
-                **tfm_kwargs,
-            )''')
-rep('''            model = DLinearModel(
-                input_chunk_length=4,
-                output_chunk_length=4,
-                n_epochs=1,
-                likelihood=GaussianLikelihood(),
-                **tfm_kwargs,
-            )''', f'''            model = model_cls(
-                input_chunk_length=4,
-                output_chunk_length=4,
-                n_epochs=1,
-                likelihood=GaussianLikelihood(),
-                {EXTRA},
-                **tfm_kwargs,
-            )''')
+patch.over_models("        def test_predict_likelihood_parameters_wrong_args(self):",
+                  "        def test_predict_likelihood_parameters_wrong_args(self, model_cls):", indent="        ")
+for likelihood in ([], ["likelihood=GaussianLikelihood()"]):
+    patch.swap_model("DLinearModel", ["input_chunk_length=4", "output_chunk_length=4", "n_epochs=1"] + likelihood,
+                     indent="            ")
 
 # stochastic inputs: RNN(5) -> model_cls(5, 1)
-rep('''        def test_stochastic_inputs(self):
+patch.replace('''        def test_stochastic_inputs(self):
             model = RNNModel(input_chunk_length=5, **tfm_kwargs)''',
-    f'''        @pytest.mark.parametrize("model_cls", {MODELS})
-        def test_stochastic_inputs(self, model_cls):
+              over_models("        ") + f'''        def test_stochastic_inputs(self, model_cls):
             model = model_cls(input_chunk_length=5, output_chunk_length=1, {EXTRA}, **tfm_kwargs)''')
-p.write_text(s)
-print("ok")
+patch.write()
