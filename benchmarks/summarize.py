@@ -10,6 +10,7 @@ from :mod:`pf_forecast.benchmark.report` and labelled as quoted. Usage::
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -36,6 +37,8 @@ FEV = "fev_epf"
 FAULTS_FOLDER = "faults"
 FEV_MARKETS = ("BE", "DE", "FR", "NP", "PJM")
 FEV_COMMAND = "pf-forecast bench --suite fev-epf --seeds 3 --out benchmarks/fev_epf"
+#: Reruns of pf with the current defaults -> the pf-v1 folder whose peers they stand beside.
+CURRENT_PF = {FEV + "_v2": FEV, FAULTS_FOLDER + "_v2": FAULTS_FOLDER}
 HEADLINE_MODELS = ("pf", "pf-late", "tide", "tsmixer", "dlinear", "linear", "naive-seasonal")
 README_START, README_END = "<!-- headline:start -->", "<!-- headline:end -->"
 
@@ -75,6 +78,28 @@ def load_folder(folder: str) -> pd.DataFrame | None:
     return frame if not frame.empty else None
 
 
+def with_current_pf(folder: str) -> pd.DataFrame | None:
+    """A folder's rows, and where pf was rerun with the current defaults (:data:`CURRENT_PF`) the rerun's pf rows
+    beside them: the folder's own pf rows are then renamed ``pf-v1`` (``pf-late-v1``, ...)."""
+    frame = load_folder(folder)
+    rerun = next((load_folder(r) for r, base in CURRENT_PF.items() if base == folder), None)
+    if frame is None or rerun is None:
+        return frame
+    old = frame.model.str.startswith("pf")
+    frame = frame.assign(model=frame.model.where(~old, frame.model + "-v1"))
+    return pd.concat([frame, rerun[rerun.model.str.startswith("pf")]], ignore_index=True)
+
+
+def pf_name(models) -> str | None:
+    """``pf`` where these models have it, else its previous defaults' ``pf-v1``, else ``None``."""
+    return next((name for name in ("pf", "pf-v1") if name in set(models)), None)
+
+
+def is_pf(model: str) -> bool:
+    """One of this package's models (pf, pf-late, ..., at any defaults): never a peer."""
+    return model.startswith("pf")
+
+
 def clean_mse(results: pd.DataFrame) -> pd.DataFrame:
     """Mean and std over seeds of the clean test MSE, per (suite, dataset, track, model)."""
     rows = results[(results.corruption == "none") & (results.metric == "mse")]
@@ -94,9 +119,9 @@ def degradation(results: pd.DataFrame) -> pd.DataFrame:
 
 
 def ordered_models(models) -> list[str]:
-    """``models`` in the bench's model order (unknown names last)."""
+    """``models`` in the bench's model order (unknown names last; ``pf-v1`` right after ``pf``)."""
     order = {name: i for i, name in enumerate(MODEL_NAMES)}
-    return sorted(set(models), key=lambda m: (order.get(m, len(order)), m))
+    return sorted(set(models), key=lambda m: (order.get(m.removesuffix("-v1"), len(order)), m))
 
 
 def ordered_datasets(datasets) -> list[str]:
@@ -186,7 +211,7 @@ def run_commands(*folders: str) -> list[str]:
     A run recorded before ``--impute`` existed filled covariate gaps with zero: ``--impute zero`` is appended so the
     command resumes that run instead of recomputing it. Commands that differ only in ``--threads``,
     ``--accelerator`` or ``--devices`` (which change speed, not results) are one command; the last recorded
-    spelling is kept.
+    spelling is kept. A command whose models and seeds another command of the same options covers is left out.
     """
     commands: dict[str, str] = {}
     for folder in folders:
@@ -205,7 +230,22 @@ def run_commands(*folders: str) -> list[str]:
             key = re.sub(r" --(?:threads|accelerator|devices) \S+", "", command)
             commands.pop(key, None)
             commands[key] = re.sub(r" --(?:accelerator|devices) \S+", "", command)  # where, not what it measures
-    return list(commands.values())
+    return [c for c in commands.values() if not any(covers(other, c) for other in commands.values() if other != c)]
+
+
+def covers(wide: str, narrow: str) -> bool:
+    """Whether the bench command ``wide`` computes every cell of ``narrow``: the same other options, a superset of
+    its ``--models`` and of its ``--seeds``."""
+    from pf_forecast.benchmark.cli import parse_seeds
+
+    def split(command: str) -> tuple[set, set, set]:
+        pairs = dict(option_pairs(command))
+        rest = {pair for pair in option_pairs(command) if pair[0] not in ("--models", "--seeds")}
+        models = set((pairs.get("--models") or "").split(","))
+        return rest, models, set(parse_seeds(pairs["--seeds"])) if pairs.get("--seeds") else set()
+
+    (rest_w, models_w, seeds_w), (rest_n, models_n, seeds_n) = split(wide), split(narrow)
+    return rest_w == rest_n and models_n <= models_w and seeds_n <= seeds_w and bool(seeds_n)
 
 
 def scaling_command(command: str) -> str:
@@ -307,6 +347,12 @@ def folder_commands(folder: str, commands: list[str], common: list[tuple[str, st
             *(rewrite(c, (name, mine), ("COMMON", common)) for c in commands)]
 
 
+def with_reruns(folder: str) -> list[str]:
+    """A folder's commands, then those of its reruns with pf's current defaults (:data:`CURRENT_PF`)."""
+    return run_commands(folder) + [c for rerun, base in CURRENT_PF.items() if base == folder
+                                   for c in run_commands(rerun)]
+
+
 def reproduce_block() -> list[str]:
     """One bash block that reruns every committed result (each command resumes: finished cells are reused)."""
     folders = {folder: run_commands(folder) for folder in (*SUITES, ALL_WINDOWS)}
@@ -314,8 +360,8 @@ def reproduce_block() -> list[str]:
     lines = ["```bash", *([assignment("COMMON", common)] if common else [])]
     for folder, commands in folders.items():
         lines += folder_commands(folder, commands, common)
-    lines += folder_commands(FEV, run_commands(FEV), []) or [f"{FEV_COMMAND}  # no finished run recorded yet"]
-    lines += folder_commands(FAULTS_FOLDER, run_commands(FAULTS_FOLDER), [])
+    lines += folder_commands(FEV, with_reruns(FEV), []) or [f"{FEV_COMMAND}  # no finished run recorded yet"]
+    lines += folder_commands(FAULTS_FOLDER, with_reruns(FAULTS_FOLDER), [])
     lines += list(dict.fromkeys(scaling_command(command) for command in run_commands("scaling")))
     lines += script_commands("missing_retrain.py", HERE / "missing_retrain" / "cells", ("dataset", "seed"),
                              {"dataset": "--markets", "seed": "--seeds"})
@@ -494,7 +540,7 @@ def geometric_mean(values) -> float:
 
 def fev_section() -> list[str]:
     """fev-bench's EPF tasks: our probabilistic scores beside fev-bench's published leaderboard."""
-    frame = load_folder(FEV)
+    frame = with_current_pf(FEV)
     published = [["*published, not measured here:*", *[""] * 10]]
     published += [[f"*{name}*", *(f"{v:.3f}" for v in values[:5]), f"{values[5]:.3f}", f"{values[6]:.3f}", "", "",
                    ""] for name, values in FEV_PUBLISHED.items()]
@@ -515,28 +561,15 @@ def fev_section() -> list[str]:
         rows.append([f"**{model}**", *cells, f"{gm[model]:.3f}" if complete else "—",
                      f"{geometric_mean(s.loc[list(FEV_MARKETS), 'mase']):.3f}" if complete else "—",
                      f"{s.coverage.mean():.2f}", f"{s.fit.median():.0f}", int(s.seeds.max())])
-    lines = [fev_status(scores), "", *table(header, rows), "", *v2_fev_line(), *table(header[:8], published), "",
-             source]
-    if "pf" in gm:
-        better = sum(values[5] < gm["pf"] for values in FEV_PUBLISHED.values())
-        lines.append(f"By gm SQL, pf ranks {better + 1} of {len(FEV_PUBLISHED) + 1} (pf and the {len(FEV_PUBLISHED)} "
-                     "published models).")
-    else:
-        lines.append("pf's rank among the published models: not available until pf has all five markets.")
+    lines = [fev_status(scores), "", *table(header, rows), "", *table(header[:8], published), "", source]
+    ranks = [f"`{name}` ranks {sum(v[5] < gm[name] for v in FEV_PUBLISHED.values()) + 1}"
+             for name in ("pf", "pf-v1") if name in gm]
+    lines.append(f"By gm SQL, {' and '.join(ranks)} of {len(FEV_PUBLISHED) + 1} (each among itself and the "
+                 f"{len(FEV_PUBLISHED)} published models)." if ranks else
+                 "pf's rank among the published models: not available until pf has all five markets.")
+    if "pf-v1" in scores.index.get_level_values("model"):
+        lines.append(f"`pf` has the current defaults (`{FEV}_v2`), `pf-v1` the previous ones.")
     return lines
-
-
-def v2_fev_line() -> list[str]:
-    """pf with the current defaults on fev-bench EPF (``fev_epf_v2``), as far as it ran."""
-    frame = load_folder(FEV + "_v2")
-    if frame is None:
-        return []
-    scores = fev_scores(frame)
-    if "pf" not in scores.index.get_level_values("model"):
-        return []
-    s = scores.loc["pf"]
-    return [f"pf with the current defaults (`{FEV}_v2`, seed 0 so far): SQL "
-            + ", ".join(f"{m} {s.loc[m, 'sql']:.3f}" for m in FEV_MARKETS if m in s.index) + ".", ""]
 
 
 def fev_status(scores: pd.DataFrame) -> str:
@@ -566,20 +599,6 @@ def fault_cases(frame: pd.DataFrame) -> pd.DataFrame:
     return rows.groupby(["task", "stream", "fault", "model"])["value"].mean().unstack("model")
 
 
-def v2_fault_line(cases: pd.DataFrame) -> list[str]:
-    """pf with the current defaults (``faults_v2``) against the peers of the fault run, on the same cases."""
-    frame = load_folder(FAULTS_FOLDER + "_v2")
-    if frame is None or not frame.corruption.str.startswith("fault:").any():
-        return []
-    v2 = fault_cases(frame)["pf"].rename("v2")
-    joined = cases.join(v2, how="inner").dropna(subset=["v2"])
-    peers = joined.drop(columns=[c for c in joined.columns if c.startswith("pf") or c == "v2"]).min(axis=1)
-    lower = int((joined.v2 < peers).sum())
-    tasks = ", ".join(dict.fromkeys(joined.index.get_level_values("task")))
-    return [f"pf with the current defaults (`{FAULTS_FOLDER}_v2`; {tasks}): lower than every peer in {lower} of "
-            f"{len(joined)} cases.", ""]
-
-
 def fault_imputations() -> dict[tuple[str, str], str]:
     """(task, model) -> the imputations each peer got in the fault sweeps, most frequent first, with counts."""
     counts: dict[tuple[str, str], dict[str, int]] = {}
@@ -600,25 +619,27 @@ def fault_imputations() -> dict[tuple[str, str], str]:
 def faults_section(results: pd.DataFrame) -> list[str]:
     """The targets under stream faults: pf against every peer (best imputation each) at the middle severity, and
     pf with a stream removed against pf retrained without it."""
-    frame = load_folder(FAULTS_FOLDER)
+    frame = with_current_pf(FAULTS_FOLDER)
     if frame is None or not frame.corruption.str.startswith("fault:").any():
         return ["_Not run yet_ (`pf-forecast bench --suite ... --faults --out benchmarks/faults`)."]
     cases = fault_cases(frame)
-    rows, wins, total = [], 0, 0
+    rows, wins, total, v1_wins, v1_total = [], 0, 0, 0, 0
     for task, group in cases.groupby(level="task"):
-        lower, ratios, worst = 0, [], ("", 0.0)
+        lower, ratios, worst, name = 0, [], ("", 0.0), pf_name(group.dropna(axis=1, how="all").columns)
         for (_, stream, fault), row in group.iterrows():
             row = row.dropna()
-            peers = row.drop(labels=[m for m in row.index if m.startswith("pf")])
-            if "pf" not in row or peers.empty:
+            peers = row.drop(labels=[m for m in row.index if is_pf(m)])
+            if name not in row or peers.empty:
                 continue
-            ratio = row["pf"] / peers.min()
+            ratio = row[name] / peers.min()
             lower += int(ratio < 1)
             ratios.append(ratio)
             worst = max(worst, (f"{fault} {stream}", ratio), key=lambda item: item[1])
+            if "pf-v1" in row:
+                v1_wins, v1_total = v1_wins + int(row["pf-v1"] < peers.min()), v1_total + 1
         if ratios:
             wins, total = wins + lower, total + len(ratios)
-            rows.append([task, f"{lower} / {len(ratios)}", f"{np.median(ratios):.2f}",
+            rows.append([task, name, f"{lower} / {len(ratios)}", f"{np.median(ratios):.2f}",
                          f"{worst[0]} ({worst[1]:.2f})"])
     models = ordered_models(frame.model.unique())
     share = f"{wins} of {total} ({wins / total:.0%})" if total else "no case yet"
@@ -632,8 +653,9 @@ def faults_section(results: pd.DataFrame) -> list[str]:
             "the values).", "",
             f"**Target: pf lower than every peer in >= 90% of the (task, stream, fault) cases: {share}, "
             f"{'met' if total and wins / total >= 0.9 else 'not met'}.**", "",
-            *table(["task", "cases pf lower", "median pf / best peer", "worst case (pf / best peer)"], rows), "",
-            *v2_fault_line(cases),
+            *table(["task", "pf", "cases pf lower", "median pf / best peer", "worst case (pf / best peer)"], rows),
+            "", *([f"`pf-v1` (the previous defaults) on the same cases: lower than every peer in {v1_wins} of "
+                   f"{v1_total}.", ""] if v1_total else []),
             "Per-case MSEs (every fault, stream and model) are in the run's report: "
             f"{report_link(FAULTS_FOLDER)}.", "",
             f"**Target: under whole-stream removal, pf's MSE <= 1.02x that of pf retrained without the stream in "
@@ -682,25 +704,20 @@ def selection_section() -> list[str]:
 
 def clean_tasks() -> list[tuple[str, str, pd.DataFrame]]:
     """(task, what is scored, per-model frame: score mean, seeds, fit and predict seconds) of every all-windows run
-    committed: EPF past (``epf_alldata``), fev-bench EPF (SQL) and the fault runs' clean rows (``faults``)."""
+    committed: EPF past (``epf_alldata``), fev-bench EPF (SQL) and the fault runs' clean rows (``faults``), with pf's
+    reruns at the current defaults beside them (:func:`with_current_pf`)."""
     out = []
-    sources = [(ALL_WINDOWS, "mse"), (FEV, "sql"), (FAULTS_FOLDER, "mse"), (FAULTS_FOLDER + "_v2", "mse")]
-    for folder, metric in sources:
-        frame = load_folder(folder)
+    for folder, metric in [(ALL_WINDOWS, "mse"), (FEV, "sql"), (FAULTS_FOLDER, "mse")]:
+        frame = with_current_pf(folder)
         if frame is None:
             continue
-        if folder.endswith("_v2"):  # pf with the current defaults, against the peers of the same tasks' v1 run
-            peers = load_folder(folder.removesuffix("_v2"))
-            tasks = frame[["dataset", "track"]].drop_duplicates()
-            peers = peers.merge(tasks, on=["dataset", "track"]) if peers is not None else None
-            frame = pd.concat([frame, peers[~peers.model.str.startswith("pf")]]) if peers is not None else frame
         rows = frame[(frame.corruption == "none") & (frame.metric == metric)]
         for (dataset, track), group in rows.groupby(["dataset", "track"]):
             per_seed = group.groupby(["model", "seed"]).agg(value=("value", "mean"), fit=("fit_seconds", "first"),
                                                              predict=("predict_seconds", "first"))
             models = per_seed.groupby("model").agg(value=("value", "mean"), seeds=("value", "size"),
                                                    fit=("fit", "median"), predict=("predict", "median"))
-            task = f"{dataset} / {track}" + (" (pf: current defaults)" if folder.endswith("_v2") else "")
+            task = f"{dataset} / {track}"
             out.append((task, f"{metric.upper()} ({folder})", models))
     return out
 
@@ -709,27 +726,27 @@ def targets_section() -> list[str]:
     """This turn's targets for the model (clean lead, robustness, speed) with the values measured so far."""
     rows, lowest, close, total = [], 0, 0, 0
     speed_rows = []
-    for task, _score, models in clean_tasks():
-        if "pf" not in models.index:
-            continue
-        peers = models.drop(index=[m for m in models.index if m.startswith("pf")])
-        if peers.empty:
+    for task, score, models in clean_tasks():
+        pf = pf_name(models.index)
+        peers = models.drop(index=[m for m in models.index if is_pf(m)])
+        if pf is None or peers.empty:
             continue
         best = peers.value.idxmin()
-        ratio = models.value["pf"] / peers.value[best]
+        ratio = models.value[pf] / peers.value[best]
         total += 1
         lowest += int(ratio < 1)
         close += int(ratio <= 1.03)
-        rows.append([task, f"{models.value['pf']:.4f} ({int(models.seeds['pf'])})",
-                     f"{best} {peers.value[best]:.4f} ({int(peers.seeds[best])})", f"{ratio:.3f}",
-                     len(peers)])
+        rows.append([task, score.split(" (")[0], f"{models.value[pf]:.4f} ({int(models.seeds[pf])})"
+                     + (" v1" if pf == "pf-v1" else ""),
+                     f"{best} {peers.value[best]:.4f} ({int(peers.seeds[best])})", f"{ratio:.3f}", len(peers)])
         if "tide" in models.index:
-            speed_rows.append((task, models.fit["pf"], models.fit["pf"] / models.fit["tide"],
-                               models.predict["pf"] / models.predict["tide"]))
+            speed_rows.append((task, models.fit[pf], models.fit[pf] / models.fit["tide"],
+                               models.predict[pf] / models.predict["tide"]))
     lines = ["**1. Clean accuracy** (pf lowest on >= 75% of the tasks, within 3% on all; seeds in brackets; every "
-             "window; pf-v1 unless marked). MSE, SQL on `fev`; runs `epf_alldata`, `fev_epf`, `faults`, `faults_v2` "
-             "(current pf beside `faults`' peers):", "",
-             *table(["task", "pf", "best other model", "pf / best", "peers"], rows), "",
+             "window; `v1`: pf with the previous defaults, where the current ones are not run yet). Runs "
+             f"`{ALL_WINDOWS}`, `{FEV}`, `{FAULTS_FOLDER}`, with pf from "
+             f"{', '.join(f'`{r}`' for r in CURRENT_PF)} beside their peers:", "",
+             *table(["task", "score", "pf", "best other model", "pf / best", "peers"], rows), "",
              f"pf is lowest on {lowest} of {total} tasks ({lowest / max(total, 1):.0%}) and within 3% of the lowest on "
              f"{close} of {total}: **{'met' if total and lowest / total >= 0.75 and close == total else 'not met'}**. "
              "Missing: Beijing, and every task with every peer and 3 seeds of the strongest.", ""]
@@ -749,6 +766,7 @@ def targets_section() -> list[str]:
     return lines
 
 
+@functools.cache
 def pf_v1_folders() -> list[str]:
     """Result folders whose ``pf`` cells were built with the previous defaults (``fit_linear_skips=False``; cells
     from before model configurations were recorded count as previous too)."""
