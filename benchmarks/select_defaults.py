@@ -69,7 +69,13 @@ CONFIGS: dict[str, dict] = {
     "faults": {"fault_dropout": 0.2},
     "wide": {"hidden_size": 64},
     "patch1": {"patch_size": 1},
+    # what the network reads at a stream's missing steps (the default: "seasonal")
+    "gap_zero": {"gap_fill": "zero"},
+    "gap_ffill": {"gap_fill": "ffill"},
 }
+#: Options that only change how the network reads gaps in its inputs: on a fold whose data have no gaps, training
+#: is the same whatever their value, so configurations that differ only in them share one fit (exactly paired).
+FORECAST_TIME_OPTIONS = ("gap_fill",)
 
 
 def fold_task(task: ForecastingTask, origin: int, fold_rows: int) -> ForecastingTask:
@@ -115,13 +121,37 @@ def fault_scores(model, task: ForecastingTask, seed: int) -> dict[str, float]:
     return out
 
 
+def training_key(name: str, task: ForecastingTask) -> str | None:
+    """Configurations with one key train the same model on ``task`` (see :data:`FORECAST_TIME_OPTIONS`); ``None``
+    for a peer, or where the data have gaps."""
+    if name not in CONFIGS or any(np.isnan(s.values()).any() for s in (task.series, task.past_covariates,
+                                                                         task.future_covariates) if s is not None):
+        return None
+    trained = {k: v for k, v in CONFIGS[name].items() if k not in FORECAST_TIME_OPTIONS}
+    return json.dumps(trained, sort_keys=True)
+
+
 def run_cell(name: str, task: ForecastingTask, origin: int, seed: int, settings: BenchSettings,
-             with_faults: bool = False) -> dict:
+             with_faults: bool = False, fits: dict | None = None) -> dict:
+    """One (configuration, fold, seed) cell; ``fits`` (training key -> fitted model, fit facts and seconds) lends
+    a fit to the configurations that train the same model, and keeps this one's."""
     model, bench_name = build(name, task, seed, settings)
+    config = model_config(model)  # this configuration's, also where it borrows a fit
     inputs = model_inputs(bench_name, task, settings.impute)
-    start = time.perf_counter()
-    facts = fit_model(model, bench_name, task, settings, inputs=inputs)
-    fit_seconds = time.perf_counter() - start
+    key = training_key(name, task)
+    if fits is not None and key in fits:
+        fitted, facts, fit_seconds = fits[key]
+        for option in FORECAST_TIME_OPTIONS:  # this configuration's values on the shared fit
+            value = getattr(model, option)
+            setattr(fitted, option, value)
+            setattr(fitted.model.network, option, value)
+        model = fitted
+    else:
+        start = time.perf_counter()
+        facts = fit_model(model, bench_name, task, settings, inputs=inputs)
+        fit_seconds = time.perf_counter() - start
+        if fits is not None and key is not None:
+            fits[key] = (model, facts, fit_seconds)
     forecasts = model.historical_forecasts(
         task.series, start=task.test_start, forecast_horizon=task.horizon, stride=1, retrain=False,
         last_points_only=False, overlap_end=False, verbose=False, show_warnings=False, **inputs,
@@ -133,7 +163,22 @@ def run_cell(name: str, task: ForecastingTask, origin: int, seed: int, settings:
             "n_windows": len(forecasts), "fit_seconds": fit_seconds, "epochs": facts.get("epochs_trained"),
             "overrides": json.dumps(CONFIGS.get(name, {"model": name}), sort_keys=True),
             # every hyper-parameter as built: "base" means the defaults of the code that ran it
-            "model_config": json.dumps(model_config(model), sort_keys=True)}
+            "model_config": json.dumps(config, sort_keys=True)}
+
+
+def check_cell(path: Path, model) -> None:
+    """Refuse to reuse a finished cell computed with other hyper-parameters than ``model``'s (``base`` follows the
+    defaults of the code that runs it). An option the cell predates counts as its value before it existed."""
+    from pf_forecast.model import _ADDED_LATER
+
+    built = json.loads(pd.read_csv(path).model_config.iloc[0])
+    now = model_config(model)
+    changed = [f"{k}: {built.get(k, repr(_ADDED_LATER[k]) if k in _ADDED_LATER else None)} -> {v}"
+               for k, v in now.items() if k != "random_state" and (k in built or k in _ADDED_LATER)
+               and built.get(k, repr(_ADDED_LATER.get(k))) != v]
+    if changed:
+        raise SystemExit(f"{path.name} was computed with other hyper-parameters ({'; '.join(changed)}): the "
+                         "defaults changed since. Move it away (e.g. rename its configuration) to recompute it.")
 
 
 def run(tasks: list[tuple[str, str]], names: list[str], folds: int, seeds: list[int], fold_rows: int | None,
@@ -146,13 +191,18 @@ def run(tasks: list[tuple[str, str]], names: list[str], folds: int, seeds: list[
         rows = fold_rows or default_fold_rows(task)
         for seed in seeds:  # every fold and configuration of one seed before the next seed
             for origin in origins(task, folds, rows):
+                fits: dict = {}  # this fold's fits, shared by the configurations that train the same model
                 for name in names:
                     # named by the origin row and fold length, so runs with other fold layouts never collide
                     path = CELLS / f"{name}__{dataset}__{track}__o{origin}x{rows}__{seed}{'__faults' if with_faults else ''}.csv"
-                    if path.exists() or (name in DETERMINISTIC_MODELS and seed != seeds[0]):
-                        continue  # finished, or a deterministic peer already fitted on this fold
+                    if name in DETERMINISTIC_MODELS and seed != seeds[0]:
+                        continue  # a deterministic peer already fitted on this fold
+                    if path.exists():
+                        check_cell(path, build(name, task, seed, settings)[0])
+                        continue
                     with quiet_training():
-                        row = run_cell(name, fold_task(task, origin, rows), origin, seed, settings, with_faults)
+                        row = run_cell(name, fold_task(task, origin, rows), origin, seed, settings, with_faults,
+                                       fits)
                     tmp = path.with_suffix(".tmp")
                     pd.DataFrame([row]).to_csv(tmp, index=False)
                     os.replace(tmp, path)

@@ -35,6 +35,7 @@ from darts.utils.torch import MonteCarloDropout
 from pytorch_lightning.strategies import ParallelStrategy
 
 from pf_forecast import _persistence
+from pf_forecast.robustness.imputation import season_length
 from pf_forecast._checks import (
     MAX_ABS_INPUT,  # noqa: F401 (re-exported: `from pf_forecast.model import MAX_ABS_INPUT` works)
     check_fit_arguments,
@@ -74,7 +75,8 @@ _RIDGE_FOLDS = 5
 #: Values reproducing the network that weights saved before an option existed were trained with: their
 #: checkpoints' hparams lack the option's key.
 _ADDED_LATER = {"use_covariate_skip": False, "zero_init_feedback": True, "deep_supervision": False,
-                "fit_linear_skips": False, "decoder_size": 0, "fault_dropout": 0.0, "linear_skip_ridge": 1e-3}
+                "fit_linear_skips": False, "decoder_size": 0, "fault_dropout": 0.0, "linear_skip_ridge": 1e-3,
+                "gap_fill": "zero", "season": 1}
 
 
 class _ProgressiveFusionModule(PLForecastingModule):
@@ -91,12 +93,13 @@ class _ProgressiveFusionModule(PLForecastingModule):
         nr_params: int,
         **kwargs,
     ):
-        """``modality_*``, ``*_dim``, ``nr_params``: the data's layout (see ``_network_layout``); ``kwargs``: the
-        hyper-parameters in ``MODULE_HYPER_PARAMETERS`` and darts' ``PLForecastingModule`` arguments."""
+        """``modality_*``, ``*_dim``, ``nr_params``: the data's layout (see ``_network_layout``; ``season``, the
+        steps per season of the training series, travels in ``kwargs`` for older checkpoints' sake); ``kwargs``:
+        the hyper-parameters in ``MODULE_HYPER_PARAMETERS`` and darts' ``PLForecastingModule`` arguments."""
         # Lightning saves the arguments, those in `kwargs` included, as the hparams that re-create this module from
         # a checkpoint: hence `kwargs` is completed (for older checkpoints) but never emptied.
         kwargs = {**_ADDED_LATER, **kwargs}
-        super().__init__(**{k: v for k, v in kwargs.items() if k not in MODULE_HYPER_PARAMETERS})
+        super().__init__(**{k: v for k, v in kwargs.items() if k not in (*MODULE_HYPER_PARAMETERS, "season")})
         self.deep_supervision = kwargs["deep_supervision"]
         self.fit_linear_skips = kwargs["fit_linear_skips"]
         self.linear_skip_ridge = kwargs["linear_skip_ridge"]
@@ -115,6 +118,7 @@ class _ProgressiveFusionModule(PLForecastingModule):
             future_dim=future_dim,
             static_dim=static_dim,
             nr_params=nr_params,
+            season=kwargs["season"],
             **{name: kwargs[name] for name in NETWORK_HYPER_PARAMETERS if name != "use_target_skip"},
             use_target_skip=self._uses_target_skip(kwargs["use_target_skip"]),
             dropout_cls=MonteCarloDropout,
@@ -307,6 +311,14 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
         half the time late data (the last 1 .. ``input_chunk_length / 4`` input steps missing, or for a future
         covariate its whole horizon part: tomorrow's forecast has not arrived), half an outage (a block of the
         window missing, mean 12 steps). Complements ``modality_dropout``, which hides whole modalities.
+    gap_fill
+        What the network reads at a covariate's missing (NaN) steps where the stream has other values in the
+        input window: ``"seasonal"`` (default) the value one season earlier (24 steps on hourly data, 7 on daily:
+        the training series' frequency, see :func:`~pf_forecast.robustness.season_length`), else the last
+        observed value; ``"ffill"`` the last observed value; ``"zero"`` (the behaviour before this option) the
+        training mean, with the steps marked missing in the availability channels. A filled step counts as
+        observed. A stream missing for the whole window is never filled: the modality's learned embedding stands
+        in for it. Only inputs with gaps are affected: on complete data every policy gives the same model.
     zero_init_feedback
         Initialise the context injection at zero, so that with ``n_refinements > 1`` the network starts exactly as
         late fusion and training grows the feedback only as far as it lowers the loss. Chosen on rolling-origin EPF
@@ -403,6 +415,7 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
         zero_init_feedback: bool = True,
         decoder_size: int = 0,
         fault_dropout: float = 0.0,
+        gap_fill: str = "seasonal",
         use_static_covariates: bool = True,
         **kwargs,
     ):
@@ -422,6 +435,7 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
             setattr(self, name, params[name])
         self._considers_static_covariates = use_static_covariates
         self._resolved_modalities: dict[str, Modality] | None = None
+        self._season = 1  # steps per season of the training series, for gap_fill="seasonal"; set at fit
         # while darts sets up a fit: how many datasets `_build_train_dataset` has built (the 2nd is validation)
         self._train_datasets_built: int | None = None
 
@@ -509,6 +523,7 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
             self._resolved_modalities = resolve_modalities(
                 self.modalities, list(series[0].components), past_names, future_names
             )
+            self._season = season_length(series[0])
             logger.info("Resolved modalities: %s", {k: list(m.components) for k, m in self._resolved_modalities.items()})
         else:
             check_components_match(
@@ -581,6 +596,7 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
             future_dim=future_dim,
             static_dim=static_dim,
             nr_params=nr_params,
+            season=getattr(self, "_season", 1),  # absent from models pickled by older versions
             **{name: getattr(self, name) for name in MODULE_HYPER_PARAMETERS},
         )
 

@@ -235,6 +235,27 @@ def test_temporal_decoder_with_future_covariates_fits_saves_and_forecasts_throug
     assert np.isfinite(pred.values()).all() and not np.allclose(pred.values(), expected.values())
 
 
+def test_gap_fill_reads_the_season_of_the_training_series_and_survives_save_load(tiny_kwargs, tmp_path):
+    y, x = make_series(n=200, freq="h")
+    m = model(tiny_kwargs).fit(y, past_covariates=x)
+    assert m.gap_fill == "seasonal" and m.model.network.season == 24  # hourly: one day
+    gappy = x.values().copy()
+    gappy[-5:, 0] = np.nan  # a late feed: the last 5 steps of one stream are missing
+    late = x.with_values(gappy)
+    filled = m.predict(OUT, series=y, past_covariates=late)
+    path = tmp_path / "pf.pt"
+    m.save(str(path))
+    loaded = ProgressiveFusionForecaster.load(str(path))
+    assert loaded.model.network.season == 24
+    np.testing.assert_array_equal(loaded.predict(OUT, series=y, past_covariates=late).values(), filled.values())
+    zero = model(tiny_kwargs, gap_fill="zero").fit(y, past_covariates=x)  # the same training: complete data
+    np.testing.assert_array_equal(zero.predict(OUT, series=y, past_covariates=x).values(),
+                                  m.predict(OUT, series=y, past_covariates=x).values())
+    assert not np.allclose(zero.predict(OUT, series=y, past_covariates=late).values(), filled.values())
+    y_steps, x_steps = make_series(n=200)  # an integer index: no season, "seasonal" is "ffill"
+    assert model(tiny_kwargs).fit(y_steps, past_covariates=x_steps).model.network.season == 1
+
+
 def test_load_weights(tiny_kwargs, data, tmp_path):
     y, x = data
     m = model(tiny_kwargs).fit(y, past_covariates=x)

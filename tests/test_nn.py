@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pf_forecast.nn import ModalitySlot, ModalityTCN, ProgressiveFusionNetwork, pack_modalities
-from pf_forecast.nn.progressive import build_gather_index
+from pf_forecast.nn.packing import build_gather_index
 
 IN, OUT = 24, 6
 SLOTS = [ModalitySlot("target", (0,)), ModalitySlot("past", (0,)), ModalitySlot("past", (1, 2)),
@@ -287,7 +287,8 @@ def test_fault_dropout_fails_streams_part_way_in_training_only():
     past_target, past, hist_future, future = batch(b=64)
     packed = pack_modalities(net.gather_index, past_target, past, hist_future, future)
     torch.manual_seed(1)
-    failed = net._fail_streams(packed)
+    steps_failed = net._failed_steps(64, past_target.device)  # (B, M, T)
+    failed = pack_modalities(net.gather_index, past_target, past, hist_future, future, failed=steps_failed)
     steps = packed.inputs.shape[-1]
     before = packed.inputs.view(64, 4, 2, 2, steps)[:, :, 1].amax(dim=2)  # (B, M, T) availability per step
     after = failed.inputs.view(64, 4, 2, 2, steps)[:, :, 1].amax(dim=2)
@@ -312,7 +313,7 @@ def test_hyper_parameters_are_the_constructor_arguments_beyond_the_layout():
     from pf_forecast.nn import NETWORK_HYPER_PARAMETERS
 
     layout = {"self", "input_chunk_length", "output_chunk_length", "slots", "target_dim", "past_dim", "future_dim",
-              "static_dim", "nr_params", "dropout_cls"}
+              "static_dim", "nr_params", "season", "dropout_cls"}
     arguments = [p for p in inspect.signature(ProgressiveFusionNetwork.__init__).parameters if p not in layout]
     assert tuple(arguments) == NETWORK_HYPER_PARAMETERS
 
@@ -323,6 +324,7 @@ def test_hyper_parameters_are_the_constructor_arguments_beyond_the_layout():
         ({"hidden_size": 0}, r"`hidden_size` must be an integer >= 1, got 0\."),
         ({"dropout": 1.0}, r"`dropout` must be in \[0, 1\), got 1\.0\."),
         ({"fusion": "sum"}, r"`fusion` must be one of \('concat', 'gated'\), got 'sum'\."),
+        ({"gap_fill": "mean"}, r"`gap_fill` must be one of \('zero', 'ffill', 'seasonal'\), got 'mean'\."),
     ],
 )
 def test_network_checks_its_hyper_parameters(overrides, match):
@@ -338,3 +340,66 @@ def test_modality_slot_is_a_modality_known_by_its_columns():
     assert slot.components == ("past_1", "past_2")
     with pytest.raises(ValueError, match=r"`source` must be one of \('target', 'past', 'future'\), got 'pst'"):
         Modality("m", "pst", ("a",), (0,))
+
+
+# ---------------------------------------------------------------------- gap filling
+def column(values, missing):
+    """(1, T, 1) values with the steps in ``missing`` unobserved (their values zeroed, as packing does)."""
+    values = torch.tensor(values, dtype=torch.float32).view(1, -1, 1)
+    observed = torch.ones_like(values, dtype=torch.bool)
+    observed[0, list(missing), 0] = False
+    return torch.where(observed, values, torch.zeros_like(values)), observed
+
+
+@pytest.mark.parametrize("gap_fill, season, expected", [
+    ("seasonal", 2, [1, 2, 3, 4, 3, 4, 3, 8]),  # t - 2, chained through filled steps
+    ("ffill", 2, [1, 2, 3, 4, 4, 4, 4, 8]),
+    ("zero", 2, [1, 2, 3, 4, 0, 0, 0, 8]),
+    ("seasonal", 1, [1, 2, 3, 4, 4, 4, 4, 8]),  # no season: the last observed value
+])
+def test_fill_gaps_policies(gap_fill, season, expected):
+    from pf_forecast.nn.packing import fill_gaps
+
+    values, observed = column([1, 2, 3, 4, 5, 6, 7, 8], missing=(4, 5, 6))
+    filled, held = fill_gaps(values, observed, ~observed, gap_fill, season)
+    assert filled.flatten().tolist() == expected
+    assert held.all() == (gap_fill != "zero")
+
+
+def test_fill_gaps_falls_back_to_the_last_value_and_leaves_leading_gaps():
+    from pf_forecast.nn.packing import fill_gaps
+
+    values, observed = column([1, 2, 3, 4, 5, 6, 7, 8], missing=(0, 1, 4, 5, 6))
+    filled, held = fill_gaps(values, observed, ~observed, "seasonal", 3)
+    # step 4's season-earlier step 1 has nothing to fill from: the last observed value (step 3) instead
+    assert filled.flatten().tolist() == [0, 0, 3, 4, 4, 3, 4, 8]
+    assert held.flatten().tolist() == [False, False] + [True] * 6
+
+
+@pytest.mark.parametrize("gap_fill", ["zero", "ffill", "seasonal"])
+def test_gap_fill_changes_nothing_on_complete_inputs(gap_fill):
+    inputs = batch()
+    torch.testing.assert_close(network(gap_fill=gap_fill, season=4)(*inputs), network()(*inputs))
+
+
+def test_seasonal_gap_fill_reads_a_late_future_feed_from_the_day_before():
+    net = network(gap_fill="seasonal", season=OUT)
+    past_target, past, hist_future, future = batch(b=2)
+    late = torch.full_like(future, float("nan"))  # the future feed's horizon part has not arrived
+    packed = net._pack(past_target, past, hist_future, late)
+    inputs = packed.inputs.view(2, 4, 2, 2, IN + OUT)  # (B, M, values|availability, W, T)
+    torch.testing.assert_close(inputs[:, 3, 0, 0, IN:], hist_future[:, IN - OUT:, 0])  # one season earlier
+    assert inputs[:, 3, 1, 0].eq(1).all()  # filled steps count as observed
+    # the past covariates' padding over the output window is never filled
+    assert inputs[:, 1:3, :, :, IN:].eq(0).all()
+    assert torch.isfinite(net(past_target, past, hist_future, late)).all()
+
+
+def test_gap_fill_leaves_a_stream_missing_for_the_whole_window_to_the_missing_embedding():
+    net = network(gap_fill="seasonal", season=OUT)
+    past_target, past, hist_future, future = batch(b=2)
+    gone = past.clone()
+    gone[:, :, 0] = float("nan")  # the first past modality is missing for the whole window
+    packed = net._pack(past_target, gone, hist_future, future)
+    assert not packed.available[:, 1].any() and packed.available[:, 2:].all()
+    assert packed.inputs.view(2, 4, 2, 2, IN + OUT)[:, 1].eq(0).all()  # values and availability stay 0

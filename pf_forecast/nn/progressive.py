@@ -1,4 +1,4 @@
-"""The Progressive Fusion network: packing, missing-modality masks, the unrolled refinement loop and the head.
+"""The Progressive Fusion network: missing-modality masks, the unrolled refinement loop and the head.
 
 Pure PyTorch: tensors in, tensors out. The darts adapter (:mod:`pf_forecast.model`) only turns darts' batches into
 the arguments of :meth:`ProgressiveFusionNetwork.forward`.
@@ -11,9 +11,7 @@ steps (T / patch size), N likelihood parameters per value.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from functools import partial
 
 import torch
@@ -29,7 +27,8 @@ from pf_forecast.nn.fusion import (
     TemporalReadout,
     make_fusion,
 )
-from pf_forecast.nn.modality import SOURCES, Modality
+from pf_forecast.nn.modality import Modality
+from pf_forecast.nn.packing import GAP_FILLS, PackedModalities, build_gather_index, pack_modalities
 from pf_forecast.nn.tcn import DropoutFactory, ModalityTCN, make_dropout
 
 _POSITIVE_INT = partial(check_int, low=1)
@@ -65,6 +64,7 @@ _HYPER_PARAMETER_CHECKS: dict[str, Callable[[str, object], object] | None] = {
         detail=": it is the probability of failing one covariate modality of a training sample part-way (1 would "
         "fail all of them always)",
     ),
+    "gap_fill": partial(check_choice, choices=GAP_FILLS),
 }
 NETWORK_HYPER_PARAMETERS: tuple[str, ...] = tuple(_HYPER_PARAMETER_CHECKS)
 
@@ -75,82 +75,6 @@ def check_hyper_parameters(values: Mapping[str, object]) -> None:
     for name, check in _HYPER_PARAMETER_CHECKS.items():
         if check is not None and name in values:
             check(name, values[name])
-
-
-@dataclass
-class PackedModalities:
-    """All modalities on one channel count and time length, ready for the grouped encoder."""
-
-    inputs: torch.Tensor  # (B, M*2W, T): per modality W value channels then W availability channels
-    available: torch.Tensor  # (B, M) bool: the modality has at least one finite value in the window
-
-
-def build_gather_index(slots: Sequence[Modality], dims: Mapping[str, int]) -> torch.Tensor:
-    """Column indices into the channel pool ``[target | past | future | zero]`` (sources in :data:`SOURCES`
-    order) for each modality, padded to W; ``dims``: the number of columns per source.
-
-    Narrower modalities are padded with the pool's constant-zero channel, whose availability is 0.
-    """
-    sizes = [dims[source] for source in SOURCES]
-    offsets = dict(zip(SOURCES, itertools.accumulate(sizes, initial=0)))
-    zero_channel = sum(sizes)
-    width = max(len(s.indices) for s in slots)
-    rows = []
-    for slot in slots:
-        cols = [offsets[slot.source] + i for i in slot.indices]
-        rows.append(cols + [zero_channel] * (width - len(cols)))
-    return torch.tensor(rows, dtype=torch.long)  # (M, W)
-
-
-def pack_modalities(
-    gather_index: torch.Tensor,
-    past_target: torch.Tensor,
-    past_covariates: torch.Tensor | None,
-    historic_future_covariates: torch.Tensor | None,
-    future_covariates: torch.Tensor | None,
-) -> PackedModalities:
-    """Gather every modality's columns, with NaN/inf replaced by 0 and signalled in availability channels.
-
-    Past inputs are right-padded with unavailable zeros over the output window when future covariates extend the
-    encoder frame to L + O steps, so one grouped convolution serves all modalities.
-    """
-    batch, in_len, _ = past_target.shape
-    has_future = historic_future_covariates is not None or future_covariates is not None
-    out_len = future_covariates.shape[1] if future_covariates is not None else 0
-    steps = in_len + out_len if has_future else in_len
-
-    def frame(x: torch.Tensor | None, n_cols: int) -> torch.Tensor:
-        if x is None:
-            return past_target.new_full((batch, steps, n_cols), float("nan"))
-        pad = steps - x.shape[1]
-        return nn.functional.pad(x, (0, 0, 0, pad), value=float("nan"))  # (B, t, c) -> (B, T, c)
-
-    n_future = 0
-    future_frame = None
-    if has_future:
-        parts = [historic_future_covariates, future_covariates]
-        n_future = next(p.shape[2] for p in parts if p is not None)
-        parts = [p if p is not None else past_target.new_full((batch, n, n_future), float("nan"))
-                 for p, n in zip(parts, (in_len, out_len))]
-        future_frame = torch.cat(parts, dim=1)  # (B, L, F) + (B, O, F) -> (B, L+O, F)
-
-    n_past = past_covariates.shape[2] if past_covariates is not None else 0
-    pool = torch.cat(
-        [
-            frame(past_target, past_target.shape[2]),  # (B, T, C)
-            frame(past_covariates, n_past),  # (B, T, P)
-            future_frame if future_frame is not None else past_target.new_zeros((batch, steps, 0)),  # (B, T, F)
-            past_target.new_full((batch, steps, 1), float("nan")),  # (B, T, 1) the padding channel
-        ],
-        dim=2,
-    )  # (B, T, C+P+F+1)
-    finite = torch.isfinite(pool)  # (B, T, C+P+F+1)
-    values = torch.where(finite, pool, torch.zeros_like(pool))
-    values = values[:, :, gather_index].permute(0, 2, 3, 1)  # (B, T, M, W) -> (B, M, W, T)
-    mask = finite[:, :, gather_index].permute(0, 2, 3, 1)  # (B, M, W, T)
-    available = mask.flatten(2).any(dim=2)  # (B, M)
-    inputs = torch.cat([values, mask.to(values.dtype)], dim=2)  # (B, M, 2W, T)
-    return PackedModalities(inputs=inputs.flatten(1, 2), available=available)  # (B, M*2W, T)
 
 
 def ridge_solution(gram: torch.Tensor, cross: torch.Tensor, alpha: float = 1e-3) -> tuple[torch.Tensor, torch.Tensor]:
@@ -283,6 +207,9 @@ class ProgressiveFusionNetwork(nn.Module):
     use_covariate_skip
         Add a linear map from the covariate values (input window, and output window for future covariates) to the
         forecast: a linear ARX path beside the deep one. Missing and dropped modalities contribute zeros.
+    gap_fill, season
+        How a stream's missing steps are filled where the stream has other values in the window (see
+        :data:`~pf_forecast.nn.packing.GAP_FILLS`), and the steps per season for ``"seasonal"``.
     dropout_cls
         Dropout class (darts' Monte-Carlo dropout in the adapter).
     """
@@ -313,6 +240,8 @@ class ProgressiveFusionNetwork(nn.Module):
         zero_init_feedback: bool = True,
         decoder_size: int = 0,
         fault_dropout: float = 0.0,
+        gap_fill: str = "zero",
+        season: int = 1,
         dropout_cls: DropoutFactory = nn.Dropout,
     ):
         super().__init__()
@@ -326,6 +255,7 @@ class ProgressiveFusionNetwork(nn.Module):
         self.n_refinements = n_refinements
         self.modality_dropout = modality_dropout
         self.fault_dropout = fault_dropout
+        self.gap_fill, self.season = gap_fill, season
         # the modalities read from the future covariates (whose horizon part a late feed leaves empty)
         self.register_buffer("is_future", torch.tensor([slot.source == "future" for slot in slots]), persistent=False)
         self.n_modalities = len(slots)
@@ -333,6 +263,7 @@ class ProgressiveFusionNetwork(nn.Module):
         self.register_buffer("gather_index", build_gather_index(slots, dims), persistent=False)  # (M, W)
         width = self.gather_index.shape[1]
         steps = input_chunk_length + (output_chunk_length if future_dim else 0)
+        self.n_steps = steps  # T
         fused_size = hidden_size
 
         self.encoders = ModalityTCN(self.n_modalities, 2 * width, hidden_size, kernel_size, num_layers, patch_size)
@@ -386,11 +317,10 @@ class ProgressiveFusionNetwork(nn.Module):
         supervision), as a list of R - 1 tensors of shape (B, O, C, N).
         """
         batch = past_target.shape[0]
-        packed = pack_modalities(
-            self.gather_index, past_target, past_covariates, historic_future_covariates, future_covariates
-        )
+        failed = None
         if self.training and self.fault_dropout > 0 and self.n_modalities > 1:
-            packed = self._fail_streams(packed)
+            failed = self._failed_steps(batch, past_target.device)  # (B, M, T)
+        packed = self._pack(past_target, past_covariates, historic_future_covariates, future_covariates, failed)
         available = packed.available.clone()  # (B, M)
         available[:, 0] = True  # the target history is always a modality (validated finite upstream)
         if self.training and self.modality_dropout > 0 and self.n_modalities > 1:
@@ -422,14 +352,17 @@ class ProgressiveFusionNetwork(nn.Module):
             earlier_steps = [e + self._covariate_skip(packed, available) for e in earlier_steps]
         return (out, earlier_steps) if return_all_steps else out
 
-    def _fail_streams(self, packed: PackedModalities) -> PackedModalities:
-        """Training only: each covariate modality of a sample fails part-way with probability ``fault_dropout``,
-        as real feeds do. Half the failures are late data (a past modality's last 1 .. L/4 input steps missing; a
-        future modality's horizon part missing), half an outage (a block of the window missing, of geometric
-        length with mean 12 steps). Missing means value 0 and availability 0, exactly as a NaN input."""
-        inputs = packed.inputs
-        batch, _, steps = inputs.shape
-        device, n_in = inputs.device, self.input_chunk_length
+    def _pack(self, past_target, past_covariates, historic_future_covariates, future_covariates, failed=None
+              ) -> PackedModalities:
+        return pack_modalities(self.gather_index, past_target, past_covariates, historic_future_covariates,
+                               future_covariates, gap_fill=self.gap_fill, season=self.season, failed=failed)
+
+    def _failed_steps(self, batch: int, device: torch.device) -> torch.Tensor:
+        """Training only: (B, M, T), the steps each covariate modality of a sample misses when it fails part-way
+        (probability ``fault_dropout``), as real feeds do. Half the failures are late data (a past modality's last
+        1 .. L/4 input steps missing; a future modality's horizon part missing), half an outage (a block of the
+        window missing, of geometric length with mean 12 steps). They are packed exactly as NaN inputs."""
+        steps, n_in = self.n_steps, self.input_chunk_length
         fails = torch.rand(batch, self.n_modalities, device=device) < self.fault_dropout  # (B, M)
         fails[:, 0] = False  # the target history never fails
         late = torch.rand(batch, self.n_modalities, device=device) < 0.5  # (B, M): late data, else an outage
@@ -443,11 +376,7 @@ class ProgressiveFusionNetwork(nn.Module):
         start = torch.where(late, late_start, block_start)  # (B, M)
         end = torch.where(late, late_end, block_start + length.long())  # (B, M)
         time = torch.arange(steps, device=device)  # (T,)
-        gone = fails[..., None] & (time >= start[..., None]) & (time < end[..., None])  # (B, M, T)
-        kept = inputs.view(batch, self.n_modalities, -1, steps) * ~gone[:, :, None, :]  # (B, M, 2W, T)
-        width = kept.shape[2] // 2
-        available = kept[:, :, width:].flatten(2).gt(0).any(dim=2)  # (B, M): any availability channel left
-        return PackedModalities(inputs=kept.flatten(1, 2), available=available)
+        return fails[..., None] & (time >= start[..., None]) & (time < end[..., None])  # (B, M, T)
 
     def _step_features(self, packed: PackedModalities, available: torch.Tensor) -> torch.Tensor | None:
         """The future modalities' values and availability at each horizon step, (B, O, Mf*2W); a missing or
@@ -489,9 +418,7 @@ class ProgressiveFusionNetwork(nn.Module):
         if self.target_skip is not None:
             parts.append(torch.nan_to_num(past_target[:, :, 0], nan=0.0, posinf=0.0, neginf=0.0))  # (B, L)
         if self.covariate_skip is not None:
-            packed = pack_modalities(
-                self.gather_index, past_target, past_covariates, historic_future_covariates, future_covariates
-            )
+            packed = self._pack(past_target, past_covariates, historic_future_covariates, future_covariates)
             available = packed.available.clone()
             available[:, 0] = True
             parts.append(self._covariate_values(packed, available))  # (B, (M-1)*W*T)
