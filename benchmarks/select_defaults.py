@@ -76,6 +76,8 @@ CONFIGS: dict[str, dict] = {
 #: Options that only change how the network reads gaps in its inputs: on a fold whose data have no gaps, training
 #: is the same whatever their value, so configurations that differ only in them share one fit (exactly paired).
 FORECAST_TIME_OPTIONS = ("gap_fill",)
+#: Configurations paired with another than the task's reference (``v1``, else ``base``): the one they share fits with.
+PAIRED_WITH = {"gap_zero": "base", "gap_ffill": "base"}
 
 
 def fold_task(task: ForecastingTask, origin: int, fold_rows: int) -> ForecastingTask:
@@ -212,7 +214,7 @@ def run(tasks: list[tuple[str, str]], names: list[str], folds: int, seeds: list[
 
 def summary() -> pd.DataFrame:
     """Per task and configuration: mean MSE, and the mean paired change against the reference (``v1``, the former
-    defaults, where it ran; else ``base``) with its standard error."""
+    defaults, where it ran; else ``base``; :data:`PAIRED_WITH` names others) with its standard error."""
     frames = [pd.read_csv(p) for p in sorted(CELLS.glob("*.csv"))]
     if not frames:
         raise SystemExit("no selection cells yet")
@@ -239,9 +241,10 @@ def summary() -> pd.DataFrame:
         mse=("mse", "mean"), fault_mse=("fault_mse", "mean"), fit_seconds=("fit_seconds", "median"))
     rows = []
     for (dataset, track), group in cells.groupby(["dataset", "track"]):
-        reference = "v1" if (group.config == "v1").any() else "base"
-        base = group[group.config == reference].set_index(["fold", "seed"])
+        task_reference = "v1" if (group.config == "v1").any() else "base"
         for config, sub in group.groupby("config"):
+            reference = PAIRED_WITH.get(config, task_reference)
+            base = group[group.config == reference].set_index(["fold", "seed"])
             sub = sub.set_index(["fold", "seed"])
             row = {"task": f"{dataset} / {track}", "config": config, "reference": reference, "cells": len(sub),
                    "fit_s": sub.fit_seconds.median()}

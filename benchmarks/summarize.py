@@ -38,7 +38,10 @@ FAULTS_FOLDER = "faults"
 FEV_MARKETS = ("BE", "DE", "FR", "NP", "PJM")
 FEV_COMMAND = "pf-forecast bench --suite fev-epf --seeds 3 --out benchmarks/fev_epf"
 #: Reruns of pf with the current defaults -> the pf-v1 folder whose peers they stand beside.
-CURRENT_PF = {FEV + "_v2": FEV, FAULTS_FOLDER + "_v2": FAULTS_FOLDER}
+CURRENT_PF = {FEV + "_v2": FEV, FAULTS_FOLDER + "_v3": FAULTS_FOLDER}
+#: Earlier reruns of pf kept as a record: folder -> (the pf-v1 folder whose peers they stand beside, how they differ
+#: from the current defaults).
+EARLIER_PF = {FAULTS_FOLDER + "_v2": (FAULTS_FOLDER, "without gap filling, `gap_fill='zero'`")}
 HEADLINE_MODELS = ("pf", "pf-late", "tide", "tsmixer", "dlinear", "linear", "naive-seasonal")
 README_START, README_END = "<!-- headline:start -->", "<!-- headline:end -->"
 
@@ -353,6 +356,24 @@ def with_reruns(folder: str) -> list[str]:
                                    for c in run_commands(rerun)]
 
 
+REPRODUCE_SCRIPT = HERE / "reproduce.sh"
+
+
+def write_reproduce_script() -> list[str]:
+    """Write :data:`REPRODUCE_SCRIPT` (every command of :func:`reproduce_block`) and return BENCHMARKS.md's
+    block that runs it."""
+    commands = [line for line in reproduce_block() if not line.startswith("```")]
+    header = ["#!/bin/bash", "# Reruns every committed benchmark result; written by benchmarks/summarize.py from the",
+              "# runs recorded under benchmarks/ (do not edit). Each command resumes: cells already in its folder are",
+              "# reused, so rerunning only fills what is missing. pf cells of the pf-v1 folders need the code of",
+              "# their time (the bench refuses to mix model configurations): a refused command does not stop the rest.", "set -u"]
+    tmp = REPRODUCE_SCRIPT.with_suffix(".sh.tmp")
+    tmp.write_text("\n".join(header + commands) + "\n")
+    os.replace(tmp, REPRODUCE_SCRIPT)
+    return ["```bash", f"bash {REPRODUCE_SCRIPT.relative_to(ROOT).as_posix()}  # {len(commands)} commands, "
+            "from the repository root", "```"]
+
+
 def reproduce_block() -> list[str]:
     """One bash block that reruns every committed result (each command resumes: finished cells are reused)."""
     folders = {folder: run_commands(folder) for folder in (*SUITES, ALL_WINDOWS)}
@@ -599,6 +620,22 @@ def fault_cases(frame: pd.DataFrame) -> pd.DataFrame:
     return rows.groupby(["task", "stream", "fault", "model"])["value"].mean().unstack("model")
 
 
+def earlier_fault_lines(cases: pd.DataFrame) -> list[str]:
+    """One line per earlier pf rerun (:data:`EARLIER_PF`) of the fault run: in how many of its cases it is lower
+    than every peer."""
+    lines = []
+    for folder, (base, difference) in EARLIER_PF.items():
+        frame = load_folder(folder) if base == FAULTS_FOLDER else None
+        if frame is None or not frame.corruption.str.startswith("fault:").any():
+            continue
+        earlier = fault_cases(frame)["pf"].rename("earlier")
+        joined = cases.join(earlier, how="inner").dropna(subset=["earlier"])
+        peers = joined[[c for c in joined.columns if not is_pf(c) and c != "earlier"]].min(axis=1)
+        lines += [f"pf {difference} (`{folder}`): lower than every peer in {int((joined.earlier < peers).sum())} "
+                  f"of {len(joined)} of these cases.", ""]
+    return lines
+
+
 def fault_imputations() -> dict[tuple[str, str], str]:
     """(task, model) -> the imputations each peer got in the fault sweeps, most frequent first, with counts."""
     counts: dict[tuple[str, str], dict[str, int]] = {}
@@ -655,7 +692,7 @@ def faults_section(results: pd.DataFrame) -> list[str]:
             f"{'met' if total and wins / total >= 0.9 else 'not met'}.**", "",
             *table(["task", "pf", "cases pf lower", "median pf / best peer", "worst case (pf / best peer)"], rows),
             "", *([f"`pf-v1` (the previous defaults) on the same cases: lower than every peer in {v1_wins} of "
-                   f"{v1_total}.", ""] if v1_total else []),
+                   f"{v1_total}.", ""] if v1_total else []), *earlier_fault_lines(cases),
             "Per-case MSEs (every fault, stream and model) are in the run's report: "
             f"{report_link(FAULTS_FOLDER)}.", "",
             f"**Target: under whole-stream removal, pf's MSE <= 1.02x that of pf retrained without the stream in "
@@ -896,16 +933,13 @@ def document(results: pd.DataFrame, all_windows: pd.DataFrame | None) -> list[st
         *section("Selecting the defaults (rolling-origin validation, stride-1 windows)",
                  "Each configuration of pf is trained as the bench trains it (every window, early stopping) on the "
                  "history before each fold origin and scored on every stride-1 window of the fold; the last fold "
-                 "ends where the test segment starts, which is never read (`benchmarks/select_defaults.py`). It "
-                 "replaces the former EPF ablations (`tune_epf.py`: three 8-week folds with one forecast per day, too "
-                 "few windows to rank differences of a few percent; their cells stay in `benchmarks/tuning/`).",
+                 "ends where the test segment starts, which is never read (`benchmarks/select_defaults.py`).",
                  selection_section()),
         *section("fev-bench EPF (probabilistic)",
-                 "fev-bench's five electricity-price tasks: day-ahead forecasts at the end of each market's series, "
-                 "covariates known over the horizon, quantile forecasts scored in price units. SQL is the scaled "
-                 "quantile loss and MASE the scaled error of the median (lower is better; gm = geometric mean over "
-                 "the five markets, fev-bench's aggregate); coverage is the share of actual values inside the 10-90% "
-                 "interval (0.80 is calibrated; point models score ~0). Our rows: mean ± std over seeds.",
+                 "fev-bench's five electricity-price tasks: day-ahead quantile forecasts at the end of each market, "
+                 "covariates known over the horizon, scored in price units: SQL (scaled quantile loss), MASE (of the "
+                 "median), gm = geometric mean over the markets; coverage = share of actual values inside the 10-90% "
+                 "interval (0.80 is calibrated). Our rows: mean ± std over seeds.",
                  with_label(cap_label(FEV), fev_section())),
         *section("Stream faults",
                  "One covariate stream at a time fails over the test period (outage, latency, stuck, spikes: "
@@ -913,10 +947,11 @@ def document(results: pd.DataFrame, all_windows: pd.DataFrame | None) -> list[st
                  "for it on validation (zero, mean, ffill or seasonal), per fault and stream. Standardized MSE.",
                  faults_section(results)),
         *section("Reproduce",
-                 "In bash; each command resumes: cells already in its folder are reused, so rerunning only fills "
-                 "what is missing. `COMMON` holds the options every run of the robustness suites shares, `EPF` and the like "
-                 "those of one folder's runs.",
-                 reproduce_block()),
+                 "[benchmarks/reproduce.sh](benchmarks/reproduce.sh) holds every command that wrote the results above "
+                 "(written with this file); each resumes, so rerunning only fills what is missing. `COMMON` holds "
+                 "the options every run of the robustness suites shares, `EPF` and the like those of one folder's "
+                 "runs.",
+                 write_reproduce_script()),
     ]
 
 

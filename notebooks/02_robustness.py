@@ -249,7 +249,8 @@ if len(DROPOUT_SEEDS) == 1:
 # **spikes** (isolated values 10 standard deviations off). Here the grid-load stream fails in each way at the middle
 # severity of the fault's grid. TiDE cannot take NaN, so, as a practitioner would, we give it the imputation that
 # works best for it, chosen on the validation segment (never the test) among zero, mean, forward fill and seasonal
-# (the value 24 h earlier). The progressive model gets the gaps as NaN.
+# (the value 24 h earlier). The progressive model gets the gaps as NaN and fills them itself from the same stream
+# (`gap_fill="seasonal"`, its default: the value 24 h earlier, else the last one received).
 
 # %%
 import numpy as np

@@ -1,0 +1,38 @@
+#!/bin/bash
+# Reruns every committed benchmark result; written by benchmarks/summarize.py from the
+# runs recorded under benchmarks/ (do not edit). Each command resumes: cells already in its folder are
+# reused, so rerunning only fills what is missing. pf cells of the pf-v1 folders need the code of
+# their time (the bench refuses to mix model configurations): a refused command does not stop the rest.
+set -u
+COMMON='--max-epochs 15 --patience 3 --train-stride auto --test-stride 1 --robustness-stride horizon --batch-size 64 --learning-rate 0.001 --levels 0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8 --repeats 1 --profile default --threads 1 --impute zero'
+pf-forecast bench --suite epf --models pf,pf-late,pf-early,tide,tsmixer,tcn,nhits,dlinear,linear,naive-seasonal --seeds 0,1,2 --tracks past --out benchmarks/epf --max-train-samples 4000 $COMMON
+pf-forecast bench --suite stocks --models pf,pf-late,pf-early,tide,tsmixer,tcn,nhits,dlinear,linear,naive-seasonal,arima,exp-smoothing --seeds 0,1,2 --out benchmarks/stocks --max-train-samples 4000 $COMMON
+pf-forecast bench --suite beijing --models pf,pf-late,tide,dlinear,linear,naive-seasonal --seeds 0, --tracks past --out benchmarks/beijing --max-train-samples 4000 $COMMON
+pf-forecast bench --suite etth1 --models pf,pf-late,tide,dlinear,linear,naive-seasonal --seeds 0, --out benchmarks/etth1 --max-train-samples 4000 $COMMON
+EPF_ALLDATA='--suite epf --tracks past --out benchmarks/epf_alldata --max-train-samples all'
+pf-forecast bench $EPF_ALLDATA --models pf,tide,linear,pf-late,dlinear --seeds 0, $COMMON
+pf-forecast bench $EPF_ALLDATA --models dlinear --seeds 1,2 $COMMON
+pf-forecast bench $EPF_ALLDATA --models tsmixer,nhits --seeds 0, $COMMON
+pf-forecast bench $EPF_ALLDATA --models pf,pf-late,tide --seeds 1,2 $COMMON
+pf-forecast bench $EPF_ALLDATA --models naive-seasonal,tcn,pf-early --seeds 0, $COMMON
+pf-forecast bench $EPF_ALLDATA --models tcn --seeds 1,2 $COMMON
+pf-forecast bench $EPF_ALLDATA --models pf-early --seeds 1,2 $COMMON
+FEV_EPF='--suite fev-epf --max-epochs 15 --patience 3 --max-train-samples all --train-stride auto --test-stride 24 --robustness-stride horizon --batch-size 64 --learning-rate 0.001 --levels 0 --repeats 1 --profile default --impute ffill --threads 1 --no-missing --probabilistic'
+pf-forecast bench $FEV_EPF --models pf,tide,pf-late,tsmixer --seeds 0,1,2 --out benchmarks/fev_epf
+pf-forecast bench $FEV_EPF --models naive-seasonal,linear --seeds 0,1,2 --out benchmarks/fev_epf
+pf-forecast bench $FEV_EPF --models pf --seeds 0, --out benchmarks/fev_epf_v2
+FAULTS='--seeds 0, --max-epochs 15 --patience 3 --max-train-samples all --train-stride auto --test-stride 1 --robustness-stride horizon --batch-size 64 --learning-rate 0.001 --levels 0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8 --repeats 1 --profile default --impute ffill --threads 1 --faults --fault-impute best'
+pf-forecast bench $FAULTS --suite stocks --models linear,tide,pf --out benchmarks/faults
+pf-forecast bench $FAULTS --suite etth1 --models linear,tide,pf --out benchmarks/faults
+pf-forecast bench $FAULTS --suite epf --models linear,tide,pf --tracks future --datasets epf-NP,epf-BE --out benchmarks/faults
+pf-forecast bench $FAULTS --suite stocks --models pf --out benchmarks/faults_v3
+pf-forecast bench $FAULTS --suite etth1 --models pf --out benchmarks/faults_v3
+python benchmarks/scaling_study.py --out benchmarks/scaling --profile default --models pf,tide --epochs 4 --batch-size 64 --windows-per-epoch 2000 --threads 1
+python benchmarks/missing_retrain.py --markets NP,PJM --seeds 0,1,2
+python benchmarks/select_defaults.py --tasks epf-NP:future --configs base,v1,lsq_target_r1e-3,lsq_target_r1e-3_dec --folds 1 --fold-rows 2016 --seeds 0,1
+python benchmarks/select_defaults.py --tasks epf-NP:past --configs base,faults --folds 1 --fold-rows 2016 --seeds 0 --faults
+python benchmarks/select_defaults.py --tasks etth1:past --configs base,v1,lsq_target_r1e-3,lsq_r1e-3 --peers linear,tide --folds 3 --fold-rows 1152 --seeds 0,1,2
+python benchmarks/select_defaults.py --tasks etth1:past --configs base,v1,lsq_target_r1e-3,v1_faults,lsq_target_r1e-3_faults,gap_zero,gap_ffill --folds 3 --fold-rows 1152 --seeds 0,1 --faults
+python benchmarks/select_defaults.py --tasks stocks:past --configs base,v1,lsq_target_r1e-3,lsq_r1e-3 --peers linear,tide --folds 3 --fold-rows 267 --seeds 0,1
+python benchmarks/select_defaults.py --tasks stocks:past --configs base,gap_zero,gap_ffill --folds 3 --fold-rows 267 --seeds 0 --faults
+python benchmarks/summarize.py
