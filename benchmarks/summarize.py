@@ -734,9 +734,30 @@ def selection_section() -> list[str]:
     return [*table(["task", "config", "validation MSE", "vs v1 (paired) ± s.e.", "under faults (vs v1)",
                     "folds x seeds", "fit s"], rows), "",
             f"Configurations: {legend}.", "",
-            "Folds: " + "; ".join(folds) + ". Paired changes per (fold, seed) against `v1`; resolved beyond two "
-            "standard errors. *Under faults*: mean MSE over every (fault, stream), one stream failing at the "
-            "fault's middle severity (`--faults`)."]
+            "Folds: " + "; ".join(folds) + ". Paired changes per (fold, seed) against `v1` (or the named "
+            "configuration); resolved beyond two standard errors. *Under faults*: mean MSE over every (fault, "
+            "stream), one stream failing at the fault's middle severity (`--faults`).", "", *gap_fill_table(cells)]
+
+
+def gap_fill_table(cells: pd.DataFrame) -> list[str]:
+    """Validation MSE per fault (mean over streams, folds and seeds) for each ``gap_fill`` policy, on the folds
+    where ``base`` (``"seasonal"``) and ``gap_zero`` / ``gap_ffill`` share their fits."""
+    policies = {"gap_zero": "zero", "gap_ffill": "ffill", "base": "seasonal"}
+    faulted = cells[cells.config.isin(list(policies)) & cells.filter(like="fault:").notna().any(axis=1)]
+    shared = faulted.groupby(["dataset", "track", "fold", "seed"]).config.transform("nunique") == len(policies)
+    faulted = faulted[shared]
+    if faulted.empty:
+        return []
+    rows = []
+    for (dataset, track), group in faulted.groupby(["dataset", "track"]):
+        for fault in ("outage", "latency"):  # the faults that leave gaps (stuck and spikes leave none)
+            columns = [c for c in group.columns if c.startswith(f"fault:{fault}:") and group[c].notna().any()]
+            means = group.groupby("config")[columns].mean().mean(axis=1)
+            rows.append([f"{dataset} / {track}", fault, *(f"{means[c]:.4f}" for c in policies),
+                         f"{group.fold.nunique()} x {group.seed.nunique()}"])
+    return ["What pf reads at a stream's missing steps (`gap_fill`; one fit per fold shared by the three, so the "
+            "differences are the policy's alone): validation MSE with one stream failing, mean over the streams.", "",
+            *table(["task", "fault", "zero", "ffill", "seasonal (default)", "folds x seeds"], rows)]
 
 
 def clean_tasks() -> list[tuple[str, str, pd.DataFrame]]:

@@ -35,7 +35,6 @@ from darts.utils.torch import MonteCarloDropout
 from pytorch_lightning.strategies import ParallelStrategy
 
 from pf_forecast import _persistence
-from pf_forecast.robustness.imputation import season_length
 from pf_forecast._checks import (
     MAX_ABS_INPUT,  # noqa: F401 (re-exported: `from pf_forecast.model import MAX_ABS_INPUT` works)
     check_fit_arguments,
@@ -60,6 +59,7 @@ from pf_forecast.nn.progressive import (
     cross_validated_ridge,
     ridge_solution_per_output,
 )
+from pf_forecast.robustness.imputation import season_length
 
 logger = logging.getLogger(__name__)
 
@@ -262,8 +262,9 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
 
     A drop-in darts ``TorchForecastingModel``: ``fit`` / ``predict`` on one or several series, past / future /
     static covariates, likelihoods, ``historical_forecasts``, ``backtest``, ``save`` / ``load``. NaN or infinite
-    covariate values are treated as missing (masked), a modality missing for a whole window is replaced by a learned
-    embedding, and ``modality_dropout`` trains the model to forecast without some modalities.
+    covariate values are missing values, filled from the same stream (``gap_fill``); a modality missing for a whole
+    window is replaced by a learned embedding, and ``modality_dropout`` trains the model to forecast without some
+    modalities.
 
     Parameters
     ----------

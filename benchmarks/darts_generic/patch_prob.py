@@ -6,7 +6,7 @@ model lists and the models of tests darts runs on one hard-coded model change; a
 
 import sys
 
-from patching import MODELS, PF_EXTRA, PF_TINY, TestFilePatch, over_models
+from patching import PF_EXTRA, PF_TINY, TestFilePatch, over_models
 
 patch = TestFilePatch(sys.argv[1], "test_probabilistic_models.py")
 patch.replace("from darts.tests.conftest import (", "from conftest import (")

@@ -19,8 +19,8 @@ from pf_forecast.nn.modality import SOURCES, Modality
 #: How a stream's missing steps are filled inside a window where the stream has other values: ``"zero"`` (the
 #: training mean, as the inputs are scaled; the availability channels mark the steps missing), ``"ffill"`` (the last
 #: observed value) or ``"seasonal"`` (the value one season earlier, else the last observed one). A filled step counts
-#: as observed: marked missing, the network read a late day-ahead feed as an absent one (EPF NP validation: MSE
-#: 0.21 against 0.048 with a late feed; BENCHMARKS.md).
+#: as observed: marked missing, the network read a late day-ahead feed as an absent one, and its error under late
+#: data was several times higher on validation (BENCHMARKS.md, *Selecting the defaults*).
 GAP_FILLS = ("zero", "ffill", "seasonal")
 
 
