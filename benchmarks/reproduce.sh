@@ -28,6 +28,7 @@ pf-forecast bench $FAULTS --suite epf --models linear,tide,pf --tracks future --
 pf-forecast bench $FAULTS --suite stocks --models pf --out benchmarks/faults_v3
 pf-forecast bench $FAULTS --suite etth1 --models pf --out benchmarks/faults_v3
 pf-forecast bench $FAULTS --suite epf --models pf --tracks future --datasets epf-NP --out benchmarks/faults_v3
+pf-forecast bench $FAULTS --suite epf --models pf --tracks future --datasets epf-BE --out benchmarks/faults_v3
 python benchmarks/scaling_study.py --out benchmarks/scaling --profile default --models pf,tide --epochs 4 --batch-size 64 --windows-per-epoch 2000 --threads 1
 python benchmarks/missing_retrain.py --markets NP,PJM --seeds 0,1,2
 python benchmarks/select_defaults.py --tasks epf-BE:future --configs base,gap_zero,gap_ffill --folds 1 --fold-rows 2016 --seeds 0 --faults
