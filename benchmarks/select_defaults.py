@@ -69,15 +69,16 @@ CONFIGS: dict[str, dict] = {
     "faults": {"fault_dropout": 0.2},
     "wide": {"hidden_size": 64},
     "patch1": {"patch_size": 1},
-    # what the network reads at a stream's missing steps (the default: "seasonal")
+    # what the network reads at a stream's missing steps (the default: "auto")
     "gap_zero": {"gap_fill": "zero"},
     "gap_ffill": {"gap_fill": "ffill"},
+    "gap_seasonal": {"gap_fill": "seasonal"},
 }
 #: Options that only change how the network reads gaps in its inputs: on a fold whose data have no gaps, training
 #: is the same whatever their value, so configurations that differ only in them share one fit (exactly paired).
 FORECAST_TIME_OPTIONS = ("gap_fill",)
 #: Configurations paired with another than the task's reference (``v1``, else ``base``): the one they share fits with.
-PAIRED_WITH = {"gap_zero": "base", "gap_ffill": "base"}
+PAIRED_WITH = {"gap_zero": "base", "gap_ffill": "base", "gap_seasonal": "base"}
 
 
 def fold_task(task: ForecastingTask, origin: int, fold_rows: int) -> ForecastingTask:

@@ -741,8 +741,8 @@ def selection_section() -> list[str]:
 
 def gap_fill_table(cells: pd.DataFrame) -> list[str]:
     """Validation MSE per fault (mean over streams, folds and seeds) for each ``gap_fill`` policy, on the folds
-    where ``base`` (``"seasonal"``) and ``gap_zero`` / ``gap_ffill`` share their fits."""
-    policies = {"gap_zero": "zero", "gap_ffill": "ffill", "base": "seasonal"}
+    where ``base`` (``"auto"``) and ``gap_zero`` / ``gap_ffill`` / ``gap_seasonal`` share their fits."""
+    policies = {"gap_zero": "zero", "gap_ffill": "ffill", "gap_seasonal": "seasonal", "base": "auto"}
     faulted = cells[cells.config.isin(list(policies)) & cells.filter(like="fault:").notna().any(axis=1)]
     shared = faulted.groupby(["dataset", "track", "fold", "seed"]).config.transform("nunique") == len(policies)
     faulted = faulted[shared]
@@ -755,9 +755,9 @@ def gap_fill_table(cells: pd.DataFrame) -> list[str]:
             means = group.groupby("config")[columns].mean().mean(axis=1)
             rows.append([f"{dataset} / {track}", fault, *(f"{means[c]:.4f}" for c in policies),
                          f"{group.fold.nunique()} x {group.seed.nunique()}"])
-    return ["What pf reads at a stream's missing steps (`gap_fill`; one fit per fold shared by the three, so the "
+    return ["What pf reads at a stream's missing steps (`gap_fill`; one fit per fold shared by the policies, so the "
             "differences are the policy's alone): validation MSE with one stream failing, mean over the streams.", "",
-            *table(["task", "fault", "zero", "ffill", "seasonal (default)", "folds x seeds"], rows)]
+            *table(["task", "fault", "zero", "ffill", "seasonal", "auto (default)", "folds x seeds"], rows)]
 
 
 def clean_tasks() -> list[tuple[str, str, pd.DataFrame]]:

@@ -250,7 +250,8 @@ if len(DROPOUT_SEEDS) == 1:
 # severity of the fault's grid. TiDE cannot take NaN, so, as a practitioner would, we give it the imputation that
 # works best for it, chosen on the validation segment (never the test) among zero, mean, forward fill and seasonal
 # (the value 24 h earlier). The progressive model gets the gaps as NaN and fills them itself from the same stream
-# (`gap_fill="seasonal"`, its default: the value 24 h earlier, else the last one received).
+# (`gap_fill="auto"`, its default: the last value, the value 24 h earlier or the mean, whichever the input window
+# shows to be most accurate for that stream).
 
 # %%
 import numpy as np

@@ -314,10 +314,13 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
         window missing, mean 12 steps). Complements ``modality_dropout``, which hides whole modalities.
     gap_fill
         What the network reads at a covariate's missing (NaN) steps where the stream has other values in the
-        input window: ``"seasonal"`` (default) the value one season earlier (24 steps on hourly data, 7 on daily:
-        the training series' frequency, see :func:`~pf_forecast.robustness.season_length`), else the last
-        observed value; ``"ffill"`` the last observed value; ``"zero"`` (the behaviour before this option) the
-        training mean, with the steps marked missing in the availability channels. A filled step counts as
+        input window. ``"auto"`` (default): per step, whichever of three guesses has been most accurate on the
+        stream's observed values in the same window: its last observed value, its value a whole number of seasons
+        earlier (a season is 24 steps on hourly data, 7 on daily: the training series' frequency, see
+        :func:`~pf_forecast.robustness.season_length`), or its mean over the window; so a late wind feed reads as
+        its mean and a late load forecast as the day before. ``"seasonal"``: the value one season earlier, else the
+        last observed value; ``"ffill"``: the last observed value; ``"zero"`` (the behaviour before this option):
+        0, with the steps marked missing in the availability channels. A filled step counts as
         observed. A stream missing for the whole window is never filled: the modality's learned embedding stands
         in for it. Only inputs with gaps are affected: on complete data every policy gives the same model.
     zero_init_feedback
@@ -416,7 +419,7 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
         zero_init_feedback: bool = True,
         decoder_size: int = 0,
         fault_dropout: float = 0.0,
-        gap_fill: str = "seasonal",
+        gap_fill: str = "auto",
         use_static_covariates: bool = True,
         **kwargs,
     ):

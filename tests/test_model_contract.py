@@ -238,7 +238,7 @@ def test_temporal_decoder_with_future_covariates_fits_saves_and_forecasts_throug
 def test_gap_fill_reads_the_season_of_the_training_series_and_survives_save_load(tiny_kwargs, tmp_path):
     y, x = make_series(n=200, freq="h")
     m = model(tiny_kwargs).fit(y, past_covariates=x)
-    assert m.gap_fill == "seasonal" and m.model.network.season == 24  # hourly: one day
+    assert m.gap_fill == "auto" and m.model.network.season == 24  # hourly: one day
     gappy = x.values().copy()
     gappy[-5:, 0] = np.nan  # a late feed: the last 5 steps of one stream are missing
     late = x.with_values(gappy)
@@ -252,7 +252,7 @@ def test_gap_fill_reads_the_season_of_the_training_series_and_survives_save_load
     np.testing.assert_array_equal(zero.predict(OUT, series=y, past_covariates=x).values(),
                                   m.predict(OUT, series=y, past_covariates=x).values())
     assert not np.allclose(zero.predict(OUT, series=y, past_covariates=late).values(), filled.values())
-    y_steps, x_steps = make_series(n=200)  # an integer index: no season, "seasonal" is "ffill"
+    y_steps, x_steps = make_series(n=200)  # an integer index: no season
     assert model(tiny_kwargs).fit(y_steps, past_covariates=x_steps).model.network.season == 1
 
 

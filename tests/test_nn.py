@@ -324,7 +324,7 @@ def test_hyper_parameters_are_the_constructor_arguments_beyond_the_layout():
         ({"hidden_size": 0}, r"`hidden_size` must be an integer >= 1, got 0\."),
         ({"dropout": 1.0}, r"`dropout` must be in \[0, 1\), got 1\.0\."),
         ({"fusion": "sum"}, r"`fusion` must be one of \('concat', 'gated'\), got 'sum'\."),
-        ({"gap_fill": "mean"}, r"`gap_fill` must be one of \('zero', 'ffill', 'seasonal'\), got 'mean'\."),
+        ({"gap_fill": "mean"}, r"`gap_fill` must be one of \('zero', 'ffill', 'seasonal', 'auto'\), got 'mean'\."),
     ],
 )
 def test_network_checks_its_hyper_parameters(overrides, match):
@@ -356,14 +356,33 @@ def column(values, missing):
     ("ffill", 2, [1, 2, 3, 4, 4, 4, 4, 8]),
     ("zero", 2, [1, 2, 3, 4, 0, 0, 0, 8]),
     ("seasonal", 1, [1, 2, 3, 4, 4, 4, 4, 8]),  # no season: the last observed value
+    # auto on a trend: the last value while it is closer than the mean (D(1) = 1, D(2) = 4), then the mean 3.6
+    ("auto", 2, [1, 2, 3, 4, 4, 4, 3.6, 8]),
 ])
 def test_fill_gaps_policies(gap_fill, season, expected):
     from pf_forecast.nn.packing import fill_gaps
 
     values, observed = column([1, 2, 3, 4, 5, 6, 7, 8], missing=(4, 5, 6))
     filled, held = fill_gaps(values, observed, ~observed, gap_fill, season)
-    assert filled.flatten().tolist() == expected
+    torch.testing.assert_close(filled.flatten(), torch.tensor(expected, dtype=torch.float32))
     assert held.all() == (gap_fill != "zero")
+
+
+def test_auto_gap_fill_reads_each_stream_by_its_own_most_accurate_guess():
+    """A daily profile gets the day before, white noise its mean, a slow trend its last value."""
+    from pf_forecast.nn.packing import fill_gaps
+
+    torch.manual_seed(0)
+    t = torch.arange(72, dtype=torch.float32)
+    streams = torch.stack([torch.sin(2 * torch.pi * t / 24), torch.randn(72), t / 72], dim=1)[None]  # (1, T, 3)
+    observed = torch.ones_like(streams, dtype=torch.bool)
+    observed[0, 60:] = False  # the last 12 steps of every stream are late
+    values = torch.where(observed, streams, torch.zeros_like(streams))
+    filled, held = fill_gaps(values, observed, ~observed, "auto", season=24)
+    torch.testing.assert_close(filled[0, 60:, 0], streams[0, 36:48, 0])  # one season earlier
+    torch.testing.assert_close(filled[0, 60:, 1], streams[0, :60, 1].mean().expand(12))  # the window's mean
+    torch.testing.assert_close(filled[0, 60:, 2], streams[0, 59, 2].expand(12))  # the last value
+    assert held.all()
 
 
 def test_fill_gaps_falls_back_to_the_last_value_and_leaves_leading_gaps():
@@ -376,7 +395,7 @@ def test_fill_gaps_falls_back_to_the_last_value_and_leaves_leading_gaps():
     assert held.flatten().tolist() == [False, False] + [True] * 6
 
 
-@pytest.mark.parametrize("gap_fill", ["zero", "ffill", "seasonal"])
+@pytest.mark.parametrize("gap_fill", ["zero", "ffill", "seasonal", "auto"])
 def test_gap_fill_changes_nothing_on_complete_inputs(gap_fill):
     inputs = batch()
     torch.testing.assert_close(network(gap_fill=gap_fill, season=4)(*inputs), network()(*inputs))

@@ -16,12 +16,13 @@ import torch.nn as nn
 
 from pf_forecast.nn.modality import SOURCES, Modality
 
-#: How a stream's missing steps are filled inside a window where the stream has other values: ``"zero"`` (the
-#: training mean, as the inputs are scaled; the availability channels mark the steps missing), ``"ffill"`` (the last
-#: observed value) or ``"seasonal"`` (the value one season earlier, else the last observed one). A filled step counts
-#: as observed: marked missing, the network read a late day-ahead feed as an absent one, and its error under late
-#: data was several times higher on validation (BENCHMARKS.md, *Selecting the defaults*).
-GAP_FILLS = ("zero", "ffill", "seasonal")
+#: How a stream's missing steps are filled inside a window where the stream has other values: ``"auto"`` (per step,
+#: the most accurate on the window's observed values of the last observed value, the value one season earlier and
+#: the window's mean), ``"seasonal"`` (the value one season earlier, else the last observed one), ``"ffill"`` (the
+#: last observed value) or ``"zero"`` (0, with the steps marked missing in the availability channels). A filled step
+#: counts as observed: marked missing, the network read a late day-ahead feed as an absent one, and its error under
+#: late data was several times higher on validation (BENCHMARKS.md, *Selecting the defaults*).
+GAP_FILLS = ("zero", "ffill", "seasonal", "auto")
 
 
 @dataclass
@@ -57,6 +58,8 @@ def fill_gaps(values: torch.Tensor, observed: torch.Tensor, gaps: torch.Tensor, 
     now hold a value (observed or filled), (B, T, C')."""
     if gap_fill == "zero" or not bool(gaps.any()):
         return values, observed
+    if gap_fill == "auto":
+        return fill_by_lowest_error(values, observed, gaps, season)
     known = observed.clone()  # (B, T, C'): observed, or filled by now
     steps = values.shape[1]
     if gap_fill == "seasonal" and 1 < season < steps:
@@ -72,6 +75,48 @@ def fill_gaps(values: torch.Tensor, observed: torch.Tensor, gaps: torch.Tensor, 
     last = torch.where(known, time, torch.full_like(time, -1)).cummax(dim=1).values  # (B, T, C'): last known step
     take = gaps & ~known & (last >= 0)
     return torch.where(take, torch.gather(values, 1, last.clamp_min(0)), values), known | take
+
+
+def fill_by_lowest_error(values: torch.Tensor, observed: torch.Tensor, gaps: torch.Tensor, season: int
+                         ) -> tuple[torch.Tensor, torch.Tensor]:
+    """:func:`fill_gaps` with ``"auto"``: each gap step takes the candidate of lowest expected squared error, measured
+    on the column's observed steps of the same window: the last observed value d steps back (error D(d), the mean
+    of (x_t - x_{t-d})^2 over observed pairs), the nearest observed value a whole number of seasons back (D(lag)),
+    or the window's mean (its variance). A stream that barely repeats itself (wind) is read as its mean, a daily
+    profile (load) as the day before, a slow signal as its last value."""
+    batch, steps, columns = values.shape
+    weight = observed.to(values.dtype)  # (B, T, C')
+    count = weight.sum(dim=1, keepdim=True)  # (B, 1, C')
+    mean = (values * weight).sum(dim=1, keepdim=True) / count.clamp_min(1)  # (B, 1, C')
+    variance = ((values - mean) ** 2 * weight).sum(dim=1, keepdim=True) / count.clamp_min(1)  # (B, 1, C')
+    inf = torch.full_like(variance, float("inf"))
+    structure = values.new_full((batch, steps, columns), float("inf"))  # (B, K=T, C'): D(k) at index k >= 1
+    for lag in range(1, steps):
+        pairs = weight[:, lag:] * weight[:, :-lag]  # (B, T-k, C')
+        n = pairs.sum(dim=1)  # (B, C')
+        squares = (pairs * (values[:, lag:] - values[:, :-lag]) ** 2).sum(dim=1)  # (B, C')
+        structure[:, lag] = torch.where(n > 0, squares / n.clamp_min(1), inf[:, 0])
+
+    time = torch.arange(steps, device=values.device).view(1, steps, 1).expand_as(values)  # (B, T, C')
+    last = torch.where(observed, time, torch.full_like(time, -1)).cummax(dim=1).values  # (B, T, C')
+    has_last = last >= 0
+    last_value = torch.gather(values, 1, last.clamp_min(0))  # (B, T, C')
+    last_error = torch.where(has_last, torch.gather(structure, 1, (time - last).clamp(0, steps - 1)), float("inf"))
+    seasonal_value, seasonal_error = torch.zeros_like(values), torch.full_like(values, float("inf"))
+    if 1 < season < steps:
+        for k in range((steps - 1) // season, 0, -1):  # the nearest observed season wins: written last
+            lag = k * season
+            earlier = nn.functional.pad(observed[:, :-lag], (0, 0, lag, 0), value=False)  # (B, T, C'): t - lag seen
+            shifted = nn.functional.pad(values[:, :-lag], (0, 0, lag, 0))  # (B, T, C')
+            seasonal_value = torch.where(earlier, shifted, seasonal_value)
+            seasonal_error = torch.where(earlier, structure[:, lag:lag + 1].expand_as(values), seasonal_error)
+    mean_error = torch.where(count >= 2, variance, inf).expand_as(values)  # (B, T, C')
+    errors = torch.stack([last_error, seasonal_error, mean_error])  # (3, B, T, C')
+    candidates = torch.stack([last_value, seasonal_value, mean.expand_as(values)])  # (3, B, T, C')
+    best = errors.argmin(dim=0, keepdim=True)  # (1, B, T, C')
+    take = gaps & torch.isfinite(errors.min(dim=0).values)
+    filled = torch.where(take, torch.gather(candidates, 0, best)[0], values)
+    return filled, observed | take
 
 
 def pack_modalities(
