@@ -383,6 +383,9 @@ def test_auto_gap_fill_reads_each_stream_by_its_own_most_accurate_guess():
     torch.testing.assert_close(filled[0, 60:, 1], streams[0, :60, 1].mean().expand(12))  # the window's mean
     torch.testing.assert_close(filled[0, 60:, 2], streams[0, 59, 2].expand(12))  # the last value
     assert held.all()
+    single, seen = column([0, 5, 0, 0], missing=(0, 2, 3))  # one observed value: nothing to measure a guess on
+    filled, held = fill_gaps(single, seen, ~seen, "auto", season=2)
+    assert filled.flatten().tolist() == [0, 5, 5, 5] and held.flatten().tolist() == [False, True, True, True]
 
 
 def test_fill_gaps_falls_back_to_the_last_value_and_leaves_leading_gaps():

@@ -54,8 +54,8 @@ def fill_gaps(values: torch.Tensor, observed: torch.Tensor, gaps: torch.Tensor, 
               ) -> tuple[torch.Tensor, torch.Tensor]:
     """``values`` (B, T, C') with the steps of ``gaps`` (B, T, C') filled from the ``observed`` ones of the same
     column: one season earlier where that step is observed or itself filled (``"seasonal"``), else the last observed
-    step (``"seasonal"``, ``"ffill"``); steps with nothing before them stay as they are. Also returns which steps
-    now hold a value (observed or filled), (B, T, C')."""
+    step (``"seasonal"``, ``"ffill"``); ``"auto"``: see :func:`fill_by_lowest_error`. Steps with nothing before them
+    stay as they are. Also returns which steps now hold a value (observed or filled), (B, T, C')."""
     if gap_fill == "zero" or not bool(gaps.any()):
         return values, observed
     if gap_fill == "auto":
@@ -114,9 +114,12 @@ def fill_by_lowest_error(values: torch.Tensor, observed: torch.Tensor, gaps: tor
     errors = torch.stack([last_error, seasonal_error, mean_error])  # (3, B, T, C')
     candidates = torch.stack([last_value, seasonal_value, mean.expand_as(values)])  # (3, B, T, C')
     best = errors.argmin(dim=0, keepdim=True)  # (1, B, T, C')
-    take = gaps & torch.isfinite(errors.min(dim=0).values)
-    filled = torch.where(take, torch.gather(candidates, 0, best)[0], values)
-    return filled, observed | take
+    measured = torch.isfinite(errors.min(dim=0).values)  # (B, T, C'): some guess has a measured error
+    filled = torch.where(gaps & measured, torch.gather(candidates, 0, best)[0], values)
+    # too few observed values to measure any guess (a single one): its last value, as "ffill" does
+    unmeasured = gaps & ~measured & has_last
+    filled = torch.where(unmeasured, last_value, filled)
+    return filled, observed | (gaps & measured) | unmeasured
 
 
 def pack_modalities(
