@@ -38,10 +38,11 @@ FAULTS_FOLDER = "faults"
 FEV_MARKETS = ("BE", "DE", "FR", "NP", "PJM")
 FEV_COMMAND = "pf-forecast bench --suite fev-epf --seeds 3 --out benchmarks/fev_epf"
 #: Reruns of pf with the current defaults -> the pf-v1 folder whose peers they stand beside.
-CURRENT_PF = {FEV + "_v2": FEV, FAULTS_FOLDER + "_v3": FAULTS_FOLDER}
+CURRENT_PF = {FEV + "_v2": FEV, FAULTS_FOLDER + "_v4": FAULTS_FOLDER, ALL_WINDOWS + "_v2": ALL_WINDOWS}
 #: Earlier reruns of pf kept as a record: folder -> (the pf-v1 folder whose peers they stand beside, how they differ
 #: from the current defaults).
-EARLIER_PF = {FAULTS_FOLDER + "_v2": (FAULTS_FOLDER, "without gap filling, `gap_fill='zero'`")}
+EARLIER_PF = {FAULTS_FOLDER + "_v2": (FAULTS_FOLDER, "without gap filling, `gap_fill='zero'`"),
+              FAULTS_FOLDER + "_v3": (FAULTS_FOLDER, "with `gap_fill='seasonal'`")}
 HEADLINE_MODELS = ("pf", "pf-late", "tide", "tsmixer", "dlinear", "linear", "naive-seasonal")
 README_START, README_END = "<!-- headline:start -->", "<!-- headline:end -->"
 
@@ -86,11 +87,11 @@ def with_current_pf(folder: str) -> pd.DataFrame | None:
     beside them: the folder's own pf rows are then renamed ``pf-v1`` (``pf-late-v1``, ...)."""
     frame = load_folder(folder)
     rerun = next((load_folder(r) for r, base in CURRENT_PF.items() if base == folder), None)
-    if frame is None or rerun is None:
+    if frame is None or (rerun is None and folder not in pf_v1_folders()):
         return frame
     old = frame.model.str.startswith("pf")
     frame = frame.assign(model=frame.model.where(~old, frame.model + "-v1"))
-    return pd.concat([frame, rerun[rerun.model.str.startswith("pf")]], ignore_index=True)
+    return frame if rerun is None else pd.concat([frame, rerun[rerun.model.str.startswith("pf")]], ignore_index=True)
 
 
 def pf_name(models) -> str | None:
