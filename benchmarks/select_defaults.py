@@ -174,11 +174,10 @@ def check_cell(path: Path, model) -> None:
     defaults of the code that runs it). An option the cell predates counts as its value before it existed."""
     from pf_forecast.model import _ADDED_LATER
 
-    built = json.loads(pd.read_csv(path).model_config.iloc[0])
-    now = model_config(model)
-    changed = [f"{k}: {built.get(k, repr(_ADDED_LATER[k]) if k in _ADDED_LATER else None)} -> {v}"
-               for k, v in now.items() if k != "random_state" and (k in built or k in _ADDED_LATER)
-               and built.get(k, repr(_ADDED_LATER.get(k))) != v]
+    before = {name: repr(value) for name, value in _ADDED_LATER.items()}  # what a cell predating an option had
+    built = {**before, **json.loads(pd.read_csv(path).model_config.iloc[0])}
+    changed = [f"{name}: {built[name]} -> {value}" for name, value in model_config(model).items()
+               if name != "random_state" and name in built and built[name] != value]
     if changed:
         raise SystemExit(f"{path.name} was computed with other hyper-parameters ({'; '.join(changed)}): the "
                          "defaults changed since. Move it away (e.g. rename its configuration) to recompute it.")
