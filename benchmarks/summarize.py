@@ -808,7 +808,7 @@ def targets_section() -> list[str]:
              *table(["task", "score", "pf", "best other model", "pf / best", "peers"], rows), "",
              f"pf is lowest on {lowest} of {total} tasks ({lowest / max(total, 1):.0%}) and within 3% of the lowest on "
              f"{close} of {total}: **{'met' if total and lowest / total >= 0.75 and close == total else 'not met'}**. "
-             "Missing: Beijing, and every task with every peer and 3 seeds of the strongest.", ""]
+             "Not yet measured: every peer on every task, and 3 seeds of pf and the two strongest peers on each.", ""]
     lines += ["**2. Robustness** (pf lower than every peer in >= 90% of removals, faults and noise; degradation <= "
               "1.25x pf-v1's): see *Stream faults* and *Missing modalities*; the degradation of the current defaults "
               "is not measured on the suites yet.", ""]
