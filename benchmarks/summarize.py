@@ -89,9 +89,9 @@ def with_current_pf(folder: str) -> pd.DataFrame | None:
     rerun = next((load_folder(r) for r, base in CURRENT_PF.items() if base == folder), None)
     if frame is None or (rerun is None and folder not in pf_v1_folders()):
         return frame
-    old = frame.model.str.startswith("pf")
+    old = frame.model.map(is_pf)
     frame = frame.assign(model=frame.model.where(~old, frame.model + "-v1"))
-    return frame if rerun is None else pd.concat([frame, rerun[rerun.model.str.startswith("pf")]], ignore_index=True)
+    return frame if rerun is None else pd.concat([frame, rerun[rerun.model.map(is_pf)]], ignore_index=True)
 
 
 def pf_name(models) -> str | None:
@@ -488,7 +488,7 @@ def missing_section(results: pd.DataFrame) -> list[str]:
     per_task: dict[str, list[tuple[str, float]]] = {}
     for (dataset, corruption), group in rows.groupby(["dataset", "corruption"]):
         means = group.groupby("model")["value"].mean()
-        peers = means.drop(labels=[m for m in means.index if m.startswith("pf")])
+        peers = means.drop(labels=[m for m in means.index if is_pf(m)])
         if "pf" not in means or peers.empty:
             continue
         per_task.setdefault(dataset, []).append((corruption.split(":", 1)[1], means["pf"] / peers.min()))

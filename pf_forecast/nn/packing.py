@@ -50,6 +50,13 @@ def build_gather_index(slots: Sequence[Modality], dims: Mapping[str, int]) -> to
     return torch.tensor(rows, dtype=torch.long)  # (M, W)
 
 
+def last_known_step(known: torch.Tensor) -> torch.Tensor:
+    """(B, T, C'): per step, the index of the latest step at or before it where ``known`` (B, T, C') holds; -1 where
+    none does."""
+    time = torch.arange(known.shape[1], device=known.device).view(1, -1, 1).expand_as(known)  # (B, T, C')
+    return torch.where(known, time, torch.full_like(time, -1)).cummax(dim=1).values
+
+
 def fill_gaps(values: torch.Tensor, observed: torch.Tensor, gaps: torch.Tensor, gap_fill: str, season: int
               ) -> tuple[torch.Tensor, torch.Tensor]:
     """``values`` (B, T, C') with the steps of ``gaps`` (B, T, C') filled from the ``observed`` ones of the same
@@ -71,8 +78,7 @@ def fill_gaps(values: torch.Tensor, observed: torch.Tensor, gaps: torch.Tensor, 
             shifted = nn.functional.pad(values[:, :-season], (0, 0, season, 0))  # (B, T, C'): t - season
             values = torch.where(take, shifted, values)
             known = known | take
-    time = torch.arange(steps, device=values.device).view(1, steps, 1)  # (1, T, 1)
-    last = torch.where(known, time, torch.full_like(time, -1)).cummax(dim=1).values  # (B, T, C'): last known step
+    last = last_known_step(known)  # (B, T, C')
     take = gaps & ~known & (last >= 0)
     return torch.where(take, torch.gather(values, 1, last.clamp_min(0)), values), known | take
 
@@ -98,7 +104,7 @@ def fill_by_lowest_error(values: torch.Tensor, observed: torch.Tensor, gaps: tor
         structure[:, lag] = torch.where(n > 0, squares / n.clamp_min(1), inf[:, 0])
 
     time = torch.arange(steps, device=values.device).view(1, steps, 1).expand_as(values)  # (B, T, C')
-    last = torch.where(observed, time, torch.full_like(time, -1)).cummax(dim=1).values  # (B, T, C')
+    last = last_known_step(observed)  # (B, T, C')
     has_last = last >= 0
     last_value = torch.gather(values, 1, last.clamp_min(0))  # (B, T, C')
     last_error = torch.where(has_last, torch.gather(structure, 1, (time - last).clamp(0, steps - 1)), float("inf"))
