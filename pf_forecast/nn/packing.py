@@ -57,6 +57,11 @@ def last_known_step(known: torch.Tensor) -> torch.Tensor:
     return torch.where(known, time, torch.full_like(time, -1)).cummax(dim=1).values
 
 
+def steps_earlier(x: torch.Tensor, lag: int, value: float | bool = 0) -> torch.Tensor:
+    """``x`` (B, T, C) read ``lag`` steps earlier: index t holds x[:, t - lag], and ``value`` where t < lag."""
+    return nn.functional.pad(x[:, :-lag], (0, 0, lag, 0), value=value)  # (B, T, C)
+
+
 def fill_gaps(values: torch.Tensor, observed: torch.Tensor, gaps: torch.Tensor, gap_fill: str, season: int
               ) -> tuple[torch.Tensor, torch.Tensor]:
     """``values`` (B, T, C') with the steps of ``gaps`` (B, T, C') filled from the ``observed`` ones of the same
@@ -71,12 +76,11 @@ def fill_gaps(values: torch.Tensor, observed: torch.Tensor, gaps: torch.Tensor, 
     steps = values.shape[1]
     if gap_fill == "seasonal" and 1 < season < steps:
         for _ in range(steps // season):  # each pass reaches one season further back
-            earlier = nn.functional.pad(known[:, :-season], (0, 0, season, 0), value=False)  # (B, T, C')
+            earlier = steps_earlier(known, season, value=False)  # (B, T, C')
             take = gaps & ~known & earlier
             if not bool(take.any()):
                 break
-            shifted = nn.functional.pad(values[:, :-season], (0, 0, season, 0))  # (B, T, C'): t - season
-            values = torch.where(take, shifted, values)
+            values = torch.where(take, steps_earlier(values, season), values)
             known = known | take
     last = last_known_step(known)  # (B, T, C')
     take = gaps & ~known & (last >= 0)
@@ -112,9 +116,8 @@ def fill_by_lowest_error(values: torch.Tensor, observed: torch.Tensor, gaps: tor
     if 1 < season < steps:
         for k in range((steps - 1) // season, 0, -1):  # the nearest observed season wins: written last
             lag = k * season
-            earlier = nn.functional.pad(observed[:, :-lag], (0, 0, lag, 0), value=False)  # (B, T, C'): t - lag seen
-            shifted = nn.functional.pad(values[:, :-lag], (0, 0, lag, 0))  # (B, T, C')
-            seasonal_value = torch.where(earlier, shifted, seasonal_value)
+            earlier = steps_earlier(observed, lag, value=False)  # (B, T, C'): t - lag seen
+            seasonal_value = torch.where(earlier, steps_earlier(values, lag), seasonal_value)
             seasonal_error = torch.where(earlier, structure[:, lag:lag + 1].expand_as(values), seasonal_error)
     mean_error = torch.where(count >= 2, variance, inf).expand_as(values)  # (B, T, C')
     errors = torch.stack([last_error, seasonal_error, mean_error])  # (3, B, T, C')
