@@ -35,11 +35,11 @@ pf-forecast bench $FAULTS --suite beijing --models pf --tracks past --out benchm
 python benchmarks/scaling_study.py --out benchmarks/scaling --profile default --models pf,tide --epochs 4 --batch-size 64 --windows-per-epoch 2000 --threads 1
 python benchmarks/missing_retrain.py --markets NP,PJM --seeds 0,1,2
 python benchmarks/select_defaults.py --tasks epf-BE:future --configs base,gap_zero,gap_ffill,gap_seasonal --folds 1 --fold-rows 2016 --seeds 0 --faults
-python benchmarks/select_defaults.py --tasks epf-NP:future --configs base,v1,lsq_target_r1e-3,lsq_target_r1e-3_dec --folds 1 --fold-rows 2016 --seeds 0,1
-python benchmarks/select_defaults.py --tasks epf-NP:future --configs base,gap_zero,gap_ffill,gap_seasonal --folds 1 --fold-rows 2016 --seeds 0 --faults
+python benchmarks/select_defaults.py --tasks epf-NP:future --configs base,v1,late,lsq_target_r1e-3,lsq_target_r1e-3_dec --folds 1 --fold-rows 2016 --seeds 0,1
+python benchmarks/select_defaults.py --tasks epf-NP:future --configs base,late,gap_zero,gap_ffill,gap_seasonal --folds 1 --fold-rows 2016 --seeds 0 --faults
 python benchmarks/select_defaults.py --tasks epf-NP:past --configs base,faults --folds 1 --fold-rows 2016 --seeds 0 --faults
-python benchmarks/select_defaults.py --tasks etth1:past --configs base,v1,lsq_target_r1e-3,lsq_r1e-3 --peers linear,tide --folds 3 --fold-rows 1152 --seeds 0,1,2
+python benchmarks/select_defaults.py --tasks etth1:past --configs base,v1,late,lsq_target_r1e-3,lsq_r1e-3 --peers linear,tide --folds 3 --fold-rows 1152 --seeds 0,1,2
 python benchmarks/select_defaults.py --tasks etth1:past --configs base,v1,lsq_target_r1e-3,v1_faults,lsq_target_r1e-3_faults,gap_zero,gap_ffill,gap_seasonal --folds 3 --fold-rows 1152 --seeds 0,1 --faults
-python benchmarks/select_defaults.py --tasks stocks:past --configs base,v1,lsq_target_r1e-3,lsq_r1e-3 --peers linear,tide --folds 3 --fold-rows 267 --seeds 0,1
+python benchmarks/select_defaults.py --tasks stocks:past --configs base,v1,late,lsq_target_r1e-3,lsq_r1e-3 --peers linear,tide --folds 3 --fold-rows 267 --seeds 0,1,2
 python benchmarks/select_defaults.py --tasks stocks:past --configs base,gap_zero,gap_ffill,gap_seasonal --folds 3 --fold-rows 267 --seeds 0 --faults
 python benchmarks/summarize.py
