@@ -20,8 +20,12 @@ pf-forecast bench $EPF_ALLDATA --models pf-early --seeds 1,2 $COMMON
 FEV_EPF='--suite fev-epf --max-epochs 15 --patience 3 --max-train-samples all --train-stride auto --test-stride 24 --robustness-stride horizon --batch-size 64 --learning-rate 0.001 --levels 0 --repeats 1 --profile default --impute ffill --threads 1 --no-missing --probabilistic'
 pf-forecast bench $FEV_EPF --models pf,tide,pf-late,tsmixer --seeds 0,1,2 --out benchmarks/fev_epf
 pf-forecast bench $FEV_EPF --models naive-seasonal,linear --seeds 0,1,2 --out benchmarks/fev_epf
+pf-forecast bench $FEV_EPF --models lightgbm --seeds 1,2 --datasets epf-PJM --out benchmarks/fev_epf
+pf-forecast bench $FEV_EPF --models lightgbm --seeds 1,2 --datasets epf-NP --out benchmarks/fev_epf
+pf-forecast bench $FEV_EPF --models lightgbm --seeds 0,1,2 --out benchmarks/fev_epf
 pf-forecast bench $FEV_EPF --models pf --seeds 0, --out benchmarks/fev_epf_v2
 pf-forecast bench $FEV_EPF --models pf --seeds 1,2 --out benchmarks/fev_epf_v2
+pf-forecast bench $FEV_EPF --models pf-late --seeds 0,1,2 --out benchmarks/fev_epf_v2
 FAULTS='--seeds 0, --max-epochs 15 --patience 3 --max-train-samples all --train-stride auto --test-stride 1 --robustness-stride horizon --batch-size 64 --learning-rate 0.001 --levels 0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8 --repeats 1 --profile default --impute ffill --threads 1 --faults --fault-impute best'
 pf-forecast bench $FAULTS --suite stocks --models linear,tide,pf --out benchmarks/faults
 pf-forecast bench $FAULTS --suite etth1 --models linear,tide,pf --out benchmarks/faults
