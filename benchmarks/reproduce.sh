@@ -20,8 +20,6 @@ pf-forecast bench $EPF_ALLDATA --models pf-early --seeds 1,2 $COMMON
 FEV_EPF='--suite fev-epf --max-epochs 15 --patience 3 --max-train-samples all --train-stride auto --test-stride 24 --robustness-stride horizon --batch-size 64 --learning-rate 0.001 --levels 0 --repeats 1 --profile default --impute ffill --threads 1 --no-missing --probabilistic'
 pf-forecast bench $FEV_EPF --models pf,tide,pf-late,tsmixer --seeds 0,1,2 --out benchmarks/fev_epf
 pf-forecast bench $FEV_EPF --models naive-seasonal,linear --seeds 0,1,2 --out benchmarks/fev_epf
-pf-forecast bench $FEV_EPF --models lightgbm --seeds 1,2 --datasets epf-PJM --out benchmarks/fev_epf
-pf-forecast bench $FEV_EPF --models lightgbm --seeds 1,2 --datasets epf-NP --out benchmarks/fev_epf
 pf-forecast bench $FEV_EPF --models lightgbm --seeds 0,1,2 --out benchmarks/fev_epf
 pf-forecast bench $FEV_EPF --models pf --seeds 0, --out benchmarks/fev_epf_v2
 pf-forecast bench $FEV_EPF --models pf --seeds 1,2 --out benchmarks/fev_epf_v2

@@ -239,17 +239,19 @@ def run_commands(*folders: str) -> list[str]:
 
 def covers(wide: str, narrow: str) -> bool:
     """Whether the bench command ``wide`` computes every cell of ``narrow``: the same other options, a superset of
-    its ``--models`` and of its ``--seeds``."""
+    its ``--models``, ``--seeds`` and ``--datasets`` (no ``--datasets``: every dataset of the suite)."""
     from pf_forecast.benchmark.cli import parse_seeds
 
-    def split(command: str) -> tuple[set, set, set]:
+    def split(command: str) -> tuple[set, set, set, set | None]:
         pairs = dict(option_pairs(command))
-        rest = {pair for pair in option_pairs(command) if pair[0] not in ("--models", "--seeds")}
+        rest = {pair for pair in option_pairs(command) if pair[0] not in ("--models", "--seeds", "--datasets")}
         models = set((pairs.get("--models") or "").split(","))
-        return rest, models, set(parse_seeds(pairs["--seeds"])) if pairs.get("--seeds") else set()
+        datasets = set(pairs["--datasets"].split(",")) if pairs.get("--datasets") else None
+        return rest, models, set(parse_seeds(pairs["--seeds"])) if pairs.get("--seeds") else set(), datasets
 
-    (rest_w, models_w, seeds_w), (rest_n, models_n, seeds_n) = split(wide), split(narrow)
-    return rest_w == rest_n and models_n <= models_w and seeds_n <= seeds_w and bool(seeds_n)
+    (rest_w, models_w, seeds_w, data_w), (rest_n, models_n, seeds_n, data_n) = split(wide), split(narrow)
+    datasets_covered = data_w is None or (data_n is not None and data_n <= data_w)
+    return rest_w == rest_n and models_n <= models_w and seeds_n <= seeds_w and bool(seeds_n) and datasets_covered
 
 
 def scaling_command(command: str) -> str:
