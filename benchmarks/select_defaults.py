@@ -125,11 +125,16 @@ def fault_scores(model, task: ForecastingTask, seed: int) -> dict[str, float]:
     return out
 
 
+def has_gaps(task: ForecastingTask) -> bool:
+    """Whether the task's target or covariates hold a NaN."""
+    return any(np.isnan(s.values()).any() for s in (task.series, task.past_covariates, task.future_covariates)
+               if s is not None)
+
+
 def training_key(name: str, task: ForecastingTask) -> str | None:
     """Configurations with one key train the same model on ``task`` (see :data:`FORECAST_TIME_OPTIONS`); ``None``
     for a peer, or where the data have gaps."""
-    if name not in CONFIGS or any(np.isnan(s.values()).any() for s in (task.series, task.past_covariates,
-                                                                         task.future_covariates) if s is not None):
+    if name not in CONFIGS or has_gaps(task):
         return None
     trained = {k: v for k, v in CONFIGS[name].items() if k not in FORECAST_TIME_OPTIONS}
     return json.dumps(trained, sort_keys=True)
@@ -193,6 +198,8 @@ def run(tasks: list[tuple[str, str]], names: list[str], folds: int, seeds: list[
         kwargs = {"track": track} if dataset.startswith("epf-") or dataset == "beijing" else {}
         task = load_task(dataset, **kwargs)
         rows = fold_rows or default_fold_rows(task)
+        # how the network reads gaps cannot change a clean score on data without gaps
+        gap_free = not with_faults and not has_gaps(task)
         for seed in seeds:  # every fold and configuration of one seed before the next seed
             for origin in origins(task, folds, rows):
                 fits: dict = {}  # this fold's fits, shared by the configurations that train the same model
@@ -202,10 +209,8 @@ def run(tasks: list[tuple[str, str]], names: list[str], folds: int, seeds: list[
                     if name in DETERMINISTIC_MODELS and seed != seeds[0]:
                         continue  # a deterministic peer already fitted on this fold
                     if path.exists():
-                        # how the network reads gaps cannot change a clean score on data without gaps
-                        gap_free = not with_faults and training_key(name, task) is not None
                         check_cell(path, build(name, task, seed, settings)[0],
-                                   ignore=FORECAST_TIME_OPTIONS if gap_free else ())
+                                   ignore=FORECAST_TIME_OPTIONS if gap_free and name in CONFIGS else ())
                         continue
                     with quiet_training():
                         row = run_cell(name, fold_task(task, origin, rows), origin, seed, settings, with_faults,
