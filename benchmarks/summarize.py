@@ -304,25 +304,6 @@ def rewrite(command: str, front: tuple[str, list], back: tuple[str, list]) -> st
     return " ".join(part for part in parts if part)
 
 
-def script_commands(script: str, cells: Path, grid: tuple[str, ...], names: dict[str, str]) -> list[str]:
-    """``python benchmarks/<script>`` lines that rerun the committed cells of a script beside this one.
-
-    ``grid`` names the CSV columns that make a cell; rows of the first column sharing the other columns' value sets
-    become one command; ``names`` maps a column to the script's option.
-    """
-    frames = [pd.read_csv(p) for p in sorted(cells.glob("*.csv"))]
-    if not frames:
-        return []
-    frame = pd.concat(frames, ignore_index=True)
-    first, rest = grid[0], grid[1:]
-    groups: dict[tuple, list[str]] = {}
-    for value, group in frame.groupby(first, sort=False):
-        key = tuple(",".join(str(v) for v in sorted(group[c].unique())) for c in rest)
-        groups.setdefault(key, []).append(str(value))
-    return [f"python benchmarks/{script} {names[first]} {','.join(values)} "
-            + " ".join(f"{names[c]} {v}" for c, v in zip(rest, key)) for key, values in groups.items()]
-
-
 def selection_commands() -> list[str]:
     """``python benchmarks/select_defaults.py`` lines that rerun the committed selection cells, one per task."""
     import select_defaults
@@ -387,13 +368,10 @@ def reproduce_block() -> list[str]:
     lines += folder_commands(FEV, with_reruns(FEV), []) or [f"{FEV_COMMAND}  # no finished run recorded yet"]
     lines += folder_commands(FAULTS_FOLDER, with_reruns(FAULTS_FOLDER), [])
     lines += list(dict.fromkeys(scaling_command(command) for command in run_commands("scaling")))
-    lines += script_commands("missing_retrain.py", HERE / "missing_retrain" / "cells", ("dataset", "seed"),
-                             {"dataset": "--markets", "seed": "--seeds"})
+    lines += retrain_commands()
     lines += selection_commands()
     lines += ["python benchmarks/summarize.py", "```"]
-    # missing_retrain.py names markets without the "epf-" prefix
-    return [line.replace("--markets epf-", "--markets ").replace(",epf-", ",") if "missing_retrain" in line else line
-            for line in lines]
+    return lines
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -500,41 +478,68 @@ def missing_section(results: pd.DataFrame) -> list[str]:
     total = sum(len(cases) for cases in per_task.values())
     lines = table(["task", "removals where pf is lower", "pf / best other model, per removed modality"], out)
     return [*lines, "", f"pf has a lower MSE than every other model under the same removal in {wins} of {total} "
-            "cases.", "", *retrained_comparison(rows)]
+            "cases."]
 
 
-def removal_share(results: pd.DataFrame) -> str:
-    """"k of n (share), met / not met" for the removal-versus-retrained target."""
-    lines = retrained_comparison(results[results.corruption.str.startswith("missing:") & (results.metric == "mse")
-                                         & (results.level == 1.0) & (results.track == "past")])
-    found = re.search(r"at most 1.02 in (\d+) of (\d+)", lines[-1])
-    if not found:
-        return "not measured yet"
-    k, n = int(found.group(1)), int(found.group(2))
-    return f"{k} of {n} ({k / n:.0%}), {'met' if n and k / n >= 0.9 else 'not met'}"
+def removal_share(faults: pd.DataFrame) -> tuple[str, list[str]]:
+    """("k of n (share), met / not met", the table) for the removal-versus-retrained target, from a faults run's
+    frame (with the current pf)."""
+    lines, close, total = retrained_comparison(faults[faults.corruption.str.startswith("missing:")
+                                                      & (faults.metric == "mse") & (faults.level == 1.0)])
+    if not total:
+        return "not measured yet", lines
+    return f"{close} of {total} ({close / total:.0%}), {'met' if close / total >= 0.9 else 'not met'}", lines
 
 
-def retrained_comparison(missing_rows: pd.DataFrame) -> list[str]:
-    """pf trained on every modality with m removed at test time vs pf retrained without m (missing_retrain.py)."""
+def retrained_cells() -> pd.DataFrame | None:
+    """The cells of ``missing_retrain.py`` (pf retrained without one stream), or ``None`` before any ran."""
     frames = [pd.read_csv(p) for p in sorted((HERE / "missing_retrain" / "cells").glob("*.csv"))]
-    if not frames:
-        return ["pf retrained without each modality: not run yet (`python benchmarks/missing_retrain.py`)."]
-    retrained = pd.concat(frames).groupby(["dataset", "modality"])["retrained_mse"].agg(["mean", "count"])
+    return pd.concat(frames, ignore_index=True) if frames else None
+
+
+def retrain_commands() -> list[str]:
+    """``python benchmarks/missing_retrain.py`` lines that rerun the committed cells, one per (reference, seeds)."""
+    frame = retrained_cells()
+    if frame is None:
+        return []
+    groups: dict[tuple[str, str], list[str]] = {}
+    for (reference, dataset, track), group in frame.groupby(["reference", "dataset", "track"], sort=False):
+        seeds = ",".join(str(s) for s in sorted(group.seed.unique()))
+        groups.setdefault((reference, seeds), []).append(f"{dataset}:{track}")
+    return [f"python benchmarks/missing_retrain.py --reference {reference} --tasks {','.join(tasks)} --seeds {seeds}"
+            for (reference, seeds), tasks in groups.items()]
+
+
+def retrained_comparison(missing_rows: pd.DataFrame) -> tuple[list[str], int, int]:
+    """pf trained on every stream with stream m removed at test time against pf retrained without m
+    (``missing_retrain.py`` cells whose reference is the run holding the current pf): the table, the cases with a
+    ratio <= 1.02 and the cases."""
+    frame = retrained_cells()
+    reference = next(rerun for rerun, base in CURRENT_PF.items() if base == FAULTS_FOLDER)
+    if frame is None or not (frame.reference == reference).any():
+        return [f"pf retrained without each stream: not run yet (`python benchmarks/missing_retrain.py "
+                f"--reference {reference}`)."], 0, 0
+    retrained = frame[frame.reference == reference].groupby(["dataset", "track", "modality"])["retrained_mse"]
+    retrained = retrained.agg(["mean", "count"])
     pf = missing_rows[missing_rows.model == "pf"].copy()
     pf["modality"] = pf.corruption.str.split(":", n=1).str[1]
-    pf = pf.groupby(["dataset", "modality"])["value"].mean()
-    rows, close = [], 0
-    for (dataset, modality), row in retrained.iterrows():
-        if (dataset, modality) not in pf.index:
+    pf = pf.groupby(["dataset", "track", "modality"])["value"].mean()
+    per_task: dict[str, list[str]] = {}
+    close = total = 0
+    for (dataset, track, modality), row in retrained.iterrows():
+        if (dataset, track, modality) not in pf.index:
             continue
-        ratio = pf[(dataset, modality)] / row["mean"]
-        close += int(ratio <= 1.02)
-        rows.append([dataset, modality, f"{pf[(dataset, modality)]:.3f}", f"{row['mean']:.3f} (n={int(row['count'])})",
-                     f"{ratio:.3f}"])
-    lines = ["pf trained on every modality, that modality removed at test time, against pf retrained without it "
-             "(`missing_retrain.py`; same test windows, mean over seeds):", "",
-             *table(["task", "modality", "pf, removed at test", "pf retrained without it", "ratio"], rows)]
-    return [*lines, "", f"The ratio is at most 1.02 in {close} of {len(rows)} cases."]
+        ratio = pf[(dataset, track, modality)] / row["mean"]
+        close, total = close + int(ratio <= 1.02), total + 1
+        per_task.setdefault(f"{dataset} / {track}", []).append(
+            f"{modality} {pf[(dataset, track, modality)]:.4f} / {row['mean']:.4f} = {ratio:.3f}")
+    seeds = ", ".join(str(n) for n in sorted(retrained["count"].unique()))
+    lines = [f"pf trained on every stream, that stream removed at test time, against pf retrained without it "
+             f"(`missing_retrain.py`, the settings of `{reference}`; same test windows; seeds per cell: {seeds}):",
+             "", *table(["task", "removed stream: removed at test / retrained = ratio"],
+                        [[task, "; ".join(cases)] for task, cases in per_task.items()]),
+             "", f"The ratio is at most 1.02 in {close} of {total} cases."]
+    return lines, close, total
 
 
 def levels(results: pd.DataFrame) -> str:
@@ -656,7 +661,7 @@ def fault_imputations() -> dict[tuple[str, str], str]:
             for key, c in counts.items()}
 
 
-def faults_section(results: pd.DataFrame) -> list[str]:
+def faults_section() -> list[str]:
     """The targets under stream faults: pf against every peer (best imputation each) at the middle severity, and
     pf with a stream removed against pf retrained without it."""
     frame = with_current_pf(FAULTS_FOLDER)
@@ -688,6 +693,7 @@ def faults_section(results: pd.DataFrame) -> list[str]:
     from pf_forecast.robustness import FAULTS, fault_middle_level
 
     middles = ", ".join(f"{f} {fault_middle_level(f):g}" for f in FAULTS)
+    removal, removal_table = removal_share(frame)
     return [f"Models in the run: {', '.join(f'`{m}`' for m in models)}; seeds: {seed_range(frame)}. Middle "
             f"severities: {middles} (outage and stuck: fraction of the steps; latency: steps; spikes: fraction of "
             "the values).", "",
@@ -699,8 +705,7 @@ def faults_section(results: pd.DataFrame) -> list[str]:
             "Per-case MSEs (every fault, stream and model) are in the run's report: "
             f"{report_link(FAULTS_FOLDER)}.", "",
             f"**Target: under whole-stream removal, pf's MSE <= 1.02x that of pf retrained without the stream in "
-            f">= 90% of the cases: {removal_share(results)}** (`missing_retrain.py`, EPF past track; the table is "
-            "in *Missing modalities*).", "",
+            f">= 90% of the cases: {removal}.**", "", *removal_table, "",
             "Imputation each peer got (chosen per fault and stream on the validation segment; counts over "
             "(fault, stream) pairs):", "",
             *table(["task", "model", "imputations"], picks)]
@@ -969,7 +974,7 @@ def document(results: pd.DataFrame, all_windows: pd.DataFrame | None) -> list[st
                  "One covariate stream at a time fails over the test period (outage, latency, stuck, spikes: "
                  "[docs/faults.md](docs/faults.md)). pf gets the gaps as NaN; every other model the imputation best "
                  "for it on validation (zero, mean, ffill or seasonal), per fault and stream. Standardized MSE.",
-                 faults_section(results)),
+                 faults_section()),
         *section("Reproduce",
                  "[benchmarks/reproduce.sh](benchmarks/reproduce.sh) holds every command that wrote the results above "
                  "(written with this file); each resumes, so rerunning only fills what is missing. `COMMON` holds "
