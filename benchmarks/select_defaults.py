@@ -66,6 +66,8 @@ CONFIGS: dict[str, dict] = {
     # the covariate skip with the cross-validated ridge of the defaults: the least-squares start is then a linear
     # ARX model over every stream (what darts' linear model is), the deep path learning what it misses
     "cov": {"use_covariate_skip": True},
+    # the covariate skip over the future covariates only (the streams known over the horizon)
+    "cov_future": {"use_covariate_skip": "future"},
     # training with streams failing part-way (late data, outages), beside modality dropout
     "v1_faults": {"fit_linear_skips": False, "use_target_skip": True, "fault_dropout": 0.2},
     "lsq_target_r1e-3_faults": {"fit_linear_skips": True, "linear_skip_ridge": 1e-3, "fault_dropout": 0.2},
@@ -83,7 +85,7 @@ FORECAST_TIME_OPTIONS = ("gap_fill",)
 #: Configurations paired with another than the task's reference (``v1``, else ``base``): the gap fills with the one
 #: they share fits with, late fusion with the defaults it ablates (does the feedback still earn its cost?).
 PAIRED_WITH = {"gap_zero": "base", "gap_ffill": "base", "gap_seasonal": "base", "late": "base", "cov": "base",
-               "dec": "base", "wide": "base"}
+               "cov_future": "base", "dec": "base", "wide": "base"}
 
 
 def fold_task(task: ForecastingTask, origin: int, fold_rows: int) -> ForecastingTask:

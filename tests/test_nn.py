@@ -425,3 +425,19 @@ def test_gap_fill_leaves_a_stream_missing_for_the_whole_window_to_the_missing_em
     packed = net._pack(past_target, gone, hist_future, future)
     assert not packed.available[:, 1].any() and packed.available[:, 2:].all()
     assert packed.inputs.view(2, 4, 2, 2, IN + OUT)[:, 1].eq(0).all()  # values and availability stay 0
+
+
+def test_future_covariate_skip_reads_the_future_modalities_only():
+    net = network(use_covariate_skip="future", use_target_skip=False)
+    past_target, past, historic, future = batch()
+    features = net.linear_skip_features(past_target, past, historic, future)
+    assert features.shape == (4, net.gather_index.shape[1] * (IN + OUT))  # one future modality: W values x T steps
+    moved_past = net.linear_skip_features(past_target, past + 3.0, historic, future)
+    torch.testing.assert_close(features, moved_past)  # the past streams never reach it
+    moved_future = net.linear_skip_features(past_target, past, historic, future + 3.0)
+    assert not torch.allclose(features, moved_future)
+
+
+def test_covariate_skip_rejects_an_unknown_choice():
+    with pytest.raises(ValueError, match="use_covariate_skip.*'future'.*'past'"):
+        network(use_covariate_skip="past")

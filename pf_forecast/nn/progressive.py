@@ -6,7 +6,7 @@ the arguments of :meth:`ProgressiveFusionNetwork.forward`.
 Shapes: B batch, L input length, O output length, C target components, P past-covariate components, F future-
 covariate components, S static covariates (flattened), M modalities (target first), W widest modality, H hidden
 size, D fused size, K context size, T input time steps (L, or L + O when future covariates exist), T' encoder
-steps (T / patch size), N likelihood parameters per value.
+steps (T / patch size), N likelihood parameters per value, Ms covariate modalities read by the covariate skip.
 """
 
 from __future__ import annotations
@@ -34,6 +34,10 @@ from pf_forecast.nn.tcn import DropoutFactory, ModalityTCN, make_dropout
 _POSITIVE_INT = partial(check_int, low=1)
 _SIZE_OR_OFF = partial(check_int, low=0, about="0 turns it off")
 _PROBABILITY = partial(check_float, low=0.0, high=1.0, high_open=True)
+#: ``use_covariate_skip``: off, over every covariate modality, or over the future-covariate modalities only (the
+#: streams known over the horizon, whose value at step h a linear map uses best; lags of past streams are where a
+#: linear map over hundreds of values overfits).
+COVARIATE_SKIPS = (False, True, "future")
 
 #: The network's hyper-parameters (its constructor's arguments beyond the data's layout), in its constructor's
 #: order, each with the check of its value (``None``: a switch, read as a truth value). The darts model takes each
@@ -56,7 +60,7 @@ _HYPER_PARAMETER_CHECKS: dict[str, Callable[[str, object], object] | None] = {
         "of them always)",
     ),
     "use_target_skip": None,
-    "use_covariate_skip": None,
+    "use_covariate_skip": partial(check_choice, choices=COVARIATE_SKIPS),
     "zero_init_feedback": None,
     "decoder_size": _SIZE_OR_OFF,
     "fault_dropout": partial(
@@ -207,6 +211,7 @@ class ProgressiveFusionNetwork(nn.Module):
     use_covariate_skip
         Add a linear map from the covariate values (input window, and output window for future covariates) to the
         forecast: a linear ARX path beside the deep one. Missing and dropped modalities contribute zeros.
+        ``"future"``: from the future-covariate modalities' values only.
     gap_fill, season
         How a stream's missing steps are filled where the stream has other values in the window (see
         :data:`~pf_forecast.nn.packing.GAP_FILLS`), and the steps per season for ``"seasonal"``.
@@ -236,7 +241,7 @@ class ProgressiveFusionNetwork(nn.Module):
         dropout: float,
         modality_dropout: float,
         use_target_skip: bool,
-        use_covariate_skip: bool = False,
+        use_covariate_skip: bool | str = False,
         zero_init_feedback: bool = True,
         decoder_size: int = 0,
         fault_dropout: float = 0.0,
@@ -293,7 +298,10 @@ class ProgressiveFusionNetwork(nn.Module):
         self.target_skip = (
             nn.Linear(input_chunk_length, output_chunk_length * nr_params) if use_target_skip else None
         )
-        n_covariate_values = (self.n_modalities - 1) * width * steps  # every covariate modality, all T steps
+        # the covariate modalities the linear skip reads (all of them, or the future ones), all T steps each
+        skipped = [i for i, slot in enumerate(slots) if i > 0 and (use_covariate_skip is True or slot.source == "future")]
+        self.register_buffer("skip_slots", torch.tensor(skipped, dtype=torch.long), persistent=False)
+        n_covariate_values = len(skipped) * width * steps
         self.covariate_skip = (
             nn.Linear(n_covariate_values, output_chunk_length * target_dim * nr_params)
             if use_covariate_skip and n_covariate_values
@@ -392,14 +400,15 @@ class ProgressiveFusionNetwork(nn.Module):
     def _covariate_skip(self, packed: PackedModalities, available: torch.Tensor) -> torch.Tensor:
         """The linear path from every covariate value to the forecast; absent modalities contribute zeros."""
         batch = available.shape[0]
-        out = self.covariate_skip(self._covariate_values(packed, available))  # (B, (M-1)*W*T) -> (B, O*C*N)
+        out = self.covariate_skip(self._covariate_values(packed, available))  # (B, Ms*W*T) -> (B, O*C*N)
         return out.view(batch, self.output_chunk_length, self.target_dim, self.nr_params)
 
     def _covariate_values(self, packed: PackedModalities, available: torch.Tensor) -> torch.Tensor:
         batch, _, steps = packed.inputs.shape
-        values = packed.inputs.view(batch, self.n_modalities, 2, -1, steps)[:, 1:, 0]  # (B, M-1, W, T) values only
-        values = values * available[:, 1:, None, None].to(values.dtype)  # (B, M-1, W, T)
-        return values.flatten(1)  # (B, (M-1)*W*T)
+        # Ms skipped modalities (every covariate modality, or the future ones), values only
+        values = packed.inputs.view(batch, self.n_modalities, 2, -1, steps)[:, self.skip_slots, 0]  # (B, Ms, W, T)
+        values = values * available[:, self.skip_slots, None, None].to(values.dtype)  # (B, Ms, W, T)
+        return values.flatten(1)  # (B, Ms*W*T)
 
     # ------------------------------------------------------------------ least-squares start for the linear skips
     def linear_skip_features(
@@ -409,7 +418,7 @@ class ProgressiveFusionNetwork(nn.Module):
         historic_future_covariates: torch.Tensor | None = None,
         future_covariates: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """The inputs of the linear skips, (B, L [+ (M-1)*W*T]): the target history, then the covariate values.
+        """The inputs of the linear skips, (B, L [+ Ms*W*T]): the target history, then the covariate values.
 
         Only defined for one target component (``target_dim == 1``), where the skips together are one linear model
         per likelihood parameter, which :meth:`set_linear_skips` can install.
@@ -421,7 +430,7 @@ class ProgressiveFusionNetwork(nn.Module):
             packed = self._pack(past_target, past_covariates, historic_future_covariates, future_covariates)
             available = packed.available.clone()
             available[:, 0] = True
-            parts.append(self._covariate_values(packed, available))  # (B, (M-1)*W*T)
+            parts.append(self._covariate_values(packed, available))  # (B, Ms*W*T)
         return torch.cat(parts, dim=1)
 
     @torch.no_grad()
