@@ -185,17 +185,12 @@ def training_budgets(*folders: str) -> list[int]:
     return sorted(budgets)
 
 
-def cap_label(*folders: str, short: bool = False) -> str:
-    """A warning line for tables whose neural models were trained under a window budget ('' when none was).
-
-    ``short``: one sentence for the tables after the first, which carries the full label.
-    """
+def cap_label(*folders: str) -> str:
+    """A warning line for tables whose neural models were trained under a window budget ('' when none was)."""
     budgets = training_budgets(*folders)
     if not budgets:
         return ""
     caps = " / ".join(f"{b:,}" for b in budgets)
-    if short:
-        return f"**Capped:** neural models trained on at most {caps} windows per series and epoch, as above."
     return (f"**Capped:** the neural models of this table were trained on at most {caps} windows per series and "
             f"epoch (`--max-train-samples {budgets[0]}`), not on every training window as `fit` and the bench's "
             f"default do; `linear` fits all. All-windows results: *Targets of the model*.")
@@ -459,26 +454,6 @@ def fusion_section(table_: pd.DataFrame, degr: pd.DataFrame) -> list[str]:
                   f"{pooled['pf-late']:.4f} ({pooled['pf'] / pooled['pf-late'] - 1:+.1%}). A negative degradation "
                   "means the noisy covariates lowered the MSE."]
     return lines
-
-
-def missing_section(results: pd.DataFrame) -> list[str]:
-    """MSE with one covariate modality removed at test time: pf against the best other model."""
-    rows = results[results.corruption.str.startswith("missing:") & (results.metric == "mse") & (results.level == 1.0)
-                   & (results.track == "past")]
-    per_task: dict[str, list[tuple[str, float]]] = {}
-    for (dataset, corruption), group in rows.groupby(["dataset", "corruption"]):
-        means = group.groupby("model")["value"].mean()
-        peers = means.drop(labels=[m for m in means.index if is_pf(m)])
-        if "pf" not in means or peers.empty:
-            continue
-        per_task.setdefault(dataset, []).append((corruption.split(":", 1)[1], means["pf"] / peers.min()))
-    out = [[task, f"{sum(r < 1 for _, r in cases)} / {len(cases)}",
-            ", ".join(f"{modality} {ratio:.2f}" for modality, ratio in cases)] for task, cases in per_task.items()]
-    wins = sum(r < 1 for cases in per_task.values() for _, r in cases)
-    total = sum(len(cases) for cases in per_task.values())
-    lines = table(["task", "removals where pf is lower", "pf / best other model, per removed modality"], out)
-    return [*lines, "", f"pf has a lower MSE than every other model under the same removal in {wins} of {total} "
-            "cases."]
 
 
 def removal_share(faults: pd.DataFrame) -> tuple[str, list[str]]:
@@ -823,6 +798,7 @@ def targets_section() -> list[str]:
              f"pf is lowest on {lowest} of {total} tasks ({lowest / max(total, 1):.0%}) and within 3% of the lowest on "
              f"{close} of {total}: **{'met' if total and lowest / total >= 0.75 and close == total else 'not met'}**. "
              "Not yet measured: every peer on every task, and 3 seeds of pf and the two strongest peers on each.", ""]
+    lines += linear_start_kept()
     lines += robustness_target()
     if speed_rows:
         fits = [r[2] for r in speed_rows]
@@ -837,6 +813,22 @@ def targets_section() -> list[str]:
     return lines
 
 
+def linear_start_kept() -> list[str]:
+    """The tasks where the current pf ended as its least-squares start (the deep path never lowered the validation
+    loss, so :class:`~pf_forecast.RestoreBestWeights` kept the start, ``best_epoch = -1``)."""
+    kept = {}
+    for folder in CURRENT_PF:
+        for path in sorted((HERE / folder / "cells").glob("*__pf__*.json")):
+            meta = json.loads(path.read_text())
+            task = f"{meta['dataset']} / {meta['track']}"
+            kept.setdefault(task, []).append((meta.get("fit") or {}).get("best_epoch") == -1)
+    tasks = [f"{task} ({sum(flags)} of {len(flags)} seeds)" for task, flags in sorted(kept.items()) if any(flags)]
+    if not tasks:
+        return []
+    return [f"Where the deep path never lowered the validation loss, pf stayed its least-squares start (a ridge model "
+            f"on the target history; no covariate reaches its forecast): {', '.join(tasks)}.", ""]
+
+
 def robustness_target() -> list[str]:
     """Target 2 on the all-windows faults run (every window, current pf beside pf-v1 and the peers): pf against
     every peer under each whole-stream removal and each MultiBench level, and pf's degradation area against
@@ -848,7 +840,8 @@ def robustness_target() -> list[str]:
         return [f"{head}: not measured yet.", ""]
     mse = frame[frame.metric == "mse"]
     counts = {"removal": [0, 0], "noise": [0, 0]}
-    for _, task in mse.groupby(["dataset", "track"]):
+    losses = []  # removals where a peer is lower: "task stream ratio"
+    for (dataset, track), task in mse.groupby(["dataset", "track"]):
         kinds = (("removal", task[task.corruption.str.startswith("missing:") & (task.level == 1.0)], "corruption"),
                  ("noise", task[(task.corruption == "multibench") & (task.level > 0)], "level"))
         for kind, rows, key in kinds:
@@ -858,6 +851,9 @@ def robustness_target() -> list[str]:
                 if "pf" in means and not peers.empty:
                     counts[kind][0] += int(means["pf"] < peers.min())
                     counts[kind][1] += 1
+                    if kind == "removal" and means["pf"] >= peers.min():
+                        losses.append(f"{dataset} / {track} without {case.corruption.iloc[0].split(':', 1)[1]} "
+                                      f"{means['pf'] / peers.min():.2f}x {peers.idxmin()}")
     areas = degradation(mse.assign(suite=FAULTS_FOLDER)).groupby(["dataset", "track", "model"]).degradation.mean()
     pairs = [(f"{d} / {t}", areas[(d, t, "pf")], areas[(d, t, "pf-v1")])
              for d, t, m in areas.index if m == "pf" and (d, t, "pf-v1") in areas.index]
@@ -867,7 +863,8 @@ def robustness_target() -> list[str]:
              f"{', '.join(f'`{r}`' for r, b in CURRENT_PF.items() if b == FAULTS_FOLDER)}): pf lower than every peer "
              f"under {counts['removal'][0]} of {counts['removal'][1]} removals and {counts['noise'][0]} of "
              f"{counts['noise'][1]} MultiBench levels (p > 0): {wins} of {total}"
-             + (f" ({wins / total:.0%}), **{'met' if wins / total >= 0.9 else 'not met'}**" if total else "") + "."]
+             + (f" ({wins / total:.0%}), **{'met' if wins / total >= 0.9 else 'not met'}**" if total else "") + "."
+             + (f" Removals where a peer is lower: {', '.join(losses)}." if losses else "")]
     if pairs:
         pf_total, v1_total = sum(p for _, p, _ in pairs), sum(v for _, _, v in pairs)
         verdict = "met" if pf_total <= 1.25 * v1_total else "not met"
@@ -981,7 +978,7 @@ def section(title: str, intro: str, body: list[str]) -> list[str]:
 def document(results: pd.DataFrame, all_windows: pd.DataFrame | None) -> list[str]:
     """BENCHMARKS.md, line by line."""
     clean = clean_mse(results)
-    capped, again = cap_label(*SUITES), cap_label(*SUITES, short=True)
+    capped = cap_label(*SUITES)
     return [
         "# Benchmarks", "",
         "How `ProgressiveFusionForecaster` (`pf`) compares with darts' models on real multimodal tasks: clean "
@@ -1000,10 +997,6 @@ def document(results: pd.DataFrame, all_windows: pd.DataFrame | None) -> list[st
                  f"{levels(results)}. Degradation = area of the MSE curve above its clean value (lower = more "
                  "robust), ranked among every model of the task; pf-late is the same network without feedback.",
                  with_label(capped, fusion_section(clean, degradation(results)))),
-        *section("Missing modalities",
-                 "Each covariate modality is removed for the whole test period. pf receives the gaps as missing "
-                 "values; every other model gets them filled by the run's declared imputation, as in its clean run.",
-                 with_label(again, missing_section(results))),
         *section("Selecting the defaults (rolling-origin validation, stride-1 windows)",
                  "Each configuration of pf is trained as the bench trains it (every window, early stopping) on the "
                  "history before each fold origin and scored on every stride-1 window of the fold; the last fold "
