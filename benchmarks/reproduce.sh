@@ -37,9 +37,12 @@ pf-forecast bench $FAULTS --suite stocks --models pf --out benchmarks/faults_v4
 pf-forecast bench $FAULTS --suite etth1 --models pf --out benchmarks/faults_v4
 pf-forecast bench $FAULTS --suite beijing --models pf --tracks past --out benchmarks/faults_v4
 pf-forecast bench $FAULTS --suite epf --models pf --tracks past --out benchmarks/faults_v4
+pf-forecast bench $FAULTS --suite epf --models pf --tracks future --datasets epf-DE,epf-FR,epf-PJM --out benchmarks/faults_v4
 python benchmarks/scaling_study.py --out benchmarks/scaling --profile default --models pf,tide --epochs 4 --batch-size 64 --windows-per-epoch 2000 --threads 1
-python benchmarks/missing_retrain.py --reference faults_v4 --tasks beijing:past,etth1:past,stocks:past --seeds 0
+python benchmarks/missing_retrain.py --reference faults_v4 --tasks beijing:past,epf-NP:past,epf-PJM:past,etth1:past,stocks:past --seeds 0
+python benchmarks/select_defaults.py --tasks epf-BE:future --configs base,cov_future --folds 1 --fold-rows 2016 --seeds 0,1
 python benchmarks/select_defaults.py --tasks epf-BE:future --configs base,gap_zero,gap_ffill,gap_seasonal --folds 1 --fold-rows 2016 --seeds 0 --faults
+python benchmarks/select_defaults.py --tasks epf-DE:future --configs base,cov_future --folds 1 --fold-rows 2016 --seeds 0,1
 python benchmarks/select_defaults.py --tasks epf-NP:future --configs base,v1,late,lsq_target_r1e-3,lsq_target_r1e-3_dec,cov,cov_future --folds 1 --fold-rows 2016 --seeds 0,1
 python benchmarks/select_defaults.py --tasks epf-NP:future --configs base,late,gap_zero,gap_ffill,gap_seasonal --folds 1 --fold-rows 2016 --seeds 0 --faults
 python benchmarks/select_defaults.py --tasks epf-NP:past --configs base,faults --folds 1 --fold-rows 2016 --seeds 0 --faults
