@@ -82,11 +82,16 @@ def load_folder(folder: str) -> pd.DataFrame | None:
     return frame if not frame.empty else None
 
 
+def rerun_of(folder: str) -> str | None:
+    """The folder where pf was rerun with the current defaults beside ``folder``'s peers (:data:`CURRENT_PF`)."""
+    return next((rerun for rerun, base in CURRENT_PF.items() if base == folder), None)
+
+
 def with_current_pf(folder: str) -> pd.DataFrame | None:
     """A folder's rows, and where pf was rerun with the current defaults (:data:`CURRENT_PF`) the rerun's pf rows
     beside them: the folder's own pf rows are then renamed ``pf-v1`` (``pf-late-v1``, ...)."""
     frame = load_folder(folder)
-    rerun = next((load_folder(r) for r, base in CURRENT_PF.items() if base == folder), None)
+    rerun = load_folder(rerun_of(folder)) if rerun_of(folder) else None
     if frame is None or (rerun is None and folder not in pf_v1_folders()):
         return frame
     old = frame.model.map(is_pf)
@@ -331,8 +336,7 @@ def folder_commands(folder: str, commands: list[str], common: list[tuple[str, st
 
 def with_reruns(folder: str) -> list[str]:
     """A folder's commands, then those of its reruns with pf's current defaults (:data:`CURRENT_PF`)."""
-    return run_commands(folder) + [c for rerun, base in CURRENT_PF.items() if base == folder
-                                   for c in run_commands(rerun)]
+    return run_commands(folder) + (run_commands(rerun_of(folder)) if rerun_of(folder) else [])
 
 
 REPRODUCE_SCRIPT = HERE / "reproduce.sh"
@@ -488,7 +492,7 @@ def retrained_comparison(missing_rows: pd.DataFrame) -> tuple[list[str], int, in
     (``missing_retrain.py`` cells whose reference is the run holding the current pf): the table, the cases with a
     ratio <= 1.02 and the cases."""
     frame = retrained_cells()
-    reference = next(rerun for rerun, base in CURRENT_PF.items() if base == FAULTS_FOLDER)
+    reference = rerun_of(FAULTS_FOLDER)
     if frame is None or not (frame.reference == reference).any():
         return [f"pf retrained without each stream: not run yet (`python benchmarks/missing_retrain.py "
                 f"--reference {reference}`)."], 0, 0
@@ -775,9 +779,10 @@ def targets_section() -> list[str]:
     for task, score, models in sorted(clean_tasks(), key=lambda item: -len(item[2])):
         pf = pf_name(models.index)
         peers = models.drop(index=[m for m in models.index if is_pf(m)])
-        if pf is None or peers.empty or (task, score.split(" (")[0]) in seen:
+        key = (task, score.split(" (")[0])  # the score without its run
+        if pf is None or peers.empty or key in seen:
             continue
-        seen.add((task, score.split(" (")[0]))
+        seen.add(key)
         best = peers.value.idxmin()
         ratio = models.value[pf] / peers.value[best]
         total += 1
@@ -859,7 +864,7 @@ def robustness_target() -> list[str]:
     wins = counts["removal"][0] + counts["noise"][0]
     total = counts["removal"][1] + counts["noise"][1]
     lines = [f"{head}, run `{FAULTS_FOLDER}` (every window, pf from "
-             f"{', '.join(f'`{r}`' for r, b in CURRENT_PF.items() if b == FAULTS_FOLDER)}): pf lower than every peer "
+             f"`{rerun_of(FAULTS_FOLDER)}`): pf lower than every peer "
              f"under {counts['removal'][0]} of {counts['removal'][1]} removals and {counts['noise'][0]} of "
              f"{counts['noise'][1]} MultiBench levels (p > 0): {wins} of {total}"
              + (f" ({wins / total:.0%}), **{'met' if wins / total >= 0.9 else 'not met'}**" if total else "") + "."

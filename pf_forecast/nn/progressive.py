@@ -299,7 +299,8 @@ class ProgressiveFusionNetwork(nn.Module):
             nn.Linear(input_chunk_length, output_chunk_length * nr_params) if use_target_skip else None
         )
         # the covariate modalities the linear skip reads (all of them, or the future ones), all T steps each
-        skipped = [i for i, slot in enumerate(slots) if i > 0 and (use_covariate_skip is True or slot.source == "future")]
+        future_only = use_covariate_skip == "future"
+        skipped = [i for i, slot in enumerate(slots) if i > 0 and (not future_only or slot.source == "future")]
         self.register_buffer("skip_slots", torch.tensor(skipped, dtype=torch.long), persistent=False)
         n_covariate_values = len(skipped) * width * steps
         self.covariate_skip = (
