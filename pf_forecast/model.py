@@ -343,8 +343,10 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
     use_covariate_skip
         Add a linear map from the covariate values (input window, plus the output window for future covariates) to
         the forecast: a linear ARX path beside the deep one. Missing or dropped modalities contribute zeros.
-        ``"future"``: over the future covariates only (the streams known over the horizon); lags of past
-        covariates are where a linear map over hundreds of values overfits (see BENCHMARKS.md).
+        ``"future"`` (default; chosen on rolling-origin validation folds, see BENCHMARKS.md): over the future
+        covariates only (the streams known over the horizon, whose value at step h then reaches step h's forecast
+        directly); lags of past covariates are where a linear map over hundreds of values overfits. Without future
+        covariates it adds nothing.
     fit_linear_skips
         ``True`` (default; chosen on rolling-origin validation folds, see BENCHMARKS.md): before gradient
         training, set the linear skips (target history, and covariates with
@@ -414,7 +416,7 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
         dropout: float = 0.1,
         modality_dropout: float = 0.1,
         use_target_skip: bool | None = None,
-        use_covariate_skip: bool | str = False,
+        use_covariate_skip: bool | str = "future",
         deep_supervision: bool = False,
         fit_linear_skips: bool = True,
         linear_skip_ridge: float | None = None,

@@ -211,7 +211,7 @@ class ProgressiveFusionNetwork(nn.Module):
     use_covariate_skip
         Add a linear map from the covariate values (input window, and output window for future covariates) to the
         forecast: a linear ARX path beside the deep one. Missing and dropped modalities contribute zeros.
-        ``"future"``: from the future-covariate modalities' values only.
+        ``"future"`` (default): from the future-covariate modalities' values only.
     gap_fill, season
         How a stream's missing steps are filled where the stream has other values in the window (see
         :data:`~pf_forecast.nn.packing.GAP_FILLS`), and the steps per season for ``"seasonal"``.
@@ -241,7 +241,7 @@ class ProgressiveFusionNetwork(nn.Module):
         dropout: float,
         modality_dropout: float,
         use_target_skip: bool,
-        use_covariate_skip: bool | str = False,
+        use_covariate_skip: bool | str = "future",
         zero_init_feedback: bool = True,
         decoder_size: int = 0,
         fault_dropout: float = 0.0,
