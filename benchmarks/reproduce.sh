@@ -31,6 +31,14 @@ pf-forecast bench $FAULTS --suite epf --models linear,tide,pf --tracks future --
 pf-forecast bench $FAULTS --suite beijing --models linear,tide --tracks past --out benchmarks/faults
 pf-forecast bench $FAULTS --suite epf --models linear,tide --tracks past --out benchmarks/faults
 pf-forecast bench $FAULTS --suite epf --models linear,tide --tracks future --datasets epf-DE,epf-FR,epf-PJM --out benchmarks/faults
+pf-forecast bench $FAULTS --suite stocks --models pf --out benchmarks/faults_v2
+pf-forecast bench $FAULTS --suite etth1 --models pf --out benchmarks/faults_v2
+pf-forecast bench $FAULTS --suite epf --models pf --tracks future --datasets epf-NP --out benchmarks/faults_v2
+pf-forecast bench $FAULTS --suite epf --models pf --tracks future --datasets epf-BE --out benchmarks/faults_v2
+pf-forecast bench $FAULTS --suite stocks --models pf --out benchmarks/faults_v3
+pf-forecast bench $FAULTS --suite etth1 --models pf --out benchmarks/faults_v3
+pf-forecast bench $FAULTS --suite epf --models pf --tracks future --datasets epf-NP --out benchmarks/faults_v3
+pf-forecast bench $FAULTS --suite epf --models pf --tracks future --datasets epf-BE --out benchmarks/faults_v3
 pf-forecast bench $FAULTS --suite epf --models pf --tracks future --datasets epf-NP --out benchmarks/faults_v4
 pf-forecast bench $FAULTS --suite epf --models pf --tracks future --datasets epf-BE --out benchmarks/faults_v4
 pf-forecast bench $FAULTS --suite stocks --models pf --out benchmarks/faults_v4
@@ -40,15 +48,15 @@ pf-forecast bench $FAULTS --suite epf --models pf --tracks past --out benchmarks
 pf-forecast bench $FAULTS --suite epf --models pf --tracks future --datasets epf-DE,epf-FR,epf-PJM --out benchmarks/faults_v4
 python benchmarks/scaling_study.py --out benchmarks/scaling --profile default --models pf,tide --epochs 4 --batch-size 64 --windows-per-epoch 2000 --threads 1
 python benchmarks/missing_retrain.py --reference faults_v4 --tasks beijing:past,epf-BE:future,epf-DE:future,epf-DE:past,epf-FR:past,epf-NP:future,epf-NP:past,epf-PJM:past,etth1:past,stocks:past --seeds 0
-python benchmarks/select_defaults.py --tasks epf-BE:future --configs base,cov_future --folds 1 --fold-rows 2016 --seeds 0,1
-python benchmarks/select_defaults.py --tasks epf-BE:future --configs base,gap_zero,gap_ffill,gap_seasonal --folds 1 --fold-rows 2016 --seeds 0 --faults
-python benchmarks/select_defaults.py --tasks epf-DE:future --configs base,cov_future --folds 1 --fold-rows 2016 --seeds 0,1
-python benchmarks/select_defaults.py --tasks epf-NP:future --configs base,v1,late,lsq_target_r1e-3,lsq_target_r1e-3_dec,cov,cov_future --folds 1 --fold-rows 2016 --seeds 0,1
-python benchmarks/select_defaults.py --tasks epf-NP:future --configs base,late,gap_zero,gap_ffill,gap_seasonal --folds 1 --fold-rows 2016 --seeds 0 --faults
 python benchmarks/select_defaults.py --tasks epf-NP:past --configs base,faults --folds 1 --fold-rows 2016 --seeds 0 --faults
 python benchmarks/select_defaults.py --tasks epf-PJM:past --configs base,cov --folds 1 --fold-rows 2016 --seeds 0,1
 python benchmarks/select_defaults.py --tasks etth1:past --configs base,v1,late,lsq_target_r1e-3,lsq_r1e-3,cov --peers linear,tide --folds 3 --fold-rows 1152 --seeds 0,1,2
 python benchmarks/select_defaults.py --tasks etth1:past --configs base,v1,lsq_target_r1e-3,v1_faults,lsq_target_r1e-3_faults,gap_zero,gap_ffill,gap_seasonal --folds 3 --fold-rows 1152 --seeds 0,1 --faults
 python benchmarks/select_defaults.py --tasks stocks:past --configs base,v1,late,lsq_target_r1e-3,lsq_r1e-3,cov --peers linear,tide --folds 3 --fold-rows 267 --seeds 0,1,2
 python benchmarks/select_defaults.py --tasks stocks:past --configs base,gap_zero,gap_ffill,gap_seasonal --folds 3 --fold-rows 267 --seeds 0 --faults
+python benchmarks/select_defaults.py --tasks epf-NP:future --configs v1,v2,lsq_target_r1e-3,lsq_target_r1e-3_dec,cov,cov_future,v2_late --folds 1 --fold-rows 2016 --seeds 0,1
+python benchmarks/select_defaults.py --tasks epf-BE:future --configs v2,cov_future --folds 1 --fold-rows 2016 --seeds 0,1
+python benchmarks/select_defaults.py --tasks epf-DE:future --configs v2,cov_future --folds 1 --fold-rows 2016 --seeds 0,1
+python benchmarks/select_defaults.py --tasks epf-BE:future --configs v2,v2_gap_zero,v2_gap_ffill,v2_gap_seasonal --folds 1 --fold-rows 2016 --seeds 0 --faults
+python benchmarks/select_defaults.py --tasks epf-NP:future --configs v2,v2_late,v2_gap_zero,v2_gap_ffill,v2_gap_seasonal --folds 1 --fold-rows 2016 --seeds 0 --faults
 python benchmarks/summarize.py

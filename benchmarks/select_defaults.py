@@ -54,14 +54,17 @@ CELLS = HERE / "selection" / "cells"
 CONFIGS: dict[str, dict] = {
     "base": {},  # the defaults of the code that runs it
     # the defaults before the least-squares start (pf-v1): the target skip trained from a random start
-    "v1": {"fit_linear_skips": False, "use_target_skip": True},
+    "v1": {"fit_linear_skips": False, "use_target_skip": True, "use_covariate_skip": False},
+    # the defaults before the future-covariate skip (pf-v2)
+    "v2": {"use_covariate_skip": False},
     "late": {"n_refinements": 1},
     # the least-squares start with the former fixed ridge (1e-3 of the mean feature energy) instead of the
     # cross-validated one: target skip only, or with the covariate skip (a linear path over every covariate value)
-    "lsq_target_r1e-3": {"fit_linear_skips": True, "linear_skip_ridge": 1e-3},
+    "lsq_target_r1e-3": {"fit_linear_skips": True, "linear_skip_ridge": 1e-3, "use_covariate_skip": False},
     "lsq_r1e-3": {"fit_linear_skips": True, "linear_skip_ridge": 1e-3, "use_covariate_skip": True},
     # the temporal decoder (each horizon step reads its own future-covariate values)
-    "lsq_target_r1e-3_dec": {"fit_linear_skips": True, "linear_skip_ridge": 1e-3, "decoder_size": 8},
+    "lsq_target_r1e-3_dec": {"fit_linear_skips": True, "linear_skip_ridge": 1e-3, "decoder_size": 8,
+                             "use_covariate_skip": False},
     "dec": {"decoder_size": 8},
     # the covariate skip with the cross-validated ridge of the defaults: the least-squares start is then a linear
     # ARX model over every stream (what darts' linear model is), the deep path learning what it misses
@@ -69,8 +72,10 @@ CONFIGS: dict[str, dict] = {
     # the covariate skip over the future covariates only (the streams known over the horizon)
     "cov_future": {"use_covariate_skip": "future"},
     # training with streams failing part-way (late data, outages), beside modality dropout
-    "v1_faults": {"fit_linear_skips": False, "use_target_skip": True, "fault_dropout": 0.2},
-    "lsq_target_r1e-3_faults": {"fit_linear_skips": True, "linear_skip_ridge": 1e-3, "fault_dropout": 0.2},
+    "v1_faults": {"fit_linear_skips": False, "use_target_skip": True, "use_covariate_skip": False,
+                  "fault_dropout": 0.2},
+    "lsq_target_r1e-3_faults": {"fit_linear_skips": True, "linear_skip_ridge": 1e-3, "use_covariate_skip": False,
+                                "fault_dropout": 0.2},
     "faults": {"fault_dropout": 0.2},
     "wide": {"hidden_size": 64},
     "patch1": {"patch_size": 1},
@@ -79,13 +84,30 @@ CONFIGS: dict[str, dict] = {
     "gap_ffill": {"gap_fill": "ffill"},
     "gap_seasonal": {"gap_fill": "seasonal"},
 }
+#: The ablations measured against pf-v2 too (``v2_late``, ``v2_gap_zero``, ...: that ablation on pf-v2).
+CONFIGS.update({f"v2_{name}": {**CONFIGS["v2"], **CONFIGS[name]}
+                for name in ("late", "gap_zero", "gap_ffill", "gap_seasonal")})
+#: The gap-fill configurations of each reference: they share the reference's fits (``"auto"`` is the reference's).
+GAP_FILL_CONFIGS = {reference: {f"{prefix}gap_{policy}": policy for policy in ("zero", "ffill", "seasonal")}
+                    for reference, prefix in (("base", ""), ("v2", "v2_"))}
+#: Options whose values build the same network on a task without future covariates (a covariate skip over the
+#: future covariates only is then no skip): a cell built with either counts as built with the other there.
+SAME_WITHOUT_FUTURE = {"use_covariate_skip": ("False", "'future'")}
 #: Options that only change how the network reads gaps in its inputs: on a fold whose data have no gaps, training
 #: is the same whatever their value, so configurations that differ only in them share one fit (exactly paired).
 FORECAST_TIME_OPTIONS = ("gap_fill",)
 #: Configurations paired with another than the task's reference (``v1``, else ``base``): the gap fills with the one
 #: they share fits with, late fusion with the defaults it ablates (does the feedback still earn its cost?).
-PAIRED_WITH = {"gap_zero": "base", "gap_ffill": "base", "gap_seasonal": "base", "late": "base", "cov": "base",
-               "cov_future": "base", "dec": "base", "wide": "base"}
+PAIRED_WITH = {**{name: (reference,) for reference, fills in GAP_FILL_CONFIGS.items() for name in fills},
+               "late": ("base",), "v2_late": ("v2",), "cov": ("base", "v2"), "cov_future": ("v2", "base"),
+               "dec": ("base",), "wide": ("base",)}
+
+
+def without_future_effect(config: dict[str, str]) -> dict[str, str]:
+    """``config`` (recorded values) with :data:`SAME_WITHOUT_FUTURE`'s options at their first value: how a cell
+    of a task without future covariates is compared."""
+    return {**config, **{name: values[0] for name, values in SAME_WITHOUT_FUTURE.items()
+                         if config.get(name) in values}}
 
 
 def fold_task(task: ForecastingTask, origin: int, fold_rows: int) -> ForecastingTask:
@@ -181,15 +203,19 @@ def run_cell(name: str, task: ForecastingTask, origin: int, seed: int, settings:
             "model_config": json.dumps(config, sort_keys=True)}
 
 
-def check_cell(path: Path, model, ignore: tuple[str, ...] = ()) -> None:
+def check_cell(path: Path, model, ignore: tuple[str, ...] = (), has_future: bool = True) -> None:
     """Refuse to reuse a finished cell computed with other hyper-parameters than ``model``'s (``base`` follows the
     defaults of the code that runs it). An option the cell predates counts as its value before it existed; options
-    in ``ignore`` are not compared (:data:`FORECAST_TIME_OPTIONS` where the cell's data have no gaps)."""
+    in ``ignore`` are not compared (:data:`FORECAST_TIME_OPTIONS` where the cell's data have no gaps), nor those of
+    :data:`SAME_WITHOUT_FUTURE` on a task without future covariates (``has_future`` false)."""
     from pf_forecast.model import _ADDED_LATER
 
     before = {name: repr(value) for name, value in _ADDED_LATER.items()}  # what a cell predating an option had
     built = {**before, **json.loads(pd.read_csv(path).model_config.iloc[0])}
-    changed = [f"{name}: {built[name]} -> {value}" for name, value in model_config(model).items()
+    wanted = model_config(model)
+    if not has_future:
+        built, wanted = without_future_effect(built), without_future_effect(wanted)
+    changed = [f"{name}: {built[name]} -> {value}" for name, value in wanted.items()
                if name not in ("random_state", *ignore) and name in built and built[name] != value]
     if changed:
         raise SystemExit(f"{path.name} was computed with other hyper-parameters ({'; '.join(changed)}): the "
@@ -216,7 +242,8 @@ def run(tasks: list[tuple[str, str]], names: list[str], folds: int, seeds: list[
                         continue  # a deterministic peer already fitted on this fold
                     if path.exists():
                         check_cell(path, build(name, task, seed, settings)[0],
-                                   ignore=FORECAST_TIME_OPTIONS if gap_free and name in CONFIGS else ())
+                                   ignore=FORECAST_TIME_OPTIONS if gap_free and name in CONFIGS else (),
+                                   has_future=task.future_covariates is not None)
                         continue
                     with quiet_training():
                         row = run_cell(name, fold_task(task, origin, rows), origin, seed, settings, with_faults,
@@ -236,12 +263,14 @@ def summary() -> pd.DataFrame:
         raise SystemExit("no selection cells yet")
     cells = pd.concat(frames, ignore_index=True)
     conflicts = []
-    for key, group in cells[cells.config.isin(list(CONFIGS))].groupby(["config", "dataset"]):  # pf configurations
+    for key, group in cells[cells.config.isin(list(CONFIGS))].groupby(["config", "dataset", "track"]):  # pf configurations
         # (a peer's lags may follow the fold's length)
         # a hyper-parameter added to the model later is absent from older cells: only differing values conflict
         seen: dict[str, str] = {}
-        for text in group.model_config:
+        for text, track in zip(group.model_config, group.track):
             built = json.loads(text)
+            if track == "past":  # no future covariates on a past track
+                built = without_future_effect(built)
             if built.get("use_target_skip") == "None" and built.get("likelihood", "None") == "None":
                 built["use_target_skip"] = "True"  # what None resolves to for point forecasts
             for name, value in built.items():
@@ -257,9 +286,11 @@ def summary() -> pd.DataFrame:
         mse=("mse", "mean"), fault_mse=("fault_mse", "mean"), fit_seconds=("fit_seconds", "median"))
     rows = []
     for (dataset, track), group in cells.groupby(["dataset", "track"]):
-        task_reference = "v1" if (group.config == "v1").any() else "base"
+        # the oldest defaults measured on the task: v1, else v2, else the current ones
+        task_reference = next((r for r in ("v1", "v2") if (group.config == r).any()), "base")
         for config, sub in group.groupby("config"):
-            reference = PAIRED_WITH.get(config, task_reference)
+            ran = set(group.config)
+            reference = next((r for r in PAIRED_WITH.get(config, ()) if r in ran), task_reference)
             base = group[group.config == reference].set_index(["fold", "seed"])
             sub = sub.set_index(["fold", "seed"])
             row = {"task": f"{dataset} / {track}", "config": config, "reference": reference, "cells": len(sub),

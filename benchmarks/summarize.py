@@ -37,12 +37,18 @@ FEV = "fev_epf"
 FAULTS_FOLDER = "faults"
 FEV_MARKETS = ("BE", "DE", "FR", "NP", "PJM")
 FEV_COMMAND = "pf-forecast bench --suite fev-epf --seeds 3 --out benchmarks/fev_epf"
-#: Reruns of pf with the current defaults -> the pf-v1 folder whose peers they stand beside.
-CURRENT_PF = {FEV + "_v2": FEV, FAULTS_FOLDER + "_v4": FAULTS_FOLDER, ALL_WINDOWS + "_v2": ALL_WINDOWS}
+#: Reruns of pf with the current defaults -> the pf-v1 folder whose peers they stand beside. A later rerun of the
+#: same folder replaces an earlier one's pf rows task by task: ``faults_v5`` reran the future track after
+#: ``use_covariate_skip='future'`` became the default; on the past track, which has no future covariates, that
+#: option adds nothing, so ``faults_v4``'s past-track pf is the current model (:func:`stale_pf_cells` checks it).
+CURRENT_PF = {FEV + "_v3": FEV, FAULTS_FOLDER + "_v4": FAULTS_FOLDER, FAULTS_FOLDER + "_v5": FAULTS_FOLDER,
+              ALL_WINDOWS + "_v2": ALL_WINDOWS}
 #: Earlier reruns of pf kept as a record: folder -> (the pf-v1 folder whose peers they stand beside, how they differ
-#: from the current defaults).
-EARLIER_PF = {FAULTS_FOLDER + "_v2": (FAULTS_FOLDER, "without gap filling, `gap_fill='zero'`"),
-              FAULTS_FOLDER + "_v3": (FAULTS_FOLDER, "with `gap_fill='seasonal'`")}
+#: from the current defaults, the track they are compared on or ``None`` for all).
+EARLIER_PF = {FAULTS_FOLDER + "_v2": (FAULTS_FOLDER, "without gap filling, `gap_fill='zero'`", None),
+              FAULTS_FOLDER + "_v3": (FAULTS_FOLDER, "with `gap_fill='seasonal'`", None),
+              FAULTS_FOLDER + "_v4": (FAULTS_FOLDER, "with the previous `use_covariate_skip=False`", "future"),
+              FEV + "_v2": (FEV, "with the previous `use_covariate_skip=False`", None)}
 HEADLINE_MODELS = ("pf", "pf-late", "tide", "tsmixer", "dlinear", "linear", "naive-seasonal")
 README_START, README_END = "<!-- headline:start -->", "<!-- headline:end -->"
 
@@ -82,21 +88,73 @@ def load_folder(folder: str) -> pd.DataFrame | None:
     return frame if not frame.empty else None
 
 
-def rerun_of(folder: str) -> str | None:
-    """The folder where pf was rerun with the current defaults beside ``folder``'s peers (:data:`CURRENT_PF`)."""
-    return next((rerun for rerun, base in CURRENT_PF.items() if base == folder), None)
+def reruns_of(folder: str) -> list[str]:
+    """The folders where pf was rerun with the current defaults beside ``folder``'s peers, oldest first
+    (:data:`CURRENT_PF`)."""
+    return [rerun for rerun, base in CURRENT_PF.items() if base == folder]
+
+
+def current_pf_rows(folder: str) -> pd.DataFrame | None:
+    """pf's rows (every pf variant) from ``folder``'s reruns, a later rerun's (dataset, track, model) replacing an
+    earlier one's; ``None`` where none ran."""
+    frames = [f[f.model.map(is_pf)] for f in map(load_folder, reruns_of(folder)) if f is not None]
+    if not frames:
+        return None
+    keys = ["dataset", "track", "model"]
+    kept = []
+    for age, frame in enumerate(frames):
+        newer = pd.concat([f[keys] for f in frames[age + 1:]]).drop_duplicates() if age + 1 < len(frames) else None
+        if newer is not None:
+            frame = frame.merge(newer, on=keys, how="left", indicator=True)
+            frame = frame[frame.pop("_merge") == "left_only"]
+        kept.append(frame)
+    return pd.concat(kept, ignore_index=True)
 
 
 def with_current_pf(folder: str) -> pd.DataFrame | None:
-    """A folder's rows, and where pf was rerun with the current defaults (:data:`CURRENT_PF`) the rerun's pf rows
+    """A folder's rows, and where pf was rerun with the current defaults (:data:`CURRENT_PF`) the reruns' pf rows
     beside them: the folder's own pf rows are then renamed ``pf-v1`` (``pf-late-v1``, ...)."""
     frame = load_folder(folder)
-    rerun = load_folder(rerun_of(folder)) if rerun_of(folder) else None
+    rerun = current_pf_rows(folder)
     if frame is None or (rerun is None and folder not in pf_v1_folders()):
         return frame
     old = frame.model.map(is_pf)
     frame = frame.assign(model=frame.model.where(~old, frame.model + "-v1"))
-    return frame if rerun is None else pd.concat([frame, rerun[rerun.model.map(is_pf)]], ignore_index=True)
+    return frame if rerun is None else pd.concat([frame, rerun], ignore_index=True)
+
+
+#: The defaults a committed pf cell is checked against (:func:`stale_pf_cells`).
+CHECKED_DEFAULTS = ("fit_linear_skips", "linear_skip_ridge", "use_covariate_skip", "use_target_skip", "gap_fill",
+                    "hidden_size", "patch_size", "n_refinements", "decoder_size", "fault_dropout", "modality_dropout")
+
+
+def stale_pf_cells() -> list[str]:
+    """The cells of ``pf`` in the current-pf reruns (:data:`CURRENT_PF`) whose recorded configuration differs from
+    the model's defaults, other than ``use_covariate_skip=False`` on a track without future covariates (where the
+    default ``'future'`` builds the same network): ``"cell: option recorded / default"``."""
+    import inspect
+
+    from pf_forecast import ProgressiveFusionForecaster
+
+    defaults = {name: repr(p.default)
+                for name, p in inspect.signature(ProgressiveFusionForecaster.__init__).parameters.items()}
+    stale, replaced = [], set()
+    for folder in reversed(CURRENT_PF):  # newest first: a task a later rerun replaced is not used (current_pf_rows)
+        metas = [json.loads(p.read_text()) for p in sorted((HERE / folder / "cells").glob("*__pf__*.json"))]
+        tasks = {(CURRENT_PF[folder], m["dataset"], m["track"]) for m in metas}
+        for meta in metas:
+            if (CURRENT_PF[folder], meta["dataset"], meta["track"]) in replaced:
+                continue
+            config = meta.get("model_config") or {}
+            for name in CHECKED_DEFAULTS:
+                seen = config.get(name)
+                if seen is None or seen == defaults[name]:
+                    continue
+                if name == "use_covariate_skip" and seen == "False" and meta["track"] == "past":
+                    continue
+                stale.append(f"{folder}/{meta['cell']}: {name} {seen} / {defaults[name]}")
+        replaced |= tasks
+    return stale
 
 
 def pf_name(models) -> str | None:
@@ -335,8 +393,10 @@ def folder_commands(folder: str, commands: list[str], common: list[tuple[str, st
 
 
 def with_reruns(folder: str) -> list[str]:
-    """A folder's commands, then those of its reruns with pf's current defaults (:data:`CURRENT_PF`)."""
-    return run_commands(folder) + (run_commands(rerun_of(folder)) if rerun_of(folder) else [])
+    """A folder's commands, then those of its earlier pf reruns quoted in BENCHMARKS.md (:data:`EARLIER_PF`) and of
+    its reruns with pf's current defaults (:data:`CURRENT_PF`)."""
+    earlier = [rerun for rerun, (base, _, _) in EARLIER_PF.items() if base == folder]
+    return [command for f in dict.fromkeys([folder, *earlier, *reruns_of(folder)]) for command in run_commands(f)]
 
 
 REPRODUCE_SCRIPT = HERE / "reproduce.sh"
@@ -458,11 +518,9 @@ def fusion_section(table_: pd.DataFrame, degr: pd.DataFrame) -> list[str]:
     return lines
 
 
-def removal_share(faults: pd.DataFrame) -> tuple[str, list[str]]:
-    """("k of n (share), met / not met", the table) for the removal-versus-retrained target, from a faults run's
-    frame (with the current pf)."""
-    lines, close, total = retrained_comparison(faults[faults.corruption.str.startswith("missing:")
-                                                      & (faults.metric == "mse") & (faults.level == 1.0)])
+def removal_share() -> tuple[str, list[str]]:
+    """("k of n (share), met / not met", the table) for the removal-versus-retrained target."""
+    lines, close, total = retrained_comparison()
     if not total:
         return "not measured yet", lines
     return f"{close} of {total} ({close / total:.0%}), {'met' if close / total >= 0.9 else 'not met'}", lines
@@ -487,18 +545,21 @@ def retrain_commands() -> list[str]:
             for (reference, seeds), tasks in groups.items()]
 
 
-def retrained_comparison(missing_rows: pd.DataFrame) -> tuple[list[str], int, int]:
+def retrained_comparison() -> tuple[list[str], int, int]:
     """pf trained on every stream with stream m removed at test time against pf retrained without m
-    (``missing_retrain.py`` cells whose reference is the run holding the current pf): the table, the cases with a
-    ratio <= 1.02 and the cases."""
+    (``missing_retrain.py`` cells against the latest current-pf faults rerun they reference, each compared with that
+    rerun's own pf): the table, the cases with a ratio <= 1.02 and the cases."""
     frame = retrained_cells()
-    reference = rerun_of(FAULTS_FOLDER)
-    if frame is None or not (frame.reference == reference).any():
+    referenced = [] if frame is None else [f for f in reruns_of(FAULTS_FOLDER) if (frame.reference == f).any()]
+    if not referenced:
         return [f"pf retrained without each stream: not run yet (`python benchmarks/missing_retrain.py "
-                f"--reference {reference}`)."], 0, 0
+                f"--reference {reruns_of(FAULTS_FOLDER)[-1]}`)."], 0, 0
+    reference = referenced[-1]
     retrained = frame[frame.reference == reference].groupby(["dataset", "track", "modality"])["retrained_mse"]
     retrained = retrained.agg(["mean", "count"])
-    pf = missing_rows[missing_rows.model == "pf"].copy()
+    rows = load_folder(reference)
+    rows = rows[rows.corruption.str.startswith("missing:") & (rows.metric == "mse") & (rows.level == 1.0)]
+    pf = rows[rows.model == "pf"].copy()
     pf["modality"] = pf.corruption.str.split(":", n=1).str[1]
     pf = pf.groupby(["dataset", "track", "modality"])["value"].mean()
     per_task: dict[str, list[str]] = {}
@@ -573,7 +634,18 @@ def fev_section() -> list[str]:
                  f"{len(FEV_PUBLISHED)} published models)." if ranks else
                  "pf's rank among the published models: not available until pf has all five markets.")
     if "pf-v1" in scores.index.get_level_values("model"):
-        lines.append(f"`pf` has the current defaults (`{FEV}_v2`), `pf-v1` the previous ones.")
+        lines.append(f"`pf` has the current defaults ({', '.join(f'`{r}`' for r in reruns_of(FEV))}), `pf-v1` the "
+                     "first ones (`fit_linear_skips=False`).")
+    for folder, (base, difference, _) in EARLIER_PF.items():
+        earlier = load_folder(folder) if base == FEV else None
+        if earlier is None:
+            continue
+        old = fev_scores(earlier[earlier.model.map(is_pf)])
+        summary = [f"`{model}` {geometric_mean(old.loc[model].loc[list(FEV_MARKETS), 'sql']):.3f} "
+                   f"({int(old.loc[model].seeds.max())} seeds)" for model in ordered_models(old.index.unique("model"))
+                   if all(m in old.loc[model].index for m in FEV_MARKETS)]
+        if summary:
+            lines.append(f"pf {difference} (`{folder}`), gm SQL: {', '.join(summary)}.")
     return lines
 
 
@@ -608,14 +680,16 @@ def earlier_fault_lines(cases: pd.DataFrame) -> list[str]:
     """One line per earlier pf rerun (:data:`EARLIER_PF`) of the fault run: in how many of its cases it is lower
     than every peer."""
     lines = []
-    for folder, (base, difference) in EARLIER_PF.items():
+    for folder, (base, difference, track) in EARLIER_PF.items():
         frame = load_folder(folder) if base == FAULTS_FOLDER else None
         if frame is None or not frame.corruption.str.startswith("fault:").any():
             continue
+        frame = frame if track is None else frame[frame.track == track]
         earlier = fault_cases(frame)["pf"].rename("earlier")
         joined = cases.join(earlier, how="inner").dropna(subset=["earlier"])
         peers = joined[[c for c in joined.columns if not is_pf(c) and c != "earlier"]].min(axis=1)
-        lines += [f"pf {difference} (`{folder}`): lower than every peer in {int((joined.earlier < peers).sum())} "
+        where = "" if track is None else f", {track} track"
+        lines += [f"pf {difference} (`{folder}`{where}): lower than every peer in {int((joined.earlier < peers).sum())} "
                   f"of {len(joined)} of these cases.", ""]
     return lines
 
@@ -635,6 +709,17 @@ def fault_imputations() -> dict[tuple[str, str], str]:
                 counts[key][policy] += 1
     return {key: ", ".join(f"{p} {n}" for p, n in sorted(c.items(), key=lambda kv: (-kv[1], kv[0])))
             for key, c in counts.items()}
+
+
+def imputation_totals(chosen: dict[tuple[str, str], str], model: str) -> str:
+    """``"ffill 80, seasonal 30, ..."``: a peer's imputations over every task, from :func:`fault_imputations`."""
+    totals: dict[str, int] = {}
+    for (_, name), picks in chosen.items():
+        if name == model:
+            for pick in picks.split(", "):
+                policy, count = pick.rsplit(" ", 1)
+                totals[policy] = totals.get(policy, 0) + int(count)
+    return ", ".join(f"{p} {n}" for p, n in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def faults_section() -> list[str]:
@@ -666,12 +751,10 @@ def faults_section() -> list[str]:
     share = f"{wins} of {total} ({wins / total:.0%})" if total else "no case yet"
     chosen = fault_imputations()
     peer_names = ordered_models({model for _, model in chosen})
-    picks = [[task, *(chosen.get((task, model), "—") for model in peer_names)]
-             for task in ordered_datasets({task for task, _ in chosen})]
     from pf_forecast.robustness import FAULTS, fault_middle_level
 
     middles = ", ".join(f"{f} {fault_middle_level(f):g}" for f in FAULTS)
-    removal, removal_table = removal_share(frame)
+    removal, removal_table = removal_share()
     return [f"Models in the run: {', '.join(f'`{m}`' for m in models)}; seeds: {seed_range(frame)}. Middle "
             f"severities: {middles} (outage and stuck: fraction of the steps; latency: steps; spikes: fraction of "
             "the values).", "",
@@ -684,9 +767,9 @@ def faults_section() -> list[str]:
             f"{report_link(FAULTS_FOLDER)}.", "",
             f"**Target: under whole-stream removal, pf's MSE <= 1.02x that of pf retrained without the stream in "
             f">= 90% of the cases: {removal}.**", "", *removal_table, "",
-            "Imputation each peer got (chosen per fault and stream on the validation segment; counts over "
-            "(fault, stream) pairs):", "",
-            *table(["task", *peer_names], picks)]
+            "Imputation each peer got, chosen per (task, fault, stream) on the validation segment (counts over those "
+            "cases; per case in each cell's `.json`): "
+            + "; ".join(f"{model} {imputation_totals(chosen, model)}" for model in peer_names) + "."]
 
 
 def selection_section() -> list[str]:
@@ -699,8 +782,7 @@ def selection_section() -> list[str]:
     cells = pd.concat([pd.read_csv(p) for p in sorted(select_defaults.CELLS.glob("*.csv"))], ignore_index=True)
     rows = []
     # configurations that only change how gaps are read share base's fit: the gap-fill table below shows them
-    gap_only = [name for name, overrides in select_defaults.CONFIGS.items()
-                if overrides and set(overrides) <= set(select_defaults.FORECAST_TIME_OPTIONS)]
+    gap_only = [name for fills in select_defaults.GAP_FILL_CONFIGS.values() for name in fills]
     shown = frame[frame.config.isin(list(select_defaults.CONFIGS)) & ~frame.config.isin(gap_only)]
     for _, row in shown.iterrows():  # peers: their reports
         dataset, track = row.task.split(" / ")
@@ -716,39 +798,45 @@ def selection_section() -> list[str]:
             faults = f"{row.fault_mse:.4f}{change}"
         rows.append([row.task, row.config, f"{row.mse:.4f}", paired, faults,
                      f"{sub.fold.nunique()} x {sub.seed.nunique()}", f"{row.fit_s:.0f}"])
-    folds = [f"{dataset} / {track}: {g.fold.nunique()} folds of {int(g.n_windows.median()):,} windows"
-             for (dataset, track), g in cells.groupby(["dataset", "track"])]
+    layouts: dict[str, list[str]] = {}  # "k x n windows" -> the tasks with that fold layout
+    for (dataset, track), g in cells.groupby(["dataset", "track"]):
+        layouts.setdefault(f"{g.fold.nunique()} x {int(g.n_windows.median()):,}", []).append(f"{dataset} / {track}")
+    folds = [f"{', '.join(tasks)}: {layout}" for layout, tasks in layouts.items()]
     legend = "; ".join(
         f"`{name}` = " + (", ".join(f"`{k}={v!r}`" for k, v in select_defaults.CONFIGS[name].items()) or "the defaults")
         for name in dict.fromkeys(shown.config))
     return [*table(["task", "config", "validation MSE", "vs v1 (paired) ± s.e.", "under faults (vs v1)",
                     "folds x seeds", "fit s"], rows), "",
             f"Configurations: {legend}.", "",
-            "Folds: " + "; ".join(folds) + ". Paired changes per (fold, seed) against `v1` (or the named "
+            "Folds x windows per fold: " + "; ".join(folds) + ". Paired changes per (fold, seed) against `v1` (or the named "
             "configuration); resolved beyond two standard errors. *Under faults*: mean MSE over every (fault, "
             "stream), one stream failing at the fault's middle severity (`--faults`).", "", *gap_fill_table(cells)]
 
 
 def gap_fill_table(cells: pd.DataFrame) -> list[str]:
     """Validation MSE per fault (mean over streams, folds and seeds) for each ``gap_fill`` policy, on the folds
-    where ``base`` (``"auto"``) and ``gap_zero`` / ``gap_ffill`` / ``gap_seasonal`` share their fits."""
-    policies = {"gap_zero": "zero", "gap_ffill": "ffill", "gap_seasonal": "seasonal", "base": "auto"}
-    faulted = cells[cells.config.isin(list(policies)) & cells.filter(like="fault:").notna().any(axis=1)]
-    shared = faulted.groupby(["dataset", "track", "fold", "seed"]).config.transform("nunique") == len(policies)
-    faulted = faulted[shared]
-    if faulted.empty:
-        return []
+    where a reference (``base``, or ``v2``; its ``"auto"``) and its ``gap_zero`` / ``gap_ffill`` / ``gap_seasonal``
+    share their fits (:data:`select_defaults.GAP_FILL_CONFIGS`)."""
+    import select_defaults
+
     rows = []
-    for (dataset, track), group in faulted.groupby(["dataset", "track"]):
-        for fault in ("outage", "latency"):  # the faults that leave gaps (stuck and spikes leave none)
-            columns = [c for c in group.columns if c.startswith(f"fault:{fault}:") and group[c].notna().any()]
-            means = group.groupby("config")[columns].mean().mean(axis=1)
-            rows.append([f"{dataset} / {track}", fault, *(f"{means[c]:.4f}" for c in policies),
-                         f"{group.fold.nunique()} x {group.seed.nunique()}"])
+    for reference, fills in select_defaults.GAP_FILL_CONFIGS.items():
+        policies = [*fills, reference]
+        faulted = cells[cells.config.isin(policies) & cells.filter(like="fault:").notna().any(axis=1)]
+        shared = faulted.groupby(["dataset", "track", "fold", "seed"]).config.transform("nunique") == len(policies)
+        for (dataset, track), group in faulted[shared].groupby(["dataset", "track"]):
+            for fault in ("outage", "latency"):  # the faults that leave gaps (stuck and spikes leave none)
+                columns = [c for c in group.columns if c.startswith(f"fault:{fault}:") and group[c].notna().any()]
+                means = group.groupby("config")[columns].mean().mean(axis=1)
+                rows.append([f"{dataset} / {track}", reference, fault, *(f"{means[c]:.4f}" for c in policies),
+                             f"{group.fold.nunique()} x {group.seed.nunique()}"])
+    if not rows:
+        return []
     return ["What pf reads at a stream's missing steps (`gap_fill`; one fit per fold shared by the policies, so the "
-            "differences are the policy's alone; on data without gaps their clean MSE is base's): validation MSE "
-            "with one stream failing, mean over the streams.", "",
-            *table(["task", "fault", "zero", "ffill", "seasonal", "auto (default)", "folds x seeds"], rows)]
+            "differences are the policy's alone; on data without gaps their clean MSE is the reference's): "
+            "validation MSE with one stream failing, mean over the streams.", "",
+            *table(["task", "model", "fault", "zero", "ffill", "seasonal", "auto (default)", "folds x seeds"],
+                   sorted(rows))]
 
 
 def clean_tasks() -> list[tuple[str, str, pd.DataFrame]]:
@@ -802,6 +890,9 @@ def targets_section() -> list[str]:
              f"pf is lowest on {lowest} of {total} tasks ({lowest / max(total, 1):.0%}) and within 3% of the lowest on "
              f"{close} of {total}: **{'met' if total and lowest / total >= 0.75 and close == total else 'not met'}**. "
              "Not yet measured: every peer on every task, and 3 seeds of pf and the two strongest peers on each.", ""]
+    stale = stale_pf_cells()
+    if stale:
+        lines += [f"Not at the current defaults (rerun them): {'; '.join(stale)}.", ""]
     lines += linear_start_kept()
     lines += robustness_target()
     if speed_rows:
@@ -864,7 +955,7 @@ def robustness_target() -> list[str]:
     wins = counts["removal"][0] + counts["noise"][0]
     total = counts["removal"][1] + counts["noise"][1]
     lines = [f"{head}, run `{FAULTS_FOLDER}` (every window, pf from "
-             f"`{rerun_of(FAULTS_FOLDER)}`): pf lower than every peer "
+             f"{', '.join(f'`{r}`' for r in reruns_of(FAULTS_FOLDER))}, the later per task): pf lower than every peer "
              f"under {counts['removal'][0]} of {counts['removal'][1]} removals and {counts['noise'][0]} of "
              f"{counts['noise'][1]} MultiBench levels (p > 0): {wins} of {total}"
              + (f" ({wins / total:.0%}), **{'met' if wins / total >= 0.9 else 'not met'}**" if total else "") + "."
