@@ -54,13 +54,14 @@ CELLS = HERE / "selection" / "cells"
 CONFIGS: dict[str, dict] = {
     "base": {},  # the defaults of the code that runs it
     # the defaults before the least-squares start (pf-v1): the target skip trained from a random start
-    "v1": {"fit_linear_skips": False, "use_target_skip": True, "use_covariate_skip": False},
+    "v1": {"fit_linear_skips": False, "use_target_skip": True, "use_covariate_skip": False, "gap_fill": "zero"},
     # the defaults before the future-covariate skip (pf-v2)
     "v2": {"use_covariate_skip": False},
     "late": {"n_refinements": 1},
     # the least-squares start with the former fixed ridge (1e-3 of the mean feature energy) instead of the
     # cross-validated one: target skip only, or with the covariate skip (a linear path over every covariate value)
-    "lsq_target_r1e-3": {"fit_linear_skips": True, "linear_skip_ridge": 1e-3, "use_covariate_skip": False},
+    "lsq_target_r1e-3": {"fit_linear_skips": True, "linear_skip_ridge": 1e-3, "use_covariate_skip": False,
+                         "gap_fill": "zero"},
     "lsq_r1e-3": {"fit_linear_skips": True, "linear_skip_ridge": 1e-3, "use_covariate_skip": True},
     # the temporal decoder (each horizon step reads its own future-covariate values)
     "lsq_target_r1e-3_dec": {"fit_linear_skips": True, "linear_skip_ridge": 1e-3, "decoder_size": 8,
@@ -73,10 +74,10 @@ CONFIGS: dict[str, dict] = {
     "cov_future": {"use_covariate_skip": "future"},
     # training with streams failing part-way (late data, outages), beside modality dropout
     "v1_faults": {"fit_linear_skips": False, "use_target_skip": True, "use_covariate_skip": False,
-                  "fault_dropout": 0.2},
+                  "gap_fill": "zero", "fault_dropout": 0.2},
     "lsq_target_r1e-3_faults": {"fit_linear_skips": True, "linear_skip_ridge": 1e-3, "use_covariate_skip": False,
-                                "fault_dropout": 0.2},
-    "faults": {"fault_dropout": 0.2},
+                                "gap_fill": "zero", "fault_dropout": 0.2},
+    "faults": {"fault_dropout": 0.2, "gap_fill": "zero"},  # measured before gap filling: paired with gap_zero
     "wide": {"hidden_size": 64},
     "patch1": {"patch_size": 1},
     # what the network reads at a stream's missing steps (the default: "auto")
@@ -100,7 +101,7 @@ FORECAST_TIME_OPTIONS = ("gap_fill",)
 #: they share fits with, late fusion with the defaults it ablates (does the feedback still earn its cost?).
 PAIRED_WITH = {**{name: (reference,) for reference, fills in GAP_FILL_CONFIGS.items() for name in fills},
                "late": ("base",), "v2_late": ("v2",), "cov": ("base", "v2"), "cov_future": ("v2", "base"),
-               "dec": ("base",), "wide": ("base",)}
+               "faults": ("gap_zero", "base"), "dec": ("base",), "wide": ("base",)}
 
 
 def without_future_effect(config: dict[str, str]) -> dict[str, str]:
@@ -108,6 +109,17 @@ def without_future_effect(config: dict[str, str]) -> dict[str, str]:
     of a task without future covariates is compared."""
     return {**config, **{name: values[0] for name, values in SAME_WITHOUT_FUTURE.items()
                          if config.get(name) in values}}
+
+
+def as_built(config: dict[str, str]) -> dict[str, str]:
+    """``config`` (recorded values) with the values that build the same model spelled one way: the target skip's
+    ``None`` is on for point forecasts, and the ridge of the least-squares start is unused without that start."""
+    config = dict(config)
+    if config.get("use_target_skip") == "None" and config.get("likelihood", "None") == "None":
+        config["use_target_skip"] = "True"
+    if config.get("fit_linear_skips") == "False":
+        config.pop("linear_skip_ridge", None)
+    return config
 
 
 def fold_task(task: ForecastingTask, origin: int, fold_rows: int) -> ForecastingTask:
@@ -212,7 +224,7 @@ def check_cell(path: Path, model, ignore: tuple[str, ...] = (), has_future: bool
 
     before = {name: repr(value) for name, value in _ADDED_LATER.items()}  # what a cell predating an option had
     built = {**before, **json.loads(pd.read_csv(path).model_config.iloc[0])}
-    wanted = model_config(model)
+    built, wanted = as_built(built), as_built(model_config(model))
     if not has_future:
         built, wanted = without_future_effect(built), without_future_effect(wanted)
     changed = [f"{name}: {built[name]} -> {value}" for name, value in wanted.items()
@@ -241,9 +253,11 @@ def run(tasks: list[tuple[str, str]], names: list[str], folds: int, seeds: list[
                     if name in DETERMINISTIC_MODELS and seed != seeds[0]:
                         continue  # a deterministic peer already fitted on this fold
                     if path.exists():
-                        check_cell(path, build(name, task, seed, settings)[0],
-                                   ignore=FORECAST_TIME_OPTIONS if gap_free and name in CONFIGS else (),
-                                   has_future=task.future_covariates is not None)
+                        # a peer's settings follow its fold (e.g. the linear model's lags): only pf's are compared
+                        if name in CONFIGS:
+                            check_cell(path, build(name, task, seed, settings)[0],
+                                       ignore=FORECAST_TIME_OPTIONS if gap_free else (),
+                                       has_future=task.future_covariates is not None)
                         continue
                     with quiet_training():
                         row = run_cell(name, fold_task(task, origin, rows), origin, seed, settings, with_faults,
@@ -271,8 +285,7 @@ def summary() -> pd.DataFrame:
             built = json.loads(text)
             if track == "past":  # no future covariates on a past track
                 built = without_future_effect(built)
-            if built.get("use_target_skip") == "None" and built.get("likelihood", "None") == "None":
-                built["use_target_skip"] = "True"  # what None resolves to for point forecasts
+            built = as_built(built)
             for name, value in built.items():
                 if name != "random_state" and seen.setdefault(name, value) != value:
                     conflicts.append((*key, name))
