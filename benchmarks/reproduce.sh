@@ -24,6 +24,9 @@ pf-forecast bench $FEV_EPF --models lightgbm --seeds 0,1,2 --out benchmarks/fev_
 pf-forecast bench $FEV_EPF --models pf --seeds 0, --out benchmarks/fev_epf_v2
 pf-forecast bench $FEV_EPF --models pf --seeds 1,2 --out benchmarks/fev_epf_v2
 pf-forecast bench $FEV_EPF --models pf-late --seeds 0,1,2 --out benchmarks/fev_epf_v2
+pf-forecast bench $FEV_EPF --models pf --seeds 0, --out benchmarks/fev_epf_v3
+pf-forecast bench $FEV_EPF --models pf-late --seeds 0, --out benchmarks/fev_epf_v3
+pf-forecast bench $FEV_EPF --models pf --seeds 1,2 --out benchmarks/fev_epf_v3
 FAULTS='--seeds 0, --max-epochs 15 --patience 3 --max-train-samples all --train-stride auto --test-stride 1 --robustness-stride horizon --batch-size 64 --learning-rate 0.001 --levels 0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8 --repeats 1 --profile default --impute ffill --threads 1 --faults --fault-impute best'
 pf-forecast bench $FAULTS --suite stocks --models linear,tide,pf --out benchmarks/faults
 pf-forecast bench $FAULTS --suite etth1 --models linear,tide,pf --out benchmarks/faults
@@ -46,17 +49,19 @@ pf-forecast bench $FAULTS --suite etth1 --models pf --out benchmarks/faults_v4
 pf-forecast bench $FAULTS --suite beijing --models pf --tracks past --out benchmarks/faults_v4
 pf-forecast bench $FAULTS --suite epf --models pf --tracks past --out benchmarks/faults_v4
 pf-forecast bench $FAULTS --suite epf --models pf --tracks future --datasets epf-DE,epf-FR,epf-PJM --out benchmarks/faults_v4
+pf-forecast bench $FAULTS --suite epf --models pf --tracks future --out benchmarks/faults_v5
 python benchmarks/scaling_study.py --out benchmarks/scaling --profile default --models pf,tide --epochs 4 --batch-size 64 --windows-per-epoch 2000 --threads 1
 python benchmarks/missing_retrain.py --reference faults_v4 --tasks beijing:past,epf-BE:future,epf-DE:future,epf-DE:past,epf-FR:past,epf-NP:future,epf-NP:past,epf-PJM:past,etth1:past,stocks:past --seeds 0
-python benchmarks/select_defaults.py --tasks epf-NP:past --configs base,faults --folds 1 --fold-rows 2016 --seeds 0 --faults
 python benchmarks/select_defaults.py --tasks epf-PJM:past --configs base,cov --folds 1 --fold-rows 2016 --seeds 0,1
 python benchmarks/select_defaults.py --tasks etth1:past --configs base,v1,late,lsq_target_r1e-3,lsq_r1e-3,cov --peers linear,tide --folds 3 --fold-rows 1152 --seeds 0,1,2
 python benchmarks/select_defaults.py --tasks etth1:past --configs base,v1,lsq_target_r1e-3,v1_faults,lsq_target_r1e-3_faults,gap_zero,gap_ffill,gap_seasonal --folds 3 --fold-rows 1152 --seeds 0,1 --faults
 python benchmarks/select_defaults.py --tasks stocks:past --configs base,v1,late,lsq_target_r1e-3,lsq_r1e-3,cov --peers linear,tide --folds 3 --fold-rows 267 --seeds 0,1,2
 python benchmarks/select_defaults.py --tasks stocks:past --configs base,gap_zero,gap_ffill,gap_seasonal --folds 3 --fold-rows 267 --seeds 0 --faults
-python benchmarks/select_defaults.py --tasks epf-NP:future --configs v1,v2,lsq_target_r1e-3,lsq_target_r1e-3_dec,cov,cov_future,v2_late --folds 1 --fold-rows 2016 --seeds 0,1
+python benchmarks/select_defaults.py --tasks epf-NP:future --configs v1,v2,cov,cov_future,v2_late --folds 1 --fold-rows 2016 --seeds 0,1
 python benchmarks/select_defaults.py --tasks epf-BE:future --configs v2,cov_future --folds 1 --fold-rows 2016 --seeds 0,1
 python benchmarks/select_defaults.py --tasks epf-DE:future --configs v2,cov_future --folds 1 --fold-rows 2016 --seeds 0,1
+python benchmarks/select_defaults.py --tasks epf-NP:past --configs faults,gap_zero --folds 1 --fold-rows 2016 --seeds 0 --faults
+python benchmarks/select_defaults.py --tasks epf-NP:future --configs lsq_target_r1e-3,lsq_target_r1e-3_dec --folds 1 --fold-rows 2016 --seeds 0
 python benchmarks/select_defaults.py --tasks epf-BE:future --configs v2,v2_gap_zero,v2_gap_ffill,v2_gap_seasonal --folds 1 --fold-rows 2016 --seeds 0 --faults
 python benchmarks/select_defaults.py --tasks epf-NP:future --configs v2,v2_late,v2_gap_zero,v2_gap_ffill,v2_gap_seasonal --folds 1 --fold-rows 2016 --seeds 0 --faults
 python benchmarks/summarize.py

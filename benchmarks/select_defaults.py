@@ -336,14 +336,15 @@ def main() -> None:
     if args.summary:
         print(summary().to_string(index=False, float_format=lambda v: f"{v:.4f}"))
         return
-    unknown = [c for c in args.configs.split(",") if c not in CONFIGS]
+    configs = [c for c in args.configs.split(",") if c]  # empty: the peers alone
+    unknown = [c for c in configs if c not in CONFIGS]
     if unknown:
         raise SystemExit(f"--configs: unknown {unknown}; choose among {list(CONFIGS)}")
     torch.set_num_threads(1)
     logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
     warnings.filterwarnings("ignore")
     tasks = [tuple(spec.split(":")) for spec in args.tasks.split(",")]
-    names = [*args.configs.split(","), *[p for p in args.peers.split(",") if p]]
+    names = [*configs, *[p for p in args.peers.split(",") if p]]
     run(tasks, names, args.folds, [int(s) for s in args.seeds.split(",")], args.fold_rows, args.faults)
 
 

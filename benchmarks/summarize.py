@@ -363,24 +363,38 @@ def rewrite(command: str, front: tuple[str, list], back: tuple[str, list]) -> st
 
 
 def selection_commands() -> list[str]:
-    """``python benchmarks/select_defaults.py`` lines that rerun the committed selection cells, one per task."""
+    """``python benchmarks/select_defaults.py`` lines that rerun exactly the committed selection cells: one per task
+    and set of configurations run on the same folds and seeds."""
     import select_defaults
 
-    parsed = [path.stem.split("__") for path in sorted(select_defaults.CELLS.glob("*.csv"))]
-    tasks: dict[tuple[str, str, bool], dict[str, set]] = {}
-    for name, dataset, track, fold, seed, *faults in parsed:  # a trailing "faults": the run scored stream faults
-        entry = tasks.setdefault((dataset, track, bool(faults)),
-                                 {"names": set(), "folds": set(), "rows": set(), "seeds": set()})
-        origin, rows = fold[1:].split("x")
-        entry["names"].add(name), entry["folds"].add(origin), entry["rows"].add(rows), entry["seeds"].add(int(seed))
+    runs: dict[tuple[str, str, bool, str], dict[str, set]] = {}  # (task, faults, name) -> its folds and seeds
+    for path in sorted(select_defaults.CELLS.glob("*.csv")):
+        name, dataset, track, fold, seed, *faults = path.stem.split("__")  # a trailing "faults": stream faults
+        entry = runs.setdefault((dataset, track, bool(faults), name), {"folds": set(), "seeds": set()})
+        entry["folds"].add(fold), entry["seeds"].add(int(seed))
+    groups: dict[tuple, list[str]] = {}
+    for (dataset, track, faults, name), entry in runs.items():
+        rows = sorted({fold.split("x")[1] for fold in entry["folds"]})
+        seeds = sorted(entry["seeds"])
+        if name in select_defaults.DETERMINISTIC_MODELS:  # fitted once per fold: it runs with the group's seeds
+            seeds = None
+        groups.setdefault((dataset, track, faults, len(entry["folds"]), ",".join(rows),
+                           None if seeds is None else ",".join(map(str, seeds))), []).append(name)
     lines = []
-    for (dataset, track, faults), entry in tasks.items():
-        configs = [c for c in select_defaults.CONFIGS if c in entry["names"]]
-        peers = sorted(entry["names"] - set(configs))
-        lines.append(f"python benchmarks/select_defaults.py --tasks {dataset}:{track} --configs {','.join(configs)}"
-                     + (f" --peers {','.join(peers)}" if peers else "")
-                     + f" --folds {len(entry['folds'])} --fold-rows {','.join(sorted(entry['rows']))}"
-                     + f" --seeds {','.join(map(str, sorted(entry['seeds'])))}" + (" --faults" if faults else ""))
+    for (dataset, track, faults, folds, rows, seeds), names in groups.items():
+        if seeds is None:  # a deterministic peer joins a group of the same task and folds, else runs alone
+            host = next((key for key in groups if key[:5] == (dataset, track, faults, folds, rows)
+                         and key[5] is not None), None)
+            if host is not None:
+                continue
+            seeds = "0"
+        peers = [n for n in names if n not in select_defaults.CONFIGS]
+        peers += [n for key, others in groups.items() if key[5] is None
+                  and key[:5] == (dataset, track, faults, folds, rows) for n in others]
+        configs = [c for c in select_defaults.CONFIGS if c in names]
+        lines.append(f"python benchmarks/select_defaults.py --tasks {dataset}:{track} --configs {','.join(configs) or shlex.quote('')}"
+                     + (f" --peers {','.join(sorted(set(peers)))}" if peers else "")
+                     + f" --folds {folds} --fold-rows {rows} --seeds {seeds}" + (" --faults" if faults else ""))
     return lines
 
 
@@ -804,7 +818,7 @@ def selection_section() -> list[str]:
     folds = [f"{', '.join(tasks)}: {layout}" for layout, tasks in layouts.items()]
     legend = "; ".join(
         f"`{name}` = " + (", ".join(f"`{k}={v!r}`" for k, v in select_defaults.CONFIGS[name].items()) or "the defaults")
-        for name in dict.fromkeys(shown.config))
+        for name in dict.fromkeys([*shown.config, *shown.reference]) if name in select_defaults.CONFIGS)
     return [*table(["task", "config", "validation MSE", "vs v1 (paired) ± s.e.", "under faults (vs v1)",
                     "folds x seeds", "fit s"], rows), "",
             f"Configurations: {legend}.", "",
