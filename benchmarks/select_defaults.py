@@ -72,6 +72,8 @@ CONFIGS: dict[str, dict] = {
     "cov": {"use_covariate_skip": True},
     # the covariate skip over the future covariates only (the streams known over the horizon)
     "cov_future": {"use_covariate_skip": "future"},
+    # ... with the values it reads clipped to their training range (a spike then moves it by at most the range)
+    "cov_future_clip": {"use_covariate_skip": "future", "clip_covariate_skip": True},
     # training with streams failing part-way (late data, outages), beside modality dropout
     "v1_faults": {"fit_linear_skips": False, "use_target_skip": True, "use_covariate_skip": False,
                   "gap_fill": "zero", "fault_dropout": 0.2},
@@ -101,6 +103,7 @@ FORECAST_TIME_OPTIONS = ("gap_fill",)
 #: they share fits with, late fusion with the defaults it ablates (does the feedback still earn its cost?).
 PAIRED_WITH = {**{name: (reference,) for reference, fills in GAP_FILL_CONFIGS.items() for name in fills},
                "late": ("base",), "v2_late": ("v2",), "cov": ("base", "v2"), "cov_future": ("v2", "base"),
+               "cov_future_clip": ("cov_future", "v2"),
                "faults": ("gap_zero", "base"), "dec": ("base",), "wide": ("base",)}
 
 

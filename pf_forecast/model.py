@@ -76,7 +76,7 @@ _RIDGE_FOLDS = 5
 #: checkpoints' hparams lack the option's key.
 _ADDED_LATER = {"use_covariate_skip": False, "zero_init_feedback": True, "deep_supervision": False,
                 "fit_linear_skips": False, "decoder_size": 0, "fault_dropout": 0.0, "linear_skip_ridge": 1e-3,
-                "gap_fill": "zero", "season": 1}
+                "gap_fill": "zero", "season": 1, "clip_covariate_skip": False}
 
 
 class _ProgressiveFusionModule(PLForecastingModule):
@@ -153,7 +153,21 @@ class _ProgressiveFusionModule(PLForecastingModule):
     def setup(self, stage: str) -> None:
         super().setup(stage)
         if stage == "fit":
+            self._fit_skip_range()
             self._fit_linear_start()
+
+    def _fit_skip_range(self) -> None:
+        """``clip_covariate_skip``'s range: every training window's covariate values, read once before training
+        (and never again when training resumes: the range is saved with the weights)."""
+        network = self.network
+        if not network.clip_covariate_skip or bool(torch.isfinite(network.skip_low).any()):
+            return
+        for batch in self.trainer.datamodule.train_dataloader():
+            network.widen_skip_range(*[
+                None if x is None else x.to(self.device)
+                for x in (batch.past_target, batch.past_covariates, batch.historic_future_covariates,
+                          batch.future_covariates)
+            ])
 
     def _fit_linear_start(self) -> None:
         """The least-squares start of ``fit_linear_skips``, before any training step.
@@ -323,6 +337,11 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
         0, with the steps marked missing in the availability channels. A filled step counts as
         observed. A stream missing for the whole window is never filled: the modality's learned embedding stands
         in for it. Only inputs with gaps are affected: on complete data every policy gives the same model.
+    clip_covariate_skip
+        Clip each value the covariate skip (``use_covariate_skip``) reads to the range of that component in the
+        training windows, so a wrong value far outside it (a spike, a unit slip in a day-ahead feed) moves the
+        linear path by at most that range; the deep path reads the values as they are. ``False`` (default): the
+        linear path extrapolates, as a linear model does. The range is saved with the weights.
     zero_init_feedback
         Initialise the context injection at zero, so that with ``n_refinements > 1`` the network starts exactly as
         late fusion and training grows the feedback only as far as it lowers the loss. Chosen on rolling-origin EPF
@@ -424,6 +443,7 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
         decoder_size: int = 0,
         fault_dropout: float = 0.0,
         gap_fill: str = "auto",
+        clip_covariate_skip: bool = False,
         use_static_covariates: bool = True,
         **kwargs,
     ):

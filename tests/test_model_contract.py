@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from conftest import make_series
 from darts import TimeSeries, concatenate
 from darts.metrics import mae
@@ -418,3 +419,35 @@ def test_fit_linear_skips_starts_from_least_squares(tiny_kwargs):
     pred = m.predict(1, series=target[:-1], past_covariates=covs)
     np.testing.assert_allclose(pred.values()[0, 0], y[-1], atol=1e-2)
     assert bool(m.model.linear_skips_fitted)
+
+
+def test_clip_covariate_skip_keeps_a_spike_in_a_future_covariate_within_the_training_range(tiny_kwargs, tmp_path):
+    y, x = make_series(n=200, n_covariates=1)
+    y = y[:-OUT]  # the future covariate runs over the horizon
+    m = model(tiny_kwargs, clip_covariate_skip=True).fit(y, future_covariates=x)
+    network = m.model.network
+    seen = x.values()[:len(y), 0]  # what the training windows read
+    assert network.skip_low[0, 0, 0] == pytest.approx(float(seen.min()))
+    assert network.skip_high[0, 0, 0] == pytest.approx(float(seen.max()))
+    spiked, at_edge = x.values().copy(), x.values().copy()
+    spiked[len(y) + 1, 0] = 1e4  # a unit slip in tomorrow's feed
+    at_edge[len(y) + 1, 0] = float(network.skip_high[0, 0, 0])
+    spiked, at_edge = x.with_values(spiked), x.with_values(at_edge)
+    everything = torch.ones(1, network.n_modalities, dtype=torch.bool)
+    skipped = [network._covariate_skip(network._pack(*_window(y, s)), everything) for s in (spiked, at_edge)]
+    torch.testing.assert_close(skipped[0], skipped[1])  # the linear path reads the spike as the range's edge
+    assert np.isfinite(m.predict(OUT, series=y, future_covariates=spiked).values()).all()
+    path = tmp_path / "pf.pt"
+    m.save(str(path))
+    loaded = ProgressiveFusionForecaster.load(str(path))
+    torch.testing.assert_close(loaded.model.network.skip_high, network.skip_high)  # saved with the weights
+    np.testing.assert_array_equal(loaded.predict(OUT, series=y, future_covariates=spiked).values(),
+                                  m.predict(OUT, series=y, future_covariates=spiked).values())
+
+
+def _window(y, x):
+    """The last input window of ``y`` and the future covariates ``x`` over it and the horizon, as the network
+    reads them: (past target, None, historic future, future), batch of one."""
+    target = torch.tensor(y.values()[-IN:], dtype=torch.float32)[None]  # (1, L, 1)
+    covs = torch.tensor(x.values(), dtype=torch.float32)  # (n, F)
+    return target, None, covs[len(y) - IN:len(y)][None], covs[len(y):len(y) + OUT][None]

@@ -441,3 +441,22 @@ def test_future_covariate_skip_reads_the_future_modalities_only():
 def test_covariate_skip_rejects_an_unknown_choice():
     with pytest.raises(ValueError, match="use_covariate_skip.*'future'.*'past'"):
         network(use_covariate_skip="past")
+
+
+def test_clip_covariate_skip_bounds_the_linear_path_by_the_training_range():
+    net = network(use_covariate_skip="future", use_target_skip=False, clip_covariate_skip=True)
+    past_target, past, historic, future = batch()
+    before = net.linear_skip_features(past_target, past, historic, future)
+    net.widen_skip_range(past_target, past, historic, future)
+    low, high = torch.cat([historic, future], dim=1).min(), torch.cat([historic, future], dim=1).max()
+    assert net.skip_low[0, 0, 0] == low and net.skip_high[0, 0, 0] == high
+    assert torch.isinf(net.skip_low[0, 1:]).all()  # the padding channels: never observed, never clipped
+    torch.testing.assert_close(net.linear_skip_features(past_target, past, historic, future), before)
+    spiked = future.clone()
+    spiked[:, 2] = 100.0  # one wrong value per window, far outside the training range
+    features = net.linear_skip_features(past_target, past, historic, spiked)
+    assert features.max() == high  # the linear path reads the range's edge
+    unclipped = network(use_covariate_skip="future", use_target_skip=False)
+    assert unclipped.linear_skip_features(past_target, past, historic, spiked).max() == 100.0
+    torch.testing.assert_close(net(past_target, past, historic, future),
+                               unclipped(past_target, past, historic, future))  # in range: the same network

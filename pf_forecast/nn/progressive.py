@@ -69,6 +69,7 @@ _HYPER_PARAMETER_CHECKS: dict[str, Callable[[str, object], object] | None] = {
         "fail all of them always)",
     ),
     "gap_fill": partial(check_choice, choices=GAP_FILLS),
+    "clip_covariate_skip": None,
 }
 NETWORK_HYPER_PARAMETERS: tuple[str, ...] = tuple(_HYPER_PARAMETER_CHECKS)
 
@@ -215,6 +216,9 @@ class ProgressiveFusionNetwork(nn.Module):
     gap_fill, season
         How a stream's missing steps are filled where the stream has other values in the window (see
         :data:`~pf_forecast.nn.packing.GAP_FILLS`), and the steps per season for ``"seasonal"``.
+    clip_covariate_skip
+        Clip each value the covariate skip reads to that component's range in training (set by
+        :meth:`widen_skip_range`; unbounded until then), so a spike moves the linear path by at most the range.
     dropout_cls
         Dropout class (darts' Monte-Carlo dropout in the adapter).
     """
@@ -246,6 +250,7 @@ class ProgressiveFusionNetwork(nn.Module):
         decoder_size: int = 0,
         fault_dropout: float = 0.0,
         gap_fill: str = "zero",
+        clip_covariate_skip: bool = False,
         season: int = 1,
         dropout_cls: DropoutFactory = nn.Dropout,
     ):
@@ -308,6 +313,10 @@ class ProgressiveFusionNetwork(nn.Module):
             if use_covariate_skip and n_covariate_values
             else None
         )
+        self.clip_covariate_skip = bool(clip_covariate_skip) and self.covariate_skip is not None
+        if self.clip_covariate_skip:  # saved with the weights: the range is the training data's
+            self.register_buffer("skip_low", torch.full((len(skipped), width, 1), float("inf")))  # (Ms, W, 1)
+            self.register_buffer("skip_high", torch.full((len(skipped), width, 1), float("-inf")))  # (Ms, W, 1)
         #: when a list, each forward appends the last step's gated-fusion weights (B, M); see ``fusion_weights``
         self.recorded_fusion_weights: list[torch.Tensor] | None = None
 
@@ -408,8 +417,33 @@ class ProgressiveFusionNetwork(nn.Module):
         batch, _, steps = packed.inputs.shape
         # Ms skipped modalities (every covariate modality, or the future ones), values only
         values = packed.inputs.view(batch, self.n_modalities, 2, -1, steps)[:, self.skip_slots, 0]  # (B, Ms, W, T)
+        if self.clip_covariate_skip:
+            # a component never observed in training keeps (inf, -inf), and its values as they are
+            bounded = torch.isfinite(self.skip_low)  # (Ms, W, 1)
+            clipped = torch.minimum(torch.maximum(values, self.skip_low), self.skip_high)  # (B, Ms, W, T)
+            values = torch.where(bounded, clipped, values)
         values = values * available[:, self.skip_slots, None, None].to(values.dtype)  # (B, Ms, W, T)
         return values.flatten(1)  # (B, Ms*W*T)
+
+    @torch.no_grad()
+    def widen_skip_range(
+        self,
+        past_target: torch.Tensor,
+        past_covariates: torch.Tensor | None = None,
+        historic_future_covariates: torch.Tensor | None = None,
+        future_covariates: torch.Tensor | None = None,
+    ) -> None:
+        """Widen ``clip_covariate_skip``'s range per skipped component to the values observed (or gap-filled) in
+        these training windows; call it on every training batch before training."""
+        packed = self._pack(past_target, past_covariates, historic_future_covariates, future_covariates)
+        batch, _, steps = packed.inputs.shape
+        inputs = packed.inputs.view(batch, self.n_modalities, 2, -1, steps)[:, self.skip_slots]  # (B, Ms, 2, W, T)
+        values, held = inputs[:, :, 0], inputs[:, :, 1] > 0  # (B, Ms, W, T) twice
+        inf = torch.tensor(float("inf"), dtype=values.dtype, device=values.device)
+        low = torch.where(held, values, inf).amin(dim=(0, 3)).unsqueeze(-1)  # (Ms, W, 1)
+        high = torch.where(held, values, -inf).amax(dim=(0, 3)).unsqueeze(-1)  # (Ms, W, 1)
+        self.skip_low.copy_(torch.minimum(self.skip_low, low.to(self.skip_low.dtype)))
+        self.skip_high.copy_(torch.maximum(self.skip_high, high.to(self.skip_high.dtype)))
 
     # ------------------------------------------------------------------ least-squares start for the linear skips
     def linear_skip_features(
