@@ -162,12 +162,14 @@ class _ProgressiveFusionModule(PLForecastingModule):
         network = self.network
         if not network.clip_covariate_skip or bool(torch.isfinite(network.skip_low).any()):
             return
-        for batch in self.trainer.datamodule.train_dataloader():
-            network.widen_skip_range(*[
-                None if x is None else x.to(self.device)
-                for x in (batch.past_target, batch.past_covariates, batch.historic_future_covariates,
-                          batch.future_covariates)
-            ])
+        # the shuffled loader draws from the global generator: restored, so training is as without the option
+        with torch.random.fork_rng(devices=[self.device] if self.device.type == "cuda" else []):
+            for batch in self.trainer.datamodule.train_dataloader():
+                network.widen_skip_range(*[
+                    None if x is None else x.to(self.device)
+                    for x in (batch.past_target, batch.past_covariates, batch.historic_future_covariates,
+                              batch.future_covariates)
+                ])
 
     def _fit_linear_start(self) -> None:
         """The least-squares start of ``fit_linear_skips``, before any training step.

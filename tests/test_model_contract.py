@@ -451,3 +451,12 @@ def _window(y, x):
     target = torch.tensor(y.values()[-IN:], dtype=torch.float32)[None]  # (1, L, 1)
     covs = torch.tensor(x.values(), dtype=torch.float32)  # (n, F)
     return target, None, covs[len(y) - IN:len(y)][None], covs[len(y):len(y) + OUT][None]
+
+
+def test_clip_covariate_skip_trains_the_same_network_on_data_in_range(tiny_kwargs):
+    y, x = make_series(n=200, n_covariates=1)
+    y = y[:-OUT]
+    clipped = model(tiny_kwargs, clip_covariate_skip=True).fit(y, future_covariates=x)
+    plain = model(tiny_kwargs).fit(y, future_covariates=x)
+    np.testing.assert_allclose(clipped.predict(OUT, series=y, future_covariates=x).values(),
+                               plain.predict(OUT, series=y, future_covariates=x).values(), rtol=1e-5, atol=1e-6)
