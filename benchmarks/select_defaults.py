@@ -62,16 +62,17 @@ CONFIGS: dict[str, dict] = {
     # cross-validated one: target skip only, or with the covariate skip (a linear path over every covariate value)
     "lsq_target_r1e-3": {"fit_linear_skips": True, "linear_skip_ridge": 1e-3, "use_covariate_skip": False,
                          "gap_fill": "zero"},
-    "lsq_r1e-3": {"fit_linear_skips": True, "linear_skip_ridge": 1e-3, "use_covariate_skip": True},
+    "lsq_r1e-3": {"fit_linear_skips": True, "linear_skip_ridge": 1e-3, "use_covariate_skip": True,
+                  "clip_covariate_skip": False},
     # the temporal decoder (each horizon step reads its own future-covariate values)
     "lsq_target_r1e-3_dec": {"fit_linear_skips": True, "linear_skip_ridge": 1e-3, "decoder_size": 8,
                              "use_covariate_skip": False},
     "dec": {"decoder_size": 8},
     # the covariate skip with the cross-validated ridge of the defaults: the least-squares start is then a linear
     # ARX model over every stream (what darts' linear model is), the deep path learning what it misses
-    "cov": {"use_covariate_skip": True},
+    "cov": {"use_covariate_skip": True, "clip_covariate_skip": False},
     # the covariate skip over the future covariates only (the streams known over the horizon)
-    "cov_future": {"use_covariate_skip": "future"},
+    "cov_future": {"use_covariate_skip": "future", "clip_covariate_skip": False},
     # ... with the values it reads clipped to their training range (a spike then moves it by at most the range)
     "cov_future_clip": {"use_covariate_skip": "future", "clip_covariate_skip": True},
     # training with streams failing part-way (late data, outages), beside modality dropout
@@ -95,7 +96,7 @@ GAP_FILL_CONFIGS = {reference: {f"{prefix}gap_{policy}": policy for policy in ("
                     for reference, prefix in (("base", ""), ("v2", "v2_"))}
 #: Options whose values build the same network on a task without future covariates (a covariate skip over the
 #: future covariates only is then no skip): a cell built with either counts as built with the other there.
-SAME_WITHOUT_FUTURE = {"use_covariate_skip": ("False", "'future'")}
+SAME_WITHOUT_FUTURE = {"use_covariate_skip": ("False", "'future'"), "clip_covariate_skip": ("False", "True")}
 #: Options that only change how the network reads gaps in its inputs: on a fold whose data have no gaps, training
 #: is the same whatever their value, so configurations that differ only in them share one fit (exactly paired).
 FORECAST_TIME_OPTIONS = ("gap_fill",)
@@ -116,12 +117,15 @@ def without_future_effect(config: dict[str, str]) -> dict[str, str]:
 
 def as_built(config: dict[str, str]) -> dict[str, str]:
     """``config`` (recorded values) with the values that build the same model spelled one way: the target skip's
-    ``None`` is on for point forecasts, and the ridge of the least-squares start is unused without that start."""
+    ``None`` is on for point forecasts, the ridge of the least-squares start is unused without that start, and the
+    clipping of the covariate skip without that skip."""
     config = dict(config)
     if config.get("use_target_skip") == "None" and config.get("likelihood", "None") == "None":
         config["use_target_skip"] = "True"
     if config.get("fit_linear_skips") == "False":
         config.pop("linear_skip_ridge", None)
+    if config.get("use_covariate_skip") == "False":
+        config.pop("clip_covariate_skip", None)
     return config
 
 

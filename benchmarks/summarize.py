@@ -37,18 +37,21 @@ FEV = "fev_epf"
 FAULTS_FOLDER = "faults"
 FEV_MARKETS = ("BE", "DE", "FR", "NP", "PJM")
 FEV_COMMAND = "pf-forecast bench --suite fev-epf --seeds 3 --out benchmarks/fev_epf"
-#: Reruns of pf with the current defaults -> the pf-v1 folder whose peers they stand beside. A later rerun of the
-#: same folder replaces an earlier one's pf rows task by task: ``faults_v5`` reran the future track after
-#: ``use_covariate_skip='future'`` became the default; on the past track, which has no future covariates, that
-#: option adds nothing, so ``faults_v4``'s past-track pf is the current model (:func:`stale_pf_cells` checks it).
-CURRENT_PF = {FEV + "_v3": FEV, FAULTS_FOLDER + "_v4": FAULTS_FOLDER, FAULTS_FOLDER + "_v5": FAULTS_FOLDER,
-              ALL_WINDOWS + "_v2": ALL_WINDOWS}
+#: Reruns of pf with the current defaults -> the pf-v1 folder whose peers they stand beside, oldest first. A later
+#: rerun of the same folder replaces an earlier one's pf rows task by task: ``faults_v5`` reran the future track
+#: after ``use_covariate_skip='future'`` became the default, ``faults_v6`` and ``fev_epf_v4`` after
+#: ``clip_covariate_skip=True``; on the past track, which has no future covariates, these options add nothing, so
+#: ``faults_v4``'s past-track pf is the current model. :func:`stale_pf_cells` names any pf cell left behind.
+CURRENT_PF = {FEV + "_v3": FEV, FEV + "_v4": FEV, FAULTS_FOLDER + "_v4": FAULTS_FOLDER,
+              FAULTS_FOLDER + "_v5": FAULTS_FOLDER, FAULTS_FOLDER + "_v6": FAULTS_FOLDER, ALL_WINDOWS + "_v2": ALL_WINDOWS}
 #: Earlier reruns of pf kept as a record: folder -> (the pf-v1 folder whose peers they stand beside, how they differ
 #: from the current defaults, the track they are compared on or ``None`` for all).
 EARLIER_PF = {FAULTS_FOLDER + "_v2": (FAULTS_FOLDER, "without gap filling, `gap_fill='zero'`", None),
               FAULTS_FOLDER + "_v3": (FAULTS_FOLDER, "with `gap_fill='seasonal'`", None),
               FAULTS_FOLDER + "_v4": (FAULTS_FOLDER, "with the previous `use_covariate_skip=False`", "future"),
-              FEV + "_v2": (FEV, "with the previous `use_covariate_skip=False`", None)}
+              FAULTS_FOLDER + "_v5": (FAULTS_FOLDER, "with the previous `clip_covariate_skip=False`", "future"),
+              FEV + "_v2": (FEV, "with the previous `use_covariate_skip=False`", None),
+              FEV + "_v3": (FEV, "with the previous `clip_covariate_skip=False`", None)}
 HEADLINE_MODELS = ("pf", "pf-late", "tide", "tsmixer", "dlinear", "linear", "naive-seasonal")
 README_START, README_END = "<!-- headline:start -->", "<!-- headline:end -->"
 
@@ -125,16 +128,19 @@ def with_current_pf(folder: str) -> pd.DataFrame | None:
 
 #: The defaults a committed pf cell is checked against (:func:`stale_pf_cells`).
 CHECKED_DEFAULTS = ("fit_linear_skips", "linear_skip_ridge", "use_covariate_skip", "use_target_skip", "gap_fill",
-                    "hidden_size", "patch_size", "n_refinements", "decoder_size", "fault_dropout", "modality_dropout")
+                    "hidden_size", "patch_size", "n_refinements", "decoder_size", "fault_dropout", "modality_dropout",
+                    "clip_covariate_skip")
 
 
 def stale_pf_cells() -> list[str]:
     """The cells of ``pf`` in the current-pf reruns (:data:`CURRENT_PF`) whose recorded configuration differs from
-    the model's defaults, other than ``use_covariate_skip=False`` on a track without future covariates (where the
-    default ``'future'`` builds the same network): ``"cell: option recorded / default"``."""
+    the model's defaults (an option the cell predates counts as its value before it existed), other than the
+    covariate skip's options on a track without future covariates (where the default ``'future'`` builds the same
+    network) and its clipping without the skip: ``"cell: option recorded / default"``."""
     import inspect
 
     from pf_forecast import ProgressiveFusionForecaster
+    from pf_forecast.model import _ADDED_LATER
 
     defaults = {name: repr(p.default)
                 for name, p in inspect.signature(ProgressiveFusionForecaster.__init__).parameters.items()}
@@ -147,10 +153,13 @@ def stale_pf_cells() -> list[str]:
                 continue
             config = meta.get("model_config") or {}
             for name in CHECKED_DEFAULTS:
-                seen = config.get(name)
+                seen = config.get(name, repr(_ADDED_LATER[name]) if name in _ADDED_LATER else None)
                 if seen is None or seen == defaults[name]:
                     continue
                 if name == "use_covariate_skip" and seen == "False" and meta["track"] == "past":
+                    continue
+                if name == "clip_covariate_skip" and (meta["track"] == "past"
+                                                      or config.get("use_covariate_skip") == "False"):
                     continue
                 stale.append(f"{folder}/{meta['cell']}: {name} {seen} / {defaults[name]}")
         replaced |= tasks
@@ -906,7 +915,13 @@ def targets_section() -> list[str]:
              "Not yet measured: every peer on every task, and 3 seeds of pf and the two strongest peers on each.", ""]
     stale = stale_pf_cells()
     if stale:
-        lines += [f"Not at the current defaults (rerun them): {'; '.join(stale)}.", ""]
+        grouped: dict[tuple[str, str], list[str]] = {}  # (folder, "option recorded / default") -> its cells
+        for entry in stale:
+            cell, difference = entry.split(": ", 1)
+            folder, name = cell.split("/", 1)
+            grouped.setdefault((folder, difference), []).append(name)
+        listed = [f"{folder} {', '.join(cells)} ({what})" for (folder, what), cells in grouped.items()]
+        lines += [f"Not at the current defaults (rerun them): {'; '.join(listed)}.", ""]
     lines += linear_start_kept()
     lines += robustness_target()
     if speed_rows:
