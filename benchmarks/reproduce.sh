@@ -50,6 +50,7 @@ pf-forecast bench $FAULTS --suite beijing --models pf --tracks past --out benchm
 pf-forecast bench $FAULTS --suite epf --models pf --tracks past --out benchmarks/faults_v4
 pf-forecast bench $FAULTS --suite epf --models pf --tracks future --datasets epf-DE,epf-FR,epf-PJM --out benchmarks/faults_v4
 pf-forecast bench $FAULTS --suite epf --models pf --tracks future --out benchmarks/faults_v5
+pf-forecast bench $FAULTS --suite epf --models pf --tracks future --out benchmarks/faults_v6
 python benchmarks/scaling_study.py --out benchmarks/scaling --profile default --models pf,tide --epochs 4 --batch-size 64 --windows-per-epoch 2000 --threads 1
 python benchmarks/missing_retrain.py --reference faults_v4 --tasks beijing:past,epf-BE:future,epf-DE:future,epf-DE:past,epf-FR:past,epf-NP:future,epf-NP:past,epf-PJM:past,etth1:past,stocks:past --seeds 0
 python benchmarks/select_defaults.py --tasks epf-PJM:past --configs base,cov --folds 1 --fold-rows 2016 --seeds 0,1
