@@ -62,6 +62,7 @@ python benchmarks/select_defaults.py --tasks epf-NP:future --configs v1,v2,cov,c
 python benchmarks/select_defaults.py --tasks epf-BE:future --configs v2,cov_future --folds 1 --fold-rows 2016 --seeds 0,1
 python benchmarks/select_defaults.py --tasks epf-BE:future --configs v2,cov_future,cov_future_clip,v2_gap_zero,v2_gap_ffill,v2_gap_seasonal --folds 1 --fold-rows 2016 --seeds 0 --faults
 python benchmarks/select_defaults.py --tasks epf-DE:future --configs v2,cov_future --folds 1 --fold-rows 2016 --seeds 0,1
+python benchmarks/select_defaults.py --tasks epf-DE:future --configs cov_future,cov_future_clip --folds 1 --fold-rows 2016 --seeds 0 --faults
 python benchmarks/select_defaults.py --tasks epf-NP:future --configs v2,cov_future,cov_future_clip,v2_late,v2_gap_zero,v2_gap_ffill,v2_gap_seasonal --folds 1 --fold-rows 2016 --seeds 0 --faults
 python benchmarks/select_defaults.py --tasks epf-NP:past --configs faults,gap_zero --folds 1 --fold-rows 2016 --seeds 0 --faults
 python benchmarks/select_defaults.py --tasks epf-NP:future --configs lsq_target_r1e-3,lsq_target_r1e-3_dec --folds 1 --fold-rows 2016 --seeds 0
