@@ -27,6 +27,9 @@ pf-forecast bench $FEV_EPF --models pf-late --seeds 0,1,2 --out benchmarks/fev_e
 pf-forecast bench $FEV_EPF --models pf --seeds 0, --out benchmarks/fev_epf_v3
 pf-forecast bench $FEV_EPF --models pf-late --seeds 0, --out benchmarks/fev_epf_v3
 pf-forecast bench $FEV_EPF --models pf --seeds 1,2 --out benchmarks/fev_epf_v3
+pf-forecast bench $FEV_EPF --models pf --seeds 0, --out benchmarks/fev_epf_v4
+pf-forecast bench $FEV_EPF --models pf-late --seeds 0, --out benchmarks/fev_epf_v4
+pf-forecast bench $FEV_EPF --models pf --seeds 1,2 --out benchmarks/fev_epf_v4
 FAULTS='--seeds 0, --max-epochs 15 --patience 3 --max-train-samples all --train-stride auto --test-stride 1 --robustness-stride horizon --batch-size 64 --learning-rate 0.001 --levels 0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8 --repeats 1 --profile default --impute ffill --threads 1 --faults --fault-impute best'
 pf-forecast bench $FAULTS --suite stocks --models linear,tide,pf --out benchmarks/faults
 pf-forecast bench $FAULTS --suite etth1 --models linear,tide,pf --out benchmarks/faults

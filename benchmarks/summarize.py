@@ -97,10 +97,23 @@ def reruns_of(folder: str) -> list[str]:
     return [rerun for rerun, base in CURRENT_PF.items() if base == folder]
 
 
-def current_pf_rows(folder: str) -> pd.DataFrame | None:
+def reruns_in_use(folder: str | None = None) -> list[str]:
+    """The current-pf reruns (of ``folder``, or of every folder) that still provide a pf row once later reruns have
+    replaced theirs (:func:`current_pf_rows`), oldest first."""
+    folders = [folder] if folder else list(dict.fromkeys(CURRENT_PF.values()))
+    used = set()
+    for base in folders:
+        frame = current_pf_rows(base, with_source=True)
+        if frame is not None:
+            used.update(frame.source)
+    return [rerun for rerun in CURRENT_PF if rerun in used]
+
+
+def current_pf_rows(folder: str, with_source: bool = False) -> pd.DataFrame | None:
     """pf's rows (every pf variant) from ``folder``'s reruns, a later rerun's (dataset, track, model) replacing an
-    earlier one's; ``None`` where none ran."""
-    frames = [f[f.model.map(is_pf)] for f in map(load_folder, reruns_of(folder)) if f is not None]
+    earlier one's, with the rerun's name as ``source`` if ``with_source``; ``None`` where none ran."""
+    frames = [f[f.model.map(is_pf)].assign(source=rerun)
+              for rerun, f in ((r, load_folder(r)) for r in reruns_of(folder)) if f is not None]
     if not frames:
         return None
     keys = ["dataset", "track", "model"]
@@ -111,7 +124,8 @@ def current_pf_rows(folder: str) -> pd.DataFrame | None:
             frame = frame.merge(newer, on=keys, how="left", indicator=True)
             frame = frame[frame.pop("_merge") == "left_only"]
         kept.append(frame)
-    return pd.concat(kept, ignore_index=True)
+    rows = pd.concat(kept, ignore_index=True)
+    return rows if with_source else rows.drop(columns="source")
 
 
 def with_current_pf(folder: str) -> pd.DataFrame | None:
@@ -164,6 +178,11 @@ def stale_pf_cells() -> list[str]:
                 stale.append(f"{folder}/{meta['cell']}: {name} {seen} / {defaults[name]}")
         replaced |= tasks
     return stale
+
+
+def plural(count: int, noun: str) -> str:
+    """``"1 seed"``, ``"3 seeds"``."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def pf_name(models) -> str | None:
@@ -657,7 +676,7 @@ def fev_section() -> list[str]:
                  f"{len(FEV_PUBLISHED)} published models)." if ranks else
                  "pf's rank among the published models: not available until pf has all five markets.")
     if "pf-v1" in scores.index.get_level_values("model"):
-        lines.append(f"`pf` has the current defaults ({', '.join(f'`{r}`' for r in reruns_of(FEV))}), `pf-v1` the "
+        lines.append(f"`pf` has the current defaults ({', '.join(f'`{r}`' for r in reruns_in_use(FEV))}), `pf-v1` the "
                      "first ones (`fit_linear_skips=False`).")
     for folder, (base, difference, _) in EARLIER_PF.items():
         earlier = load_folder(folder) if base == FEV else None
@@ -665,7 +684,7 @@ def fev_section() -> list[str]:
             continue
         old = fev_scores(earlier[earlier.model.map(is_pf)])
         summary = [f"`{model}` {geometric_mean(old.loc[model].loc[list(FEV_MARKETS), 'sql']):.3f} "
-                   f"({int(old.loc[model].seeds.max())} seeds)" for model in ordered_models(old.index.unique("model"))
+                   f"({plural(int(old.loc[model].seeds.max()), 'seed')})" for model in ordered_models(old.index.unique("model"))
                    if all(m in old.loc[model].index for m in FEV_MARKETS)]
         if summary:
             lines.append(f"pf {difference} (`{folder}`), gm SQL: {', '.join(summary)}.")
@@ -825,12 +844,18 @@ def selection_section() -> list[str]:
     for (dataset, track), g in cells.groupby(["dataset", "track"]):
         layouts.setdefault(f"{g.fold.nunique()} x {int(g.n_windows.median()):,}", []).append(f"{dataset} / {track}")
     folds = [f"{', '.join(tasks)}: {layout}" for layout, tasks in layouts.items()]
-    legend = "; ".join(
-        f"`{name}` = " + (", ".join(f"`{k}={v!r}`" for k, v in select_defaults.CONFIGS[name].items()) or "the defaults")
+    import inspect
+
+    from pf_forecast import ProgressiveFusionForecaster
+
+    defaults = {name: p.default for name, p in inspect.signature(ProgressiveFusionForecaster.__init__).parameters.items()}
+    legend = "; ".join(  # each configuration by the options it sets to other values than the current defaults
+        f"`{name}`: " + (", ".join(f"`{k}={v!r}`" for k, v in select_defaults.CONFIGS[name].items()
+                                   if k not in defaults or v != defaults[k]) or "the defaults")
         for name in dict.fromkeys([*shown.config, *shown.reference]) if name in select_defaults.CONFIGS)
     return [*table(["task", "config", "validation MSE", "vs v1 (paired) ± s.e.", "under faults (vs v1)",
                     "folds x seeds", "fit s"], rows), "",
-            f"Configurations: {legend}.", "",
+            f"Configurations (options other than the defaults): {legend}.", "",
             "Folds x windows per fold: " + "; ".join(folds) + ". Paired changes per (fold, seed) against `v1` (or the named "
             "configuration); resolved beyond two standard errors. *Under faults*: mean MSE over every (fault, "
             "stream), one stream failing at the fault's middle severity (`--faults`).", "", *gap_fill_table(cells)]
@@ -908,7 +933,7 @@ def targets_section() -> list[str]:
     lines = ["**1. Clean accuracy** (pf lowest on >= 75% of the tasks, within 3% on all; seeds in brackets; every "
              "window; `v1`: pf with the previous defaults, where the current ones are not run yet). Runs "
              f"`{ALL_WINDOWS}`, `{FEV}`, `{FAULTS_FOLDER}`, with pf from "
-             f"{', '.join(f'`{r}`' for r in CURRENT_PF)} beside their peers:", "",
+             f"{', '.join(f'`{r}`' for r in reruns_in_use())} beside their peers:", "",
              *table(["task", "score", "pf", "best other model", "pf / best", "peers"], rows), "",
              f"pf is lowest on {lowest} of {total} tasks ({lowest / max(total, 1):.0%}) and within 3% of the lowest on "
              f"{close} of {total}: **{'met' if total and lowest / total >= 0.75 and close == total else 'not met'}**. "
@@ -984,7 +1009,7 @@ def robustness_target() -> list[str]:
     wins = counts["removal"][0] + counts["noise"][0]
     total = counts["removal"][1] + counts["noise"][1]
     lines = [f"{head}, run `{FAULTS_FOLDER}` (every window, pf from "
-             f"{', '.join(f'`{r}`' for r in reruns_of(FAULTS_FOLDER))}, the later per task): pf lower than every peer "
+             f"{', '.join(f'`{r}`' for r in reruns_in_use(FAULTS_FOLDER))}, the later per task): pf lower than every peer "
              f"under {counts['removal'][0]} of {counts['removal'][1]} removals and {counts['noise'][0]} of "
              f"{counts['noise'][1]} MultiBench levels (p > 0): {wins} of {total}"
              + (f" ({wins / total:.0%}), **{'met' if wins / total >= 0.9 else 'not met'}**" if total else "") + "."
@@ -1109,7 +1134,7 @@ def document(results: pd.DataFrame, all_windows: pd.DataFrame | None) -> list[st
         "accuracy, robustness to noisy or missing covariates, speed, and probabilistic forecasts on fev-bench's "
         "electricity-price tasks. `benchmarks/summarize.py` computes every number below from the results committed "
         "under `benchmarks/` ([benchmarks/README.md](benchmarks/README.md)); published numbers are quoted and "
-        "labelled. Each run's report has its machine, settings and full tables.", "",
+        "labelled.", "",
         "Models: `pf` is this package's model (two refinement steps), `pf-late` the same with one (late fusion), "
         "`pf-early` with all covariates in one modality; the others are darts' models with their defaults.",
         "",
