@@ -105,7 +105,7 @@ FORECAST_TIME_OPTIONS = ("gap_fill",)
 PAIRED_WITH = {**{name: (reference,) for reference, fills in GAP_FILL_CONFIGS.items() for name in fills},
                "late": ("base",), "v2_late": ("v2",), "cov": ("base", "v2"), "cov_future": ("v2", "base"),
                "cov_future_clip": ("cov_future", "v2"),
-               "faults": ("gap_zero", "base"), "dec": ("base",), "wide": ("base",)}
+               "faults": ("gap_zero", "base"), "dec": ("base", "cov_future"), "wide": ("base", "cov_future")}
 
 
 def without_future_effect(config: dict[str, str]) -> dict[str, str]:
