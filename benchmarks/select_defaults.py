@@ -82,6 +82,15 @@ CONFIGS: dict[str, dict] = {
                                 "gap_fill": "zero", "fault_dropout": 0.2},
     "faults": {"fault_dropout": 0.2, "gap_fill": "zero"},  # measured before gap filling: paired with gap_zero
     "wide": {"hidden_size": 64},
+    # learning-rate schedules (the bench's Adam at 1e-3 otherwise stays constant): halve the rate after an epoch
+    # without a lower validation loss, or decay it by a fifth every epoch
+    "lr_plateau": {"lr_scheduler_cls": torch.optim.lr_scheduler.ReduceLROnPlateau,
+                   "lr_scheduler_kwargs": {"factor": 0.5, "patience": 1}},
+    "lr_exp": {"lr_scheduler_cls": torch.optim.lr_scheduler.ExponentialLR, "lr_scheduler_kwargs": {"gamma": 0.8}},
+    # the ridge of the least-squares start cross-validated on contiguous blocks of windows (no overlapping
+    # neighbour of a held-out window in the training folds), alone and with the covariate skip over every stream
+    "cv_blocked": {"linear_skip_cv": "blocked"},
+    "cov_blocked": {"use_covariate_skip": True, "clip_covariate_skip": False, "linear_skip_cv": "blocked"},
     "patch1": {"patch_size": 1},
     # what the network reads at a stream's missing steps (the default: "auto")
     "gap_zero": {"gap_fill": "zero"},
@@ -105,7 +114,9 @@ FORECAST_TIME_OPTIONS = ("gap_fill",)
 PAIRED_WITH = {**{name: (reference,) for reference, fills in GAP_FILL_CONFIGS.items() for name in fills},
                "late": ("base",), "v2_late": ("v2",), "cov": ("base", "v2"), "cov_future": ("v2", "base"),
                "cov_future_clip": ("cov_future", "v2"),
-               "faults": ("gap_zero", "base"), "dec": ("base", "cov_future"), "wide": ("base", "cov_future")}
+               "faults": ("gap_zero", "base"), "dec": ("base", "cov_future"), "wide": ("base", "cov_future"),
+               "lr_plateau": ("base", "cov_future"), "lr_exp": ("base", "cov_future"),
+               "cv_blocked": ("base", "cov_future"), "cov_blocked": ("cov", "base")}
 
 
 def without_future_effect(config: dict[str, str]) -> dict[str, str]:
@@ -184,7 +195,7 @@ def training_key(name: str, task: ForecastingTask) -> str | None:
     if name not in CONFIGS or has_gaps(task):
         return None
     trained = {k: v for k, v in CONFIGS[name].items() if k not in FORECAST_TIME_OPTIONS}
-    return json.dumps(trained, sort_keys=True)
+    return json.dumps(trained, sort_keys=True, default=repr)  # repr: a class (a learning-rate schedule)
 
 
 def run_cell(name: str, task: ForecastingTask, origin: int, seed: int, settings: BenchSettings,
@@ -217,7 +228,7 @@ def run_cell(name: str, task: ForecastingTask, origin: int, seed: int, settings:
         scores.update(fault_scores(model, task, seed))
     return {"config": name, "dataset": task.name, "track": task.track, "fold": origin, "seed": seed, **scores,
             "n_windows": len(forecasts), "fit_seconds": fit_seconds, "epochs": facts.get("epochs_trained"),
-            "overrides": json.dumps(CONFIGS.get(name, {"model": name}), sort_keys=True),
+            "overrides": json.dumps(CONFIGS.get(name, {"model": name}), sort_keys=True, default=repr),
             # every hyper-parameter as built: "base" means the defaults of the code that ran it
             "model_config": json.dumps(config, sort_keys=True)}
 

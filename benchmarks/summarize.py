@@ -953,8 +953,11 @@ def targets_section() -> list[str]:
         fits = [r[2] for r in speed_rows]
         predicts = [r[3] for r in speed_rows]
         epf = [r[1] for r in speed_rows if r[0].startswith("epf-") and r[0].endswith("/ past")]
-        lines += ["**3. Speed** (fit and predict <= 2x TiDE's; an EPF market under 10 minutes on 2 cores), same runs "
-                  f"(ratios within a run): pf's fit over TiDE's {min(fits):.1f}-{max(fits):.1f}x "
+        lines += ["**3. Speed** (fit and predict <= 2x TiDE's; an EPF market under 10 minutes on 2 cores), the runs "
+                  "above: pf's seconds from its reruns at the current defaults, TiDE's from the peers' run, so the two "
+                  "trained under different machine loads (indicative ratios, not side by side; per-epoch ratios "
+                  "measured side by side: [scaling](benchmarks/scaling/report.md)): "
+                  f"pf's fit over TiDE's {min(fits):.1f}-{max(fits):.1f}x "
                   f"(median {np.median(fits):.1f}x) over {len(fits)} tasks, predict {min(predicts):.1f}-"
                   f"{max(predicts):.1f}x: **{'met' if max(fits) <= 2 and max(predicts) <= 2 else 'not met'}**"
                   + (f"; an EPF market (past track, every window) fits in at most {max(epf):.0f} s: "

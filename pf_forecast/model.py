@@ -33,10 +33,12 @@ from darts.utils.likelihood_models import (
 )
 from darts.utils.torch import MonteCarloDropout
 from pytorch_lightning.strategies import ParallelStrategy
+from torch.utils.data import DataLoader
 
 from pf_forecast import _persistence
 from pf_forecast._checks import (
     MAX_ABS_INPUT,  # noqa: F401 (re-exported: `from pf_forecast.model import MAX_ABS_INPUT` works)
+    check_choice,
     check_fit_arguments,
     check_float,
     check_inference_data,
@@ -57,6 +59,7 @@ from pf_forecast.nn.progressive import (
     ProgressiveFusionNetwork,
     check_hyper_parameters,
     cross_validated_ridge,
+    ridge_folds,
     ridge_solution_per_output,
 )
 from pf_forecast.robustness.imputation import season_length
@@ -69,14 +72,18 @@ LOCATION_LIKELIHOODS = (GaussianLikelihood, QuantileRegression, LaplaceLikelihoo
 #: least-squares start and its ridge). Each is a plain argument of the public model under the same name (darts
 #: re-creates models from their constructor arguments), stored on the model under that name, and saved under that
 #: name in the weights' hparams.
-MODULE_HYPER_PARAMETERS = (*NETWORK_HYPER_PARAMETERS, "deep_supervision", "fit_linear_skips", "linear_skip_ridge")
+MODULE_HYPER_PARAMETERS = (*NETWORK_HYPER_PARAMETERS, "deep_supervision", "fit_linear_skips", "linear_skip_ridge",
+                           "linear_skip_cv")
 #: Folds of the cross-validation that chooses the ridge strength of the least-squares start.
 _RIDGE_FOLDS = 5
+#: How the training windows are split into those folds (``linear_skip_cv``): every fifth window of the shuffled
+#: training order, or contiguous runs of windows in time order (see :func:`~pf_forecast.nn.progressive.ridge_folds`).
+LINEAR_SKIP_CV = ("shuffled", "blocked")
 #: Values reproducing the network that weights saved before an option existed were trained with: their
 #: checkpoints' hparams lack the option's key.
 _ADDED_LATER = {"use_covariate_skip": False, "zero_init_feedback": True, "deep_supervision": False,
                 "fit_linear_skips": False, "decoder_size": 0, "fault_dropout": 0.0, "linear_skip_ridge": 1e-3,
-                "gap_fill": "zero", "season": 1, "clip_covariate_skip": False}
+                "gap_fill": "zero", "season": 1, "clip_covariate_skip": False, "linear_skip_cv": "shuffled"}
 
 
 class _ProgressiveFusionModule(PLForecastingModule):
@@ -103,6 +110,7 @@ class _ProgressiveFusionModule(PLForecastingModule):
         self.deep_supervision = kwargs["deep_supervision"]
         self.fit_linear_skips = kwargs["fit_linear_skips"]
         self.linear_skip_ridge = kwargs["linear_skip_ridge"]
+        self.linear_skip_cv = kwargs["linear_skip_cv"]
         self.linear_skip_alpha: list[float] | None = None  # the strength used per forecast step, once fitted
         # saved with the weights, so resuming or refitting never re-initialises the skips
         self.register_buffer("linear_skips_fitted", torch.tensor(False))
@@ -191,7 +199,16 @@ class _ProgressiveFusionModule(PLForecastingModule):
         )
         if not eligible:
             return
-        batches = self.trainer.datamodule.train_dataloader
+        data = self.trainer.datamodule
+        n_windows = len(data.train_dataset)
+        # samples per window: one per target component with the target skip alone (see _linear_skip_batches)
+        per_window = network.target_dim if network.covariate_skip is None else 1
+        if self.linear_skip_cv == "blocked":  # the windows in the dataset's order: per series, in time order
+            def batches():
+                return DataLoader(data.train_dataset, batch_size=data.batch_size, shuffle=False,
+                                  **data.dataloader_kwargs)
+        else:
+            batches = data.train_dataloader
         grams = crosses = squares = None
         seen = 0
         for features, target in self._linear_skip_batches(batches()):
@@ -199,7 +216,9 @@ class _ProgressiveFusionModule(PLForecastingModule):
                 n_in, n_out = features.shape[1], target.shape[1]
                 grams = features.new_zeros(_RIDGE_FOLDS, n_in, n_in)  # (K, F+1, F+1)
                 crosses, squares = features.new_zeros(_RIDGE_FOLDS, n_in, n_out), features.new_zeros(_RIDGE_FOLDS, n_out)
-            folds = (torch.arange(len(features), device=features.device) + seen) % _RIDGE_FOLDS  # (S,)
+            position = torch.arange(len(features), device=features.device) + seen  # (S,)
+            folds = (ridge_folds(position // per_window, n_windows, _RIDGE_FOLDS) if self.linear_skip_cv == "blocked"
+                     else position % _RIDGE_FOLDS)  # (S,)
             seen += len(features)
             for k in range(_RIDGE_FOLDS):
                 x, y = features[folds == k], target[folds == k]  # (S_k, F+1), (S_k, O)
@@ -389,6 +408,11 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
         chosen among 1e-4 .. 100 per forecast step by 5-fold cross-validation over the training windows (a long
         input window with few windows needs a strong ridge: an AR model on 500 lags fitted on 1,500 windows
         overfits with 1e-3); the strengths used are ``model.model.linear_skip_alpha`` after fit.
+    linear_skip_cv
+        How that cross-validation splits the training windows into its 5 folds: ``"shuffled"`` (default): every
+        fifth window of the shuffled training order; ``"blocked"``: five contiguous runs of windows in time order,
+        so a held-out window's overlapping neighbours are not in the training folds (with stride-1 windows they
+        share all but one step, which makes the shuffled folds favour too weak a ridge).
     deep_supervision
         Train on the mean loss of the forecasts decoded after every refinement step (not only the last), so each
         step must forecast on its own and later steps learn to refine.
@@ -444,6 +468,7 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
         deep_supervision: bool = False,
         fit_linear_skips: bool = True,
         linear_skip_ridge: float | None = None,
+        linear_skip_cv: str = "shuffled",
         zero_init_feedback: bool = True,
         decoder_size: int = 0,
         fault_dropout: float = 0.0,
@@ -457,6 +482,7 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
         if params.get("linear_skip_ridge") is not None:
             check_float("linear_skip_ridge", params["linear_skip_ridge"], low=0.0, low_open=True,
                         about="the ridge strength of the least-squares start; None chooses it by cross-validation")
+        check_choice("linear_skip_cv", params["linear_skip_cv"], choices=LINEAR_SKIP_CV)
         check_hyper_parameters(params)  # the network's
         if modalities is not None:
             validate_modalities_spec(modalities)  # structure only; component names are checked at fit

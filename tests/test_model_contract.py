@@ -404,8 +404,10 @@ def test_fit_linear_skips_starts_probabilistic_models_calibrated(tiny_kwargs, li
         assert values[1] == pytest.approx(noise, rel=0.15)  # sigma
 
 
-def test_fit_linear_skips_starts_from_least_squares(tiny_kwargs):
-    """On a target that is exactly linear in its lags and covariates, the least-squares start is already exact."""
+@pytest.mark.parametrize("cv", ["shuffled", "blocked"])
+def test_fit_linear_skips_starts_from_least_squares(tiny_kwargs, cv):
+    """On a target that is exactly linear in its lags and covariates, the least-squares start is already exact,
+    whichever folds choose its ridge."""
     rng = np.random.default_rng(0)
     n = 300
     x = rng.standard_normal((n, 2)).astype(np.float32)
@@ -414,11 +416,17 @@ def test_fit_linear_skips_starts_from_least_squares(tiny_kwargs):
         y[t] = 0.5 * y[t - 1] - 0.2 * y[t - 2] + 0.8 * x[t - 1, 0] - 0.3 * x[t - 2, 1]
     target = TimeSeries.from_values(y[:, None], columns=["y"])
     covs = TimeSeries.from_values(x, columns=["a", "b"])
-    m = model(tiny_kwargs, n_epochs=1, optimizer_kwargs={"lr": 0.0}, use_covariate_skip=True, fit_linear_skips=True)
+    m = model(tiny_kwargs, n_epochs=1, optimizer_kwargs={"lr": 0.0}, use_covariate_skip=True, fit_linear_skips=True,
+              linear_skip_cv=cv)
     m.fit(target[:-1], past_covariates=covs)  # the last step is left out, predicted one step ahead below
     pred = m.predict(1, series=target[:-1], past_covariates=covs)
     np.testing.assert_allclose(pred.values()[0, 0], y[-1], atol=1e-2)
     assert bool(m.model.linear_skips_fitted)
+
+
+def test_linear_skip_cv_rejects_an_unknown_scheme(tiny_kwargs):
+    with pytest.raises(ValueError, match=r"`linear_skip_cv` must be one of \('shuffled', 'blocked'\), got 'random'"):
+        model(tiny_kwargs, linear_skip_cv="random")
 
 
 def test_clip_covariate_skip_keeps_a_spike_in_a_future_covariate_within_the_training_range(tiny_kwargs, tmp_path):

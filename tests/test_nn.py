@@ -438,6 +438,15 @@ def test_future_covariate_skip_reads_the_future_modalities_only():
     assert not torch.allclose(features, moved_future)
 
 
+def test_ridge_folds_are_contiguous_blocks_of_nearly_equal_size():
+    from pf_forecast.nn.progressive import ridge_folds
+
+    folds = ridge_folds(torch.arange(103), 103, 5)  # (103,)
+    assert folds.tolist() == sorted(folds.tolist())  # one run per fold: neighbours share a fold but at its edges
+    counts = torch.bincount(folds)
+    assert counts.tolist() == [21, 21, 20, 21, 20]
+
+
 def test_covariate_skip_rejects_an_unknown_choice():
     with pytest.raises(ValueError, match="use_covariate_skip.*'future'.*'past'"):
         network(use_covariate_skip="past")

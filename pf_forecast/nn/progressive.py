@@ -150,6 +150,17 @@ def cross_validated_ridge(
     return grid[errors.argmin(dim=0)], errors
 
 
+def ridge_folds(window: torch.Tensor, n_windows: int, n_folds: int) -> torch.Tensor:
+    """The cross-validation fold of each training window by its place ``window`` (S,) in time order among
+    ``n_windows``: ``n_folds`` contiguous blocks of (nearly) equal size.
+
+    Stride-1 windows overlap their neighbours in all but one step: where neighbours fall into different folds (every
+    k-th window of a shuffled order), a held-out window is nearly a copy of training ones and the held-out error
+    favours too weak a ridge. With blocks, only the windows at a block's two edges have such neighbours.
+    """
+    return torch.div(window * n_folds, n_windows, rounding_mode="floor")  # (S,)
+
+
 def ridge_solution_per_output(gram: torch.Tensor, cross: torch.Tensor, alphas: torch.Tensor
                               ) -> tuple[torch.Tensor, torch.Tensor]:
     """:func:`ridge_solution` with one strength per output ``alphas`` (O,): (weight (O, F), bias (O,))."""
