@@ -814,8 +814,18 @@ def faults_section() -> list[str]:
             + "; ".join(f"{model} {imputation_totals(chosen, model)}" for model in peer_names) + "."]
 
 
-def selection_section() -> list[str]:
-    """The rolling-origin selection of pf's defaults (``select_defaults.py``): per task and configuration."""
+#: Where every configuration ever measured on the validation folds is tabulated (BENCHMARKS.md: the current ones).
+SELECTION_REPORT = HERE / "selection" / "report.md"
+#: The configurations that are the current defaults on some task (``base``; on the EPF future folds, measured
+#: before ``base`` was, ``cov_future_clip``, which sets the defaults' values): BENCHMARKS.md shows them and the
+#: ablations paired with them.
+CURRENT_CONFIGS = ("base", "cov_future_clip", "cov_future")
+
+
+def selection_section(full: bool = False) -> list[str]:
+    """The rolling-origin selection of pf's defaults (``select_defaults.py``): per task and configuration; unless
+    ``full``, only the current defaults and the ablations paired with them (:data:`CURRENT_CONFIGS`), the rest in
+    :data:`SELECTION_REPORT`."""
     import select_defaults
 
     if not any(select_defaults.CELLS.glob("*.csv")):
@@ -826,6 +836,8 @@ def selection_section() -> list[str]:
     # configurations that only change how gaps are read share base's fit: the gap-fill table below shows them
     gap_only = [name for fills in select_defaults.GAP_FILL_CONFIGS.values() for name in fills]
     shown = frame[frame.config.isin(list(select_defaults.CONFIGS)) & ~frame.config.isin(gap_only)]
+    if not full:
+        shown = shown[shown.config.isin(CURRENT_CONFIGS) | shown.reference.isin(CURRENT_CONFIGS)]
     for _, row in shown.iterrows():  # peers: their reports
         dataset, track = row.task.split(" / ")
         sub = cells[(cells.dataset == dataset) & (cells.track == track) & (cells.config == row.config)]
@@ -858,7 +870,22 @@ def selection_section() -> list[str]:
             f"Configurations (options other than the defaults): {legend}.", "",
             "Folds x windows per fold: " + "; ".join(folds) + ". Paired changes per (fold, seed) against `v1` (or the named "
             "configuration); resolved beyond two standard errors. *Under faults*: mean MSE over every (fault, "
-            "stream), one stream failing at the fault's middle severity (`--faults`).", "", *gap_fill_table(cells)]
+            "stream), one stream failing at the fault's middle severity (`--faults`).", "",
+            *(gap_fill_table(cells) if full else [
+                f"Every configuration measured so far (the previous defaults `v1`, `v2` and their ablations) and what "
+                f"pf reads at a stream's missing steps (`gap_fill`): [selection report]"
+                f"({SELECTION_REPORT.relative_to(ROOT).as_posix()}).", ""])]
+
+
+def write_selection_report() -> None:
+    """:data:`SELECTION_REPORT`: the whole selection table, the gap-fill table and the commands."""
+    lines = ["# Selecting pf's defaults on rolling-origin validation folds", "",
+             "Written by `python benchmarks/summarize.py` from `cells/` (`benchmarks/select_defaults.py`); the "
+             "test segments are never read.", "", *selection_section(full=True), "## Commands", "", "```bash",
+             *selection_commands(), "```", ""]
+    tmp = SELECTION_REPORT.with_suffix(".md.tmp")
+    tmp.write_text("\n".join(lines))
+    os.replace(tmp, SELECTION_REPORT)
 
 
 def gap_fill_table(cells: pd.DataFrame) -> list[str]:
@@ -1182,6 +1209,7 @@ def main() -> None:
     tmp.write_text("\n".join(document(results, all_windows)))
     os.replace(tmp, target)
     update_readme(headline(results, all_windows))
+    write_selection_report()
     print(f"wrote {target.relative_to(ROOT)} ({target.stat().st_size:,} bytes) and README.md's headline table")
 
 
