@@ -40,6 +40,7 @@ pf-forecast bench $FAULTS --suite epf --models linear,tide --tracks future --dat
 pf-forecast bench $FAULTS --suite stocks --models naive-seasonal,arima,exp-smoothing,dlinear,nhits,tsmixer,tcn,lightgbm --out /work/main/benchmarks/faults
 pf-forecast bench $FAULTS --suite etth1 --models naive-seasonal,dlinear,nhits,tsmixer,tcn,lightgbm --out /work/main/benchmarks/faults
 pf-forecast bench $FAULTS --suite beijing --models naive-seasonal,dlinear,nhits,tsmixer,tcn,lightgbm --tracks past --out /work/main/benchmarks/faults
+pf-forecast bench $FAULTS --suite epf --models naive-seasonal,dlinear,nhits --tracks future --out /work/main/benchmarks/faults
 pf-forecast bench $FAULTS --suite stocks --models pf --out benchmarks/faults_v2
 pf-forecast bench $FAULTS --suite etth1 --models pf --out benchmarks/faults_v2
 pf-forecast bench $FAULTS --suite epf --models pf --tracks future --datasets epf-NP --out benchmarks/faults_v2
@@ -62,18 +63,17 @@ python benchmarks/missing_retrain.py --reference faults_v4 --tasks beijing:past,
 python benchmarks/select_defaults.py --tasks epf-PJM:past --configs base,cov --peers linear --folds 1 --fold-rows 2016 --seeds 0,1
 python benchmarks/select_defaults.py --tasks etth1:past --configs base,v1,late,lsq_target_r1e-3,lsq_r1e-3,dec,cov,wide,cv_blocked,cov_blocked --peers linear,tide --folds 3 --fold-rows 1152 --seeds 0,1,2
 python benchmarks/select_defaults.py --tasks etth1:past --configs base,v1,lsq_target_r1e-3,v1_faults,lsq_target_r1e-3_faults,gap_zero,gap_ffill,gap_seasonal --folds 3 --fold-rows 1152 --seeds 0,1 --faults
-python benchmarks/select_defaults.py --tasks stocks:past --configs base,v1,late,lsq_target_r1e-3,lsq_r1e-3,dec,cov,wide,lr_plateau,lr_exp --peers linear,tide --folds 3 --fold-rows 267 --seeds 0,1,2
+python benchmarks/select_defaults.py --tasks stocks:past --configs base,v1,late,lsq_target_r1e-3,lsq_r1e-3,dec,cov,wide,lr_plateau,lr_exp,cv_blocked,cov_blocked --peers linear,tide --folds 3 --fold-rows 267 --seeds 0,1,2
 python benchmarks/select_defaults.py --tasks stocks:past --configs base,gap_zero,gap_ffill,gap_seasonal --folds 3 --fold-rows 267 --seeds 0 --faults
 python benchmarks/select_defaults.py --tasks epf-NP:future --configs v1,v2,cov,cov_future,v2_late --peers linear --folds 1 --fold-rows 2016 --seeds 0,1
-python benchmarks/select_defaults.py --tasks stocks:past --configs cov_blocked --folds 2 --fold-rows 267 --seeds 0
 python benchmarks/select_defaults.py --tasks epf-BE:future --configs v2,cov_future --folds 1 --fold-rows 2016 --seeds 0,1
 python benchmarks/select_defaults.py --tasks epf-BE:future --configs v2,cov_future,cov_future_clip,v2_gap_zero,v2_gap_ffill,v2_gap_seasonal --folds 1 --fold-rows 2016 --seeds 0 --faults
 python benchmarks/select_defaults.py --tasks epf-DE:future --configs v2,cov_future --peers linear --folds 1 --fold-rows 2016 --seeds 0,1
 python benchmarks/select_defaults.py --tasks epf-DE:future --configs cov_future,cov_future_clip --folds 1 --fold-rows 2016 --seeds 0 --faults
 python benchmarks/select_defaults.py --tasks epf-NP:future --configs v2,cov_future,cov_future_clip,v2_late,v2_gap_zero,v2_gap_ffill,v2_gap_seasonal --folds 1 --fold-rows 2016 --seeds 0 --faults
-python benchmarks/select_defaults.py --tasks stocks:past --configs cv_blocked --peers dlinear,linear,tcn --folds 3 --fold-rows 267 --seeds 0
-python benchmarks/select_defaults.py --tasks epf-DE:future --configs dec --peers linear --folds 1 --fold-rows 2016 --seeds 0
+python benchmarks/select_defaults.py --tasks epf-DE:future --configs dec --peers linear,tide --folds 1 --fold-rows 2016 --seeds 0
 python benchmarks/select_defaults.py --tasks epf-NP:future --configs lsq_target_r1e-3,lsq_target_r1e-3_dec,dec --peers linear,tide --folds 1 --fold-rows 2016 --seeds 0
 python benchmarks/select_defaults.py --tasks epf-PJM:past --configs dec --peers linear --folds 1 --fold-rows 2016 --seeds 0
+python benchmarks/select_defaults.py --tasks stocks:past --configs '' --peers dlinear,linear,tcn --folds 3 --fold-rows 267 --seeds 0
 python benchmarks/select_defaults.py --tasks epf-NP:past --configs faults,gap_zero --folds 1 --fold-rows 2016 --seeds 0 --faults
 python benchmarks/summarize.py

@@ -719,9 +719,9 @@ def fault_cases(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def earlier_fault_lines(cases: pd.DataFrame) -> list[str]:
-    """One line per earlier pf rerun (:data:`EARLIER_PF`) of the fault run: in how many of its cases it is lower
-    than every peer."""
-    lines = []
+    """One line over the earlier pf reruns (:data:`EARLIER_PF`) of the fault run: in how many of its cases each is
+    lower than every peer."""
+    parts = []
     for folder, (base, difference, track) in EARLIER_PF.items():
         frame = load_folder(folder) if base == FAULTS_FOLDER else None
         if frame is None or not frame.corruption.str.startswith("fault:").any():
@@ -731,9 +731,8 @@ def earlier_fault_lines(cases: pd.DataFrame) -> list[str]:
         joined = cases.join(earlier, how="inner").dropna(subset=["earlier"])
         peers = joined[[c for c in joined.columns if not is_pf(c) and c != "earlier"]].min(axis=1)
         where = "" if track is None else f", {track} track"
-        lines += [f"pf {difference} (`{folder}`{where}): lower than every peer in {int((joined.earlier < peers).sum())} "
-                  f"of {len(joined)} of these cases.", ""]
-    return lines
+        parts.append(f"{difference} (`{folder}`{where}) {int((joined.earlier < peers).sum())} of {len(joined)}")
+    return [f"Earlier reruns of pf, lower than every peer in these cases: {'; '.join(parts)}.", ""] if parts else []
 
 
 def fault_imputations() -> dict[tuple[str, str], str]:
@@ -753,11 +752,11 @@ def fault_imputations() -> dict[tuple[str, str], str]:
             for key, c in counts.items()}
 
 
-def imputation_totals(chosen: dict[tuple[str, str], str], model: str) -> str:
-    """``"ffill 80, seasonal 30, ..."``: a peer's imputations over every task, from :func:`fault_imputations`."""
+def imputation_totals(chosen: dict[tuple[str, str], str], models: list[str]) -> str:
+    """``"ffill 80, seasonal 30, ..."``: the peers' imputations over every task, from :func:`fault_imputations`."""
     totals: dict[str, int] = {}
     for (_, name), picks in chosen.items():
-        if name == model:
+        if name in models:
             for pick in picks.split(", "):
                 policy, count = pick.rsplit(" ", 1)
                 totals[policy] = totals.get(policy, 0) + int(count)
@@ -809,9 +808,9 @@ def faults_section() -> list[str]:
             f"{report_link(FAULTS_FOLDER)}.", "",
             f"**Target: under whole-stream removal, pf's MSE <= 1.02x that of pf retrained without the stream in "
             f">= 90% of the cases: {removal}.**", "", *removal_table, "",
-            "Imputation each peer got, chosen per (task, fault, stream) on the validation segment (counts over those "
-            "cases; per case in each cell's `.json`): "
-            + "; ".join(f"{model} {imputation_totals(chosen, model)}" for model in peer_names) + "."]
+            "Imputation the peers got, chosen per (model, task, fault, stream) on the validation segment (counts over "
+            f"those cases and the {len(peer_names)} peers; per case in each cell's `.json`): "
+            f"{imputation_totals(chosen, peer_names)}."]
 
 
 #: Where every configuration ever measured on the validation folds is tabulated (BENCHMARKS.md: the current ones).
@@ -862,7 +861,8 @@ def selection_section(full: bool = False) -> list[str]:
 
     defaults = {name: p.default for name, p in inspect.signature(ProgressiveFusionForecaster.__init__).parameters.items()}
     legend = "; ".join(  # each configuration by the options it sets to other values than the current defaults
-        f"`{name}`: " + (", ".join(f"`{k}={v!r}`" for k, v in select_defaults.CONFIGS[name].items()
+        f"`{name}`: " + (", ".join(f"`{k}={v.__name__ if isinstance(v, type) else repr(v)}`"
+                                   for k, v in select_defaults.CONFIGS[name].items()
                                    if k not in defaults or v != defaults[k]) or "the defaults")
         for name in dict.fromkeys([*shown.config, *shown.reference]) if name in select_defaults.CONFIGS)
     return [*table(["task", "config", "validation MSE", "vs v1 (paired) ± s.e.", "under faults (vs v1)",
@@ -871,10 +871,35 @@ def selection_section(full: bool = False) -> list[str]:
             "Folds x windows per fold: " + "; ".join(folds) + ". Paired changes per (fold, seed) against `v1` (or the named "
             "configuration); resolved beyond two standard errors. *Under faults*: mean MSE over every (fault, "
             "stream), one stream failing at the fault's middle severity (`--faults`).", "",
+            *peers_on_folds(cells),
             *(gap_fill_table(cells) if full else [
                 f"Every configuration measured so far (the previous defaults `v1`, `v2` and their ablations) and what "
                 f"pf reads at a stream's missing steps (`gap_fill`): [selection report]"
                 f"({SELECTION_REPORT.relative_to(ROOT).as_posix()}).", ""])]
+
+
+def peers_on_folds(cells: pd.DataFrame) -> list[str]:
+    """Other models scored on the same validation folds as pf's defaults: per task and peer, both MSEs (mean over
+    the folds and seeds both ran) and their ratio."""
+    import select_defaults
+
+    rows = []
+    for (dataset, track), group in cells.groupby(["dataset", "track"]):
+        current = next((c for c in CURRENT_CONFIGS if (group.config == c).any()), None)
+        if current is None:
+            continue
+        pf = group[group.config == current].groupby("fold").mse.mean()  # (folds,): mean over seeds
+        for peer, sub in group[~group.config.isin(list(select_defaults.CONFIGS))].groupby("config"):
+            score = sub.groupby("fold").mse.mean()
+            folds = pf.index.intersection(score.index)
+            if len(folds):
+                ratio = pf[folds].mean() / score[folds].mean()
+                rows.append([f"{dataset} / {track}", peer, f"{score[folds].mean():.4f}", f"{pf[folds].mean():.4f} "
+                             f"(`{current}`)", f"{ratio:.3f}", f"{len(folds)} x {sub.seed.nunique()}"])
+    if not rows:
+        return []
+    return ["Other models on the same folds (every window, early stopping; mean over the folds both ran):", "",
+            *table(["task", "model", "validation MSE", "pf's defaults", "pf / model", "folds x seeds"], rows), ""]
 
 
 def write_selection_report() -> None:
@@ -934,9 +959,25 @@ def clean_tasks() -> list[tuple[str, str, pd.DataFrame]]:
     return out
 
 
+#: The peers the clean-accuracy target names, on every task (local statistical models on stocks only).
+TARGET_PEERS = ("pf-late", "tide", "tsmixer", "tcn", "nhits", "dlinear", "linear", "lightgbm", "naive-seasonal")
+TARGET_PEERS_STOCKS = ("arima", "exp-smoothing")
+
+
+def short_of_protocol(task: str, models: pd.DataFrame, pf: str) -> list[str]:
+    """What ``task``'s row lacks of the target's protocol: a named peer absent, or fewer than 3 seeds for pf or
+    one of the two strongest peers (deterministic models and a peer over 10% behind pf need one)."""
+    wanted = TARGET_PEERS + (TARGET_PEERS_STOCKS if task.startswith("stocks") else ())
+    missing = [m for m in wanted if m not in models.index]
+    peers = models.drop(index=[m for m in models.index if is_pf(m)]).value.nsmallest(2)
+    few = [m for m in [pf, *peers.index] if models.seeds[m] < 3 and m not in DETERMINISTIC_MODELS
+           and not (m != pf and models.value[m] > 1.1 * models.value[pf])]
+    return [*missing, *(f"{m} seeds" for m in few)]
+
+
 def targets_section() -> list[str]:
     """This turn's targets for the model (clean lead, robustness, speed) with the values measured so far."""
-    rows, lowest, close, total = [], 0, 0, 0
+    rows, lowest, close, total, short = [], 0, 0, 0, 0
     speed_rows, seen = [], set()
     # a task in several runs (EPF past: epf_alldata and faults) counts once, from the run with the most peers
     for task, score, models in sorted(clean_tasks(), key=lambda item: -len(item[2])):
@@ -951,6 +992,7 @@ def targets_section() -> list[str]:
         total += 1
         lowest += int(ratio < 1)
         close += int(ratio <= 1.03)
+        short += bool(short_of_protocol(task, models, pf))
         rows.append([task, score.split(" (")[0], f"{models.value[pf]:.4f} ({int(models.seeds[pf])})"
                      + (" v1" if pf == "pf-v1" else ""),
                      f"{best} {peers.value[best]:.4f} ({int(peers.seeds[best])})", f"{ratio:.3f}", len(peers)])
@@ -964,7 +1006,8 @@ def targets_section() -> list[str]:
              *table(["task", "score", "pf", "best other model", "pf / best", "peers"], rows), "",
              f"pf is lowest on {lowest} of {total} tasks ({lowest / max(total, 1):.0%}) and within 3% of the lowest on "
              f"{close} of {total}: **{'met' if total and lowest / total >= 0.75 and close == total else 'not met'}**. "
-             "Not yet measured: every peer on every task, and 3 seeds of pf and the two strongest peers on each.", ""]
+             f"Rows short of the protocol (a named peer absent, or under 3 seeds for pf or one of the two strongest "
+             f"peers): {short} of {total}.", ""]
     stale = stale_pf_cells()
     if stale:
         grouped: dict[tuple[str, str], list[str]] = {}  # (folder, "option recorded / default") -> its cells
@@ -980,10 +1023,9 @@ def targets_section() -> list[str]:
         fits = [r[2] for r in speed_rows]
         predicts = [r[3] for r in speed_rows]
         epf = [r[1] for r in speed_rows if r[0].startswith("epf-") and r[0].endswith("/ past")]
-        lines += ["**3. Speed** (fit and predict <= 2x TiDE's; an EPF market under 10 minutes on 2 cores), the runs "
-                  "above: pf's seconds from its reruns at the current defaults, TiDE's from the peers' run, so the two "
-                  "trained under different machine loads (indicative ratios, not side by side; per-epoch ratios "
-                  "measured side by side: [scaling](benchmarks/scaling/report.md)): "
+        lines += ["**3. Speed** (fit and predict <= 2x TiDE's; an EPF market under 10 minutes on 2 cores), pf's seconds "
+                  "from its current-defaults reruns, TiDE's from the peers' run (other machine loads: indicative, not "
+                  "side by side; per epoch side by side: [scaling](benchmarks/scaling/report.md)): "
                   f"pf's fit over TiDE's {min(fits):.1f}-{max(fits):.1f}x "
                   f"(median {np.median(fits):.1f}x) over {len(fits)} tasks, predict {min(predicts):.1f}-"
                   f"{max(predicts):.1f}x: **{'met' if max(fits) <= 2 and max(predicts) <= 2 else 'not met'}**"

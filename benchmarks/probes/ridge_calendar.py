@@ -7,9 +7,15 @@ level. This probe fits that ridge with and without one-hot dummies of the first 
 before ``origin - fold_rows``, scored on every stride-1 window of ``[origin, origin + fold_rows)``; the test segment
 is never read), the ridge strength chosen by 5-fold blocked cross-validation on the training windows.
 
-Usage::
+Usage (what wrote ``ridge_calendar.txt``, the second command's header line dropped)::
 
-    python benchmarks/probes/ridge_calendar.py --tasks epf-NP:past,etth1:past > benchmarks/probes/ridge_calendar.txt
+    python benchmarks/probes/ridge_calendar.py \
+        --tasks epf-NP:past,epf-PJM:past,epf-BE:past,epf-FR:past,epf-DE:past,epf-NP:future,epf-DE:future,beijing:past
+    python benchmarks/probes/ridge_calendar.py --tasks etth1:past --folds 3 --fold-rows 1152
+
+Measured (``ridge_calendar.txt``): on the target's lags alone the dummies change the validation MSE by -29% (EPF
+FR) to +6% (EPF DE), and by -2.6% to +6.8% where the covariates are read too (+0.2% and +0.3% with the future
+covariates, which carry the daily profile already): no general gain, so pf's start stays without them.
 """
 
 from __future__ import annotations
