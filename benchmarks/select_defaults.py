@@ -87,6 +87,8 @@ CONFIGS: dict[str, dict] = {
     "lr_plateau": {"lr_scheduler_cls": torch.optim.lr_scheduler.ReduceLROnPlateau,
                    "lr_scheduler_kwargs": {"factor": 0.5, "patience": 1}},
     "lr_exp": {"lr_scheduler_cls": torch.optim.lr_scheduler.ExponentialLR, "lr_scheduler_kwargs": {"gamma": 0.8}},
+    # a third of the bench's learning rate (the deep path learns a residual of the least-squares start)
+    "lr_low": {"optimizer_kwargs": {"lr": 3e-4}},
     # the ridge of the least-squares start cross-validated on contiguous blocks of windows (no overlapping
     # neighbour of a held-out window in the training folds), alone and with the covariate skip over every stream
     "cv_blocked": {"linear_skip_cv": "blocked"},
@@ -116,7 +118,8 @@ PAIRED_WITH = {**{name: (reference,) for reference, fills in GAP_FILL_CONFIGS.it
                "cov_future_clip": ("cov_future", "v2"),
                "faults": ("gap_zero", "base"), "dec": ("base", "cov_future"), "wide": ("base", "cov_future"),
                "lr_plateau": ("base", "cov_future"), "lr_exp": ("base", "cov_future"),
-               "cv_blocked": ("base", "cov_future"), "cov_blocked": ("cov", "base")}
+               "cv_blocked": ("base", "cov_future"), "cov_blocked": ("cov", "base"),
+               "lr_low": ("base", "cov_future")}
 
 
 def without_future_effect(config: dict[str, str]) -> dict[str, str]:

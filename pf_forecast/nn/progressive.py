@@ -155,8 +155,8 @@ def ridge_folds(window: torch.Tensor, n_windows: int, n_folds: int) -> torch.Ten
     ``n_windows``: ``n_folds`` contiguous blocks of (nearly) equal size.
 
     Stride-1 windows overlap their neighbours in all but one step: where neighbours fall into different folds (every
-    k-th window of a shuffled order), a held-out window is nearly a copy of training ones and the held-out error
-    favours too weak a ridge. With blocks, only the windows at a block's two edges have such neighbours.
+    k-th window of a shuffled order), a held-out window is nearly a copy of training ones, so its error is not that
+    of a new window. With blocks, only the windows at a block's two edges have such neighbours.
     """
     return torch.div(window * n_folds, n_windows, rounding_mode="floor")  # (S,)
 
