@@ -975,10 +975,12 @@ def short_of_protocol(task: str, models: pd.DataFrame, pf: str) -> list[str]:
     return [*missing, *(f"{m} seeds" for m in few)]
 
 
-def targets_section() -> list[str]:
-    """This turn's targets for the model (clean lead, robustness, speed) with the values measured so far."""
-    rows, lowest, close, total, short = [], 0, 0, 0, 0
-    speed_rows, seen = [], set()
+@functools.cache
+def clean_comparison() -> tuple[list[list], list[tuple], int]:
+    """pf against the best other model per task on the all-windows runs (:func:`clean_tasks`): the table rows
+    ``[task, score, pf, best other model, pf / best, peers]``, the speed rows ``(task, pf's fit seconds, pf / TiDE
+    fit, pf / TiDE predict)`` and the number of rows short of the target's protocol (:func:`short_of_protocol`)."""
+    rows, speed_rows, short, seen = [], [], 0, set()
     # a task in several runs (EPF past: epf_alldata and faults) counts once, from the run with the most peers
     for task, score, models in sorted(clean_tasks(), key=lambda item: -len(item[2])):
         pf = pf_name(models.index)
@@ -989,9 +991,6 @@ def targets_section() -> list[str]:
         seen.add(key)
         best = peers.value.idxmin()
         ratio = models.value[pf] / peers.value[best]
-        total += 1
-        lowest += int(ratio < 1)
-        close += int(ratio <= 1.03)
         short += bool(short_of_protocol(task, models, pf))
         rows.append([task, score.split(" (")[0], f"{models.value[pf]:.4f} ({int(models.seeds[pf])})"
                      + (" v1" if pf == "pf-v1" else ""),
@@ -999,6 +998,19 @@ def targets_section() -> list[str]:
         if "tide" in models.index:
             speed_rows.append((task, models.fit[pf], models.fit[pf] / models.fit["tide"],
                                models.predict[pf] / models.predict["tide"]))
+    return sorted(rows, key=lambda row: (row[0].split(" / ")[0], row[1], row[0])), speed_rows, short
+
+
+def lead_counts(rows: list[list]) -> tuple[int, int, int]:
+    """(tasks where pf is lowest, within 3% of the lowest, all) of :func:`clean_comparison`'s rows."""
+    ratios = [float(row[4]) for row in rows]
+    return sum(r < 1 for r in ratios), sum(r <= 1.03 for r in ratios), len(ratios)
+
+
+def targets_section() -> list[str]:
+    """This turn's targets for the model (clean lead, robustness, speed) with the values measured so far."""
+    rows, speed_rows, short = clean_comparison()
+    lowest, close, total = lead_counts(rows)
     lines = ["**1. Clean accuracy** (pf lowest on >= 75% of the tasks, within 3% on all; seeds in brackets; every "
              "window; `v1`: pf with the previous defaults, where the current ones are not run yet). Runs "
              f"`{ALL_WINDOWS}`, `{FEV}`, `{FAULTS_FOLDER}`, with pf from "
@@ -1145,7 +1157,17 @@ def mean_table(clean: pd.DataFrame, models) -> list[str]:
 
 
 def headline(results: pd.DataFrame, all_windows: pd.DataFrame | None) -> list[str]:
-    """README's headline: clean test MSE per task for the main models (mean over seeds), published TimeXer beside."""
+    """README's headline: pf at its current defaults against the best other model of each all-windows run
+    (:func:`clean_comparison`), then the capped runs' clean test MSE per task for the main models (mean over seeds),
+    published TimeXer beside."""
+    rows, _, short = clean_comparison()
+    lowest, close, total = lead_counts(rows)
+    current = ["Test scores of `pf` at its current defaults against the best of the other models on each task "
+               "(every training window, early stopping on the validation rows; seeds in brackets; standardized MSE, "
+               "fev-bench: scaled quantile loss):", "",
+               *table(["task", "score", "pf", "best other model", "pf / best"], [row[:5] for row in rows]), "",
+               f"pf is lowest on {lowest} of {total} tasks and within 3% of the lowest on {close}; {short} rows still "
+               "lack a peer or seeds of the protocol ([BENCHMARKS.md](BENCHMARKS.md), *Targets of the model*).", ""]
     clean = results[(results.corruption == "none") & (results.metric == "mse") & (results.track == "past")]
     lines = mean_table(clean, HEADLINE_MODELS)
     datasets = lines[0].strip("| ").split(" | ")[1:]
@@ -1155,8 +1177,9 @@ def headline(results: pd.DataFrame, all_windows: pd.DataFrame | None) -> list[st
     seeds = clean.groupby("suite")["seed"].nunique()
     lines = with_label(cap_label(*SUITES), lines)
     if pf_v1_folders():
-        lines = ["**pf-v1:** `pf` in these tables is the model with its previous defaults (`fit_linear_skips=False`); "
-                 "see BENCHMARKS.md for the current defaults' validation results.", "", *lines]
+        lines = ["**pf-v1:** `pf` in the tables below is the model with its previous defaults "
+                 "(`fit_linear_skips=False`), in the first runs of the suites.", "", *lines]
+    lines = [*current, *lines]
     lines += ["", "Standardized test MSE (EPF: TimeXer protocol, past covariates; stocks: MultiBench protocol; Beijing "
               "PM2.5 and ETTh1: their loaders' protocols), mean over seeds (at most "
               + ", ".join(f"{seeds[s]} on {s}" for s in SUITES if s in seeds) + "); lower is better. Published TimeXer row: "
@@ -1169,9 +1192,6 @@ def headline(results: pd.DataFrame, all_windows: pd.DataFrame | None) -> list[st
                   "training windows per market to bound CPU time; `linear` always fits all):", "",
                   *mean_table(full, ordered_models(full.model)), "",
                   seeds_sentence(full)[:-1] + " (`linear` and `naive-seasonal` do not depend on it)."]
-    plot = HERE / "epf" / "plots" / "noise_epf-NP__past.png"
-    if plot.exists():
-        lines += ["", f"![MultiBench noise sweep on EPF NP]({plot.relative_to(ROOT).as_posix()})"]
     return lines
 
 
