@@ -66,7 +66,7 @@ python benchmarks/select_defaults.py --tasks etth1:past --configs base,v1,late,l
 python benchmarks/select_defaults.py --tasks etth1:past --configs base,v1,lsq_target_r1e-3,v1_faults,lsq_target_r1e-3_faults,gap_zero,gap_ffill,gap_seasonal --folds 3 --fold-rows 1152 --seeds 0,1 --faults
 python benchmarks/select_defaults.py --tasks stocks:past --configs base,v1,late,lsq_target_r1e-3,lsq_r1e-3,dec,cov,wide,lr_plateau,lr_exp,cv_blocked,cov_blocked --peers linear,tide --folds 3 --fold-rows 267 --seeds 0,1,2
 python benchmarks/select_defaults.py --tasks stocks:past --configs base,gap_zero,gap_ffill,gap_seasonal --folds 3 --fold-rows 267 --seeds 0 --faults
-python benchmarks/select_defaults.py --tasks epf-NP:future --configs v1,v2,dec,cov,cov_future,v2_late --peers linear --folds 1 --fold-rows 2016 --seeds 0,1
+python benchmarks/select_defaults.py --tasks epf-NP:future --configs v1,v2,dec,cov,cov_future,v2_late --peers linear,tide --folds 1 --fold-rows 2016 --seeds 0,1
 python benchmarks/select_defaults.py --tasks epf-BE:future --configs v2,cov_future --folds 1 --fold-rows 2016 --seeds 0,1
 python benchmarks/select_defaults.py --tasks epf-BE:future --configs v2,cov_future,cov_future_clip,v2_gap_zero,v2_gap_ffill,v2_gap_seasonal --folds 1 --fold-rows 2016 --seeds 0 --faults
 python benchmarks/select_defaults.py --tasks epf-DE:future --configs v2,cov_future --peers linear --folds 1 --fold-rows 2016 --seeds 0,1
@@ -77,5 +77,5 @@ python benchmarks/select_defaults.py --tasks epf-PJM:past --configs dec --peers 
 python benchmarks/select_defaults.py --tasks stocks:past --configs '' --peers dlinear,linear,tcn --folds 3 --fold-rows 267 --seeds 0
 python benchmarks/select_defaults.py --tasks epf-NP:past --configs faults,gap_zero --folds 1 --fold-rows 2016 --seeds 0 --faults
 python benchmarks/select_defaults.py --tasks etth1:past --configs lr_low --peers linear --folds 3 --fold-rows 1152 --seeds 0
-python benchmarks/select_defaults.py --tasks epf-NP:future --configs lsq_target_r1e-3,lsq_target_r1e-3_dec --peers linear,tide --folds 1 --fold-rows 2016 --seeds 0
+python benchmarks/select_defaults.py --tasks epf-NP:future --configs lsq_target_r1e-3,lsq_target_r1e-3_dec --peers linear --folds 1 --fold-rows 2016 --seeds 0
 python benchmarks/summarize.py

@@ -969,7 +969,7 @@ def short_of_protocol(task: str, models: pd.DataFrame, pf: str) -> list[str]:
     one of the two strongest peers (deterministic models and a peer over 10% behind pf need one)."""
     wanted = TARGET_PEERS + (TARGET_PEERS_STOCKS if task.startswith("stocks") else ())
     missing = [m for m in wanted if m not in models.index]
-    peers = models.drop(index=[m for m in models.index if is_pf(m)]).value.nsmallest(2)
+    peers = models.drop(index=[m for m in models.index if m == pf or m.endswith("-v1")]).value.nsmallest(2)
     few = [m for m in [pf, *peers.index] if models.seeds[m] < 3 and m not in DETERMINISTIC_MODELS
            and not (m != pf and models.value[m] > 1.1 * models.value[pf])]
     return [*missing, *(f"{m} seeds" for m in few)]
@@ -984,7 +984,8 @@ def clean_comparison() -> tuple[list[list], list[tuple], int]:
     # a task in several runs (EPF past: epf_alldata and faults) counts once, from the run with the most peers
     for task, score, models in sorted(clean_tasks(), key=lambda item: -len(item[2])):
         pf = pf_name(models.index)
-        peers = models.drop(index=[m for m in models.index if is_pf(m)])
+        # every other model of the run, pf's ablations (pf-late, pf-early) included; pf's earlier versions are not
+        peers = models.drop(index=[m for m in models.index if m == pf or m.endswith("-v1")])
         key = (task, score.split(" (")[0])  # the score without its run
         if pf is None or peers.empty or key in seen:
             continue
@@ -1011,8 +1012,9 @@ def targets_section() -> list[str]:
     """This turn's targets for the model (clean lead, robustness, speed) with the values measured so far."""
     rows, speed_rows, short = clean_comparison()
     lowest, close, total = lead_counts(rows)
-    lines = ["**1. Clean accuracy** (pf lowest on >= 75% of the tasks, within 3% on all; seeds in brackets; every "
-             "window; `v1`: pf with the previous defaults, where the current ones are not run yet). Runs "
+    lines = ["**1. Clean accuracy** (pf lowest of every other model of the run, pf-late included, on >= 75% of the "
+             "tasks, within 3% on all; seeds in brackets; every window; `v1`: pf with the previous defaults, where "
+             "the current ones are not run yet). Runs "
              f"`{ALL_WINDOWS}`, `{FEV}`, `{FAULTS_FOLDER}`, with pf from "
              f"{', '.join(f'`{r}`' for r in reruns_in_use())} beside their peers:", "",
              *table(["task", "score", "pf", "best other model", "pf / best", "peers"], rows), "",
