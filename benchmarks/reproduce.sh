@@ -69,13 +69,13 @@ python benchmarks/select_defaults.py --tasks stocks:past --configs base,gap_zero
 python benchmarks/select_defaults.py --tasks epf-NP:future --configs v1,v2,dec,cov,cov_future,v2_late --peers linear,tide --folds 1 --fold-rows 2016 --seeds 0,1
 python benchmarks/select_defaults.py --tasks epf-BE:future --configs v2,cov_future --folds 1 --fold-rows 2016 --seeds 0,1
 python benchmarks/select_defaults.py --tasks epf-BE:future --configs v2,cov_future,cov_future_clip,v2_gap_zero,v2_gap_ffill,v2_gap_seasonal --folds 1 --fold-rows 2016 --seeds 0 --faults
-python benchmarks/select_defaults.py --tasks epf-DE:future --configs v2,cov_future --peers linear --folds 1 --fold-rows 2016 --seeds 0,1
+python benchmarks/select_defaults.py --tasks epf-DE:future --configs v2,dec,cov_future --peers linear --folds 1 --fold-rows 2016 --seeds 0,1
 python benchmarks/select_defaults.py --tasks epf-DE:future --configs cov_future,cov_future_clip --folds 1 --fold-rows 2016 --seeds 0 --faults
 python benchmarks/select_defaults.py --tasks epf-NP:future --configs v2,cov_future,cov_future_clip,v2_late,v2_gap_zero,v2_gap_ffill,v2_gap_seasonal --folds 1 --fold-rows 2016 --seeds 0 --faults
-python benchmarks/select_defaults.py --tasks epf-DE:future --configs dec --peers linear,tide --folds 1 --fold-rows 2016 --seeds 0
 python benchmarks/select_defaults.py --tasks epf-PJM:past --configs dec --peers linear,tide --folds 1 --fold-rows 2016 --seeds 0
 python benchmarks/select_defaults.py --tasks stocks:past --configs '' --peers dlinear,linear,tcn --folds 3 --fold-rows 267 --seeds 0
 python benchmarks/select_defaults.py --tasks epf-NP:past --configs faults,gap_zero --folds 1 --fold-rows 2016 --seeds 0 --faults
 python benchmarks/select_defaults.py --tasks etth1:past --configs lr_low --peers linear --folds 3 --fold-rows 1152 --seeds 0
 python benchmarks/select_defaults.py --tasks epf-NP:future --configs lsq_target_r1e-3,lsq_target_r1e-3_dec --peers linear --folds 1 --fold-rows 2016 --seeds 0
+python benchmarks/select_defaults.py --tasks epf-DE:future --configs '' --peers linear,tide --folds 1 --fold-rows 2016 --seeds 0
 python benchmarks/summarize.py

@@ -669,7 +669,8 @@ def fev_section() -> list[str]:
         rows.append([f"**{model}**", *cells, f"{gm[model]:.3f}" if complete else "—",
                      f"{geometric_mean(s.loc[list(FEV_MARKETS), 'mase']):.3f}" if complete else "—",
                      f"{s.coverage.mean():.2f}", f"{s.fit.median():.0f}", int(s.seeds.max())])
-    lines = [fev_status(scores), "", *table(header, rows), "", *table(header[:8], published), "", source]
+    status = fev_status(scores)
+    lines = [*([status, ""] if status else []), *table(header, rows), "", *table(header[:8], published), "", source]
     ranks = [f"`{name}` ranks {sum(v[5] < gm[name] for v in FEV_PUBLISHED.values()) + 1}"
              for name in ("pf", "pf-v1") if name in gm]
     lines.append(f"By gm SQL, {' and '.join(ranks)} of {len(FEV_PUBLISHED) + 1} (each among itself and the "
@@ -692,18 +693,17 @@ def fev_section() -> list[str]:
 
 
 def fev_status(scores: pd.DataFrame) -> str:
-    """Which models, markets and seeds the fev-bench results hold so far."""
+    """The models whose fev-bench results lack a market (the table's seeds column gives the rest), or that no
+    finished run is recorded yet; ``""`` when neither."""
     recorded = (HERE / FEV / "runs.jsonl").exists()
-    groups: dict[str, list[str]] = {}  # "markets; seeds" -> models
+    partial = []
     for model in ordered_models(scores.index.get_level_values("model")):
         markets = [m for m in FEV_MARKETS if m in scores.loc[model].index]
-        low, high = int(scores.loc[model, "seeds"].min()), int(scores.loc[model, "seeds"].max())
-        seeds = str(high) if low == high else f"{low}-{high}"
-        key = (f"{', '.join(markets) if len(markets) < len(FEV_MARKETS) else 'all five markets'}, "
-               f"{seeds} seed{'s' if high > 1 else ''}")
-        groups.setdefault(key, []).append(f"`{model}`")
-    state = "Results" if recorded else "Partial results (no finished run recorded yet)"
-    return f"{state}: " + "; ".join(f"{', '.join(models)}: {key}" for key, models in groups.items()) + "."
+        if len(markets) < len(FEV_MARKETS):
+            partial.append(f"`{model}` has {', '.join(markets)} only")
+    if not recorded:
+        partial.insert(0, "Partial results (no finished run recorded yet)")
+    return "; ".join(partial) + "." if partial else ""
 
 
 def fault_cases(frame: pd.DataFrame) -> pd.DataFrame:
@@ -1132,9 +1132,8 @@ def pf_v1_note() -> list[str]:
     if not old:
         return []
     return [f"**pf-v1:** `pf` in {', '.join(f'`{f}`' for f in old)} has the previous defaults "
-            "(`fit_linear_skips=False`), kept as the pf-v1 record; the current defaults are in *Selecting the "
-            "defaults*. A rerun needs a new `--out` (the bench refuses to mix model configurations); the commands "
-            "under *Reproduce* give pf-v1 with the code before `git log --grep 'Default fit_linear_skips'`.", ""]
+            "(`fit_linear_skips=False`); the current pf is in the reruns beside them. Their commands under *Reproduce* "
+            "give pf-v1 with the code before `git log --grep 'Default fit_linear_skips'`.", ""]
 
 
 # ----------------------------------------------------------------------------------------------------------------
