@@ -43,6 +43,7 @@ pf-forecast bench $FAULTS --suite beijing --models naive-seasonal,dlinear,nhits,
 pf-forecast bench $FAULTS --suite epf --models naive-seasonal,dlinear,nhits --seeds 0, --tracks future --out /work/main/benchmarks/faults
 pf-forecast bench $FAULTS --suite stocks --models tcn,tsmixer,dlinear --seeds 1,2 --out /work/main/benchmarks/faults
 pf-forecast bench $FAULTS --suite etth1 --models dlinear --seeds 1,2 --out /work/main/benchmarks/faults
+pf-forecast bench $FAULTS --suite beijing --models lightgbm,tsmixer --seeds 1,2 --tracks past --out /work/main/benchmarks/faults
 pf-forecast bench $FAULTS --suite stocks --models pf --seeds 0, --out benchmarks/faults_v2
 pf-forecast bench $FAULTS --suite etth1 --models pf --seeds 0, --out benchmarks/faults_v2
 pf-forecast bench $FAULTS --suite epf --models pf --seeds 0, --tracks future --datasets epf-NP --out benchmarks/faults_v2
@@ -65,10 +66,11 @@ pf-forecast bench $FAULTS --suite stocks --models pf-late --seeds 0, --out /work
 pf-forecast bench $FAULTS --suite etth1 --models pf-late --seeds 0, --out /work/main/benchmarks/faults_v6
 pf-forecast bench $FAULTS --suite etth1 --models pf --seeds 0,1,2 --out /work/main/benchmarks/faults_v6
 pf-forecast bench $FAULTS --suite beijing --models pf-late --seeds 0, --tracks past --out /work/main/benchmarks/faults_v6
+pf-forecast bench $FAULTS --suite beijing --models pf --seeds 0,1,2 --tracks past --out /work/main/benchmarks/faults_v6
 python benchmarks/scaling_study.py --out benchmarks/scaling --profile default --models pf,tide --epochs 4 --batch-size 64 --windows-per-epoch 2000 --threads 1
 python benchmarks/missing_retrain.py --reference faults_v4 --tasks beijing:past,epf-BE:future,epf-DE:future,epf-DE:past,epf-FR:past,epf-NP:future,epf-NP:past,epf-PJM:past,etth1:past,stocks:past --seeds 0
 python benchmarks/select_defaults.py --tasks stocks:past --configs '' --peers arima --folds 2 --fold-rows 267 --seeds 0
-python benchmarks/select_defaults.py --tasks epf-PJM:past --configs base,dec,cov --peers linear --folds 1 --fold-rows 2016 --seeds 0,1
+python benchmarks/select_defaults.py --tasks epf-PJM:past --configs base,dec,cov --peers linear,tide --folds 1 --fold-rows 2016 --seeds 0,1
 python benchmarks/select_defaults.py --tasks etth1:past --configs base,v1,late,lsq_target_r1e-3,lsq_r1e-3,dec,cov,wide,cv_blocked,cov_blocked --peers linear,tide --folds 3 --fold-rows 1152 --seeds 0,1,2
 python benchmarks/select_defaults.py --tasks etth1:past --configs base,v1,lsq_target_r1e-3,v1_faults,lsq_target_r1e-3_faults,gap_zero,gap_ffill,gap_seasonal --folds 3 --fold-rows 1152 --seeds 0,1 --faults
 python benchmarks/select_defaults.py --tasks stocks:past --configs base,v1,late,lsq_target_r1e-3,lsq_r1e-3,dec,cov,wide,lr_plateau,lr_exp,cv_blocked,cov_blocked --peers exp-smoothing,linear,tide --folds 3 --fold-rows 267 --seeds 0,1,2
@@ -82,6 +84,6 @@ python benchmarks/select_defaults.py --tasks epf-NP:future --configs v2,cov_futu
 python benchmarks/select_defaults.py --tasks stocks:past --configs '' --peers dlinear,exp-smoothing,linear,tcn --folds 3 --fold-rows 267 --seeds 0
 python benchmarks/select_defaults.py --tasks epf-NP:past --configs faults,gap_zero --folds 1 --fold-rows 2016 --seeds 0 --faults
 python benchmarks/select_defaults.py --tasks etth1:past --configs lr_low --peers linear --folds 3 --fold-rows 1152 --seeds 0
-python benchmarks/select_defaults.py --tasks epf-NP:future --configs lsq_target_r1e-3,lsq_target_r1e-3_dec --peers linear --folds 1 --fold-rows 2016 --seeds 0
-python benchmarks/select_defaults.py --tasks epf-PJM:past --configs '' --peers linear,tide --folds 1 --fold-rows 2016 --seeds 0
+python benchmarks/select_defaults.py --tasks epf-NP:future --configs lsq_target_r1e-3,lsq_target_r1e-3_dec,wide --peers linear --folds 1 --fold-rows 2016 --seeds 0
+python benchmarks/select_defaults.py --tasks epf-PJM:past --configs wide --peers linear --folds 1 --fold-rows 2016 --seeds 0
 python benchmarks/summarize.py

@@ -95,6 +95,8 @@ CONFIGS: dict[str, dict] = {
     "cv_blocked": {"linear_skip_cv": "blocked"},
     "cov_blocked": {"use_covariate_skip": True, "clip_covariate_skip": False, "linear_skip_cv": "blocked"},
     "patch1": {"patch_size": 1},
+    # two more residual layers (dilations up to 16 patches): a receptive field of 252 hours instead of 60, a week
+    "deep6": {"num_layers": 6},
     # what the network reads at a stream's missing steps (the default: "auto")
     "gap_zero": {"gap_fill": "zero"},
     "gap_ffill": {"gap_fill": "ffill"},
@@ -118,6 +120,7 @@ PAIRED_WITH = {**{name: (reference,) for reference, fills in GAP_FILL_CONFIGS.it
                "late": ("base",), "v2_late": ("v2",), "cov": ("base", "v2"), "cov_future": ("v2", "base"),
                "cov_future_clip": ("cov_future", "v2"),
                "faults": ("gap_zero", "base"), "dec": ("base", "cov_future"), "wide": ("base", "cov_future"),
+               "patch1": ("base", "cov_future"), "deep6": ("base", "cov_future"),
                "lr_plateau": ("base", "cov_future"), "lr_exp": ("base", "cov_future"),
                "cv_blocked": ("base", "cov_future"), "cov_blocked": ("cov", "base"),
                "lr_low": ("base", "cov_future")}
