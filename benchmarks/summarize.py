@@ -871,9 +871,9 @@ def selection_section(full: bool = False) -> list[str]:
         header, rows = header[:-1], [row[:-1] for row in rows]
     return [*table(header, rows), "",
             f"Configurations (options other than the defaults): {legend}.", "",
-            "Folds x windows per fold: " + "; ".join(folds) + ". Paired changes per (fold, seed) against `v1` (or the named "
-            "configuration); resolved beyond two standard errors. *Under faults*: mean MSE over every (fault, "
-            "stream), one stream failing at the fault's middle severity (`--faults`).", "",
+            "Folds x windows per fold: " + "; ".join(folds) + ". Changes paired per (fold, seed) with `v1` or the "
+            "named configuration. *Under faults*: mean MSE over every (fault, stream), one stream failing at the "
+            "fault's middle severity.", "",
             *peers_on_folds(cells),
             *(gap_fill_table(cells) if full else [
                 f"Every configuration measured so far (the previous defaults `v1`, `v2` and their ablations) and what "
@@ -1102,7 +1102,8 @@ def robustness_target() -> list[str]:
              f"under {counts['removal'][0]} of {counts['removal'][1]} removals and {counts['noise'][0]} of "
              f"{counts['noise'][1]} MultiBench levels (p > 0): {wins} of {total}"
              + (f" ({wins / total:.0%}), **{'met' if wins / total >= 0.9 else 'not met'}**" if total else "") + "."
-             + (f" Removals where a peer is lower: {', '.join(losses)}." if losses else "")]
+             + (f" Removals where a peer is lower: {', '.join(losses[:6])}"
+                + (f" and {len(losses) - 6} more (the faults report)" if len(losses) > 6 else "") + "." if losses else "")]
     if pairs:
         pf_total, v1_total = sum(p for _, p, _ in pairs), sum(v for _, _, v in pairs)
         verdict = "met" if pf_total <= 1.25 * v1_total else "not met"
@@ -1243,9 +1244,9 @@ def document(results: pd.DataFrame, all_windows: pd.DataFrame | None) -> list[st
                  "robust), ranked among every model of the task; pf-late is the same network without feedback.",
                  with_label(capped, fusion_section(clean, degradation(results)))),
         *section("Selecting the defaults (rolling-origin validation, stride-1 windows)",
-                 "Each configuration of pf is trained as the bench trains it (every window, early stopping) on the "
-                 "history before each fold origin and scored on every stride-1 window of the fold; the last fold "
-                 "ends where the test segment starts, which is never read (`benchmarks/select_defaults.py`).",
+                 "Each configuration of pf is trained as the bench trains it on the history before a fold and "
+                 "scored on every stride-1 window of the fold; the last fold ends where the test segment, never "
+                 "read, starts (`benchmarks/select_defaults.py`).",
                  selection_section()),
         *section("fev-bench EPF (probabilistic)",
                  "fev-bench's five electricity-price tasks: day-ahead quantile forecasts at the end of each market, "
