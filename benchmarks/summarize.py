@@ -1054,12 +1054,17 @@ def targets_section() -> list[str]:
 def linear_start_kept() -> list[str]:
     """The tasks where the current pf ended as its least-squares start (the deep path never lowered the validation
     loss, so :class:`~pf_forecast.RestoreBestWeights` kept the start, ``best_epoch = -1``)."""
-    kept = {}
-    for folder in CURRENT_PF:
+    kept, replaced = {}, set()
+    for folder in reversed(CURRENT_PF):  # newest first: a later rerun of a task replaces an earlier one's cells
+        found = set()
         for path in sorted((HERE / folder / "cells").glob("*__pf__*.json")):
             meta = json.loads(path.read_text())
             task = f"{meta['dataset']} / {meta['track']}"
+            if (CURRENT_PF[folder], task) in replaced:
+                continue
+            found.add((CURRENT_PF[folder], task))
             kept.setdefault(task, []).append((meta.get("fit") or {}).get("best_epoch") == -1)
+        replaced |= found
     tasks = [f"{task} ({sum(flags)} of {len(flags)} seeds)" for task, flags in sorted(kept.items()) if any(flags)]
     if not tasks:
         return []
