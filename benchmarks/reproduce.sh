@@ -44,6 +44,7 @@ pf-forecast bench $FAULTS --suite epf --models naive-seasonal,dlinear,nhits --se
 pf-forecast bench $FAULTS --suite stocks --models tcn,tsmixer,dlinear --seeds 1,2 --out /work/main/benchmarks/faults
 pf-forecast bench $FAULTS --suite etth1 --models dlinear --seeds 1,2 --out /work/main/benchmarks/faults
 pf-forecast bench $FAULTS --suite beijing --models lightgbm,tsmixer --seeds 1,2 --tracks past --out /work/main/benchmarks/faults
+pf-forecast bench $FAULTS --suite epf --models tsmixer,tcn,lightgbm --seeds 0, --tracks future --out /work/main/benchmarks/faults
 pf-forecast bench $FAULTS --suite stocks --models pf --seeds 0, --out benchmarks/faults_v2
 pf-forecast bench $FAULTS --suite etth1 --models pf --seeds 0, --out benchmarks/faults_v2
 pf-forecast bench $FAULTS --suite epf --models pf --seeds 0, --tracks future --datasets epf-NP --out benchmarks/faults_v2
