@@ -68,6 +68,9 @@ pf-forecast bench $FAULTS --suite etth1 --models pf-late --seeds 0, --out /work/
 pf-forecast bench $FAULTS --suite etth1 --models pf --seeds 0,1,2 --out /work/main/benchmarks/faults_v6
 pf-forecast bench $FAULTS --suite beijing --models pf-late --seeds 0, --tracks past --out /work/main/benchmarks/faults_v6
 pf-forecast bench $FAULTS --suite beijing --models pf --seeds 0,1,2 --tracks past --out /work/main/benchmarks/faults_v6
+pf-forecast bench $FAULTS --suite etth1 --models pf-late --seeds 1,2 --out benchmarks/faults_v6
+pf-forecast bench $FAULTS --suite stocks --models pf-late --seeds 1,2 --out benchmarks/faults_v6
+pf-forecast bench $FAULTS --suite beijing --models pf-late --seeds 1,2 --tracks past --out benchmarks/faults_v6
 python benchmarks/scaling_study.py --out benchmarks/scaling --profile default --models pf,tide --epochs 4 --batch-size 64 --windows-per-epoch 2000 --threads 1
 python benchmarks/missing_retrain.py --reference faults_v4 --tasks beijing:past,epf-BE:future,epf-DE:future,epf-DE:past,epf-FR:past,epf-NP:future,epf-NP:past,epf-PJM:past,etth1:past,stocks:past --seeds 0
 python benchmarks/select_defaults.py --tasks stocks:past --configs '' --peers arima --folds 2 --fold-rows 267 --seeds 0

@@ -95,7 +95,7 @@ CONFIGS: dict[str, dict] = {
     "cv_blocked": {"linear_skip_cv": "blocked"},
     "cov_blocked": {"use_covariate_skip": True, "clip_covariate_skip": False, "linear_skip_cv": "blocked"},
     "patch1": {"patch_size": 1},
-    # two more residual layers (dilations up to 16 patches): a receptive field of 252 hours instead of 60, a week
+    # two more residual layers (dilations up to 16 patches): a receptive field of 252 hours (over a week), not 60
     "deep6": {"num_layers": 6},
     # what the network reads at a stream's missing steps (the default: "auto")
     "gap_zero": {"gap_fill": "zero"},
