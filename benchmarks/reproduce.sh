@@ -37,14 +37,14 @@ pf-forecast bench $FAULTS --suite epf --models linear,tide,pf --seeds 0, --track
 pf-forecast bench $FAULTS --suite beijing --models linear,tide --seeds 0, --tracks past --out benchmarks/faults
 pf-forecast bench $FAULTS --suite epf --models linear,tide --seeds 0, --tracks past --out benchmarks/faults
 pf-forecast bench $FAULTS --suite epf --models linear,tide --seeds 0, --tracks future --datasets epf-DE,epf-FR,epf-PJM --out benchmarks/faults
-pf-forecast bench $FAULTS --suite stocks --models naive-seasonal,arima,exp-smoothing,dlinear,nhits,tsmixer,tcn,lightgbm --seeds 0, --out /work/main/benchmarks/faults
-pf-forecast bench $FAULTS --suite etth1 --models naive-seasonal,dlinear,nhits,tsmixer,tcn,lightgbm --seeds 0, --out /work/main/benchmarks/faults
-pf-forecast bench $FAULTS --suite beijing --models naive-seasonal,dlinear,nhits,tsmixer,tcn,lightgbm --seeds 0, --tracks past --out /work/main/benchmarks/faults
-pf-forecast bench $FAULTS --suite epf --models naive-seasonal,dlinear,nhits --seeds 0, --tracks future --out /work/main/benchmarks/faults
-pf-forecast bench $FAULTS --suite stocks --models tcn,tsmixer,dlinear --seeds 1,2 --out /work/main/benchmarks/faults
-pf-forecast bench $FAULTS --suite etth1 --models dlinear --seeds 1,2 --out /work/main/benchmarks/faults
-pf-forecast bench $FAULTS --suite beijing --models lightgbm,tsmixer --seeds 1,2 --tracks past --out /work/main/benchmarks/faults
-pf-forecast bench $FAULTS --suite epf --models tsmixer,tcn,lightgbm --seeds 0, --tracks future --out /work/main/benchmarks/faults
+pf-forecast bench $FAULTS --suite stocks --models naive-seasonal,arima,exp-smoothing,dlinear,nhits,tsmixer,tcn,lightgbm --seeds 0, --out benchmarks/faults
+pf-forecast bench $FAULTS --suite etth1 --models naive-seasonal,dlinear,nhits,tsmixer,tcn,lightgbm --seeds 0, --out benchmarks/faults
+pf-forecast bench $FAULTS --suite beijing --models naive-seasonal,dlinear,nhits,tsmixer,tcn,lightgbm --seeds 0, --tracks past --out benchmarks/faults
+pf-forecast bench $FAULTS --suite epf --models naive-seasonal,dlinear,nhits --seeds 0, --tracks future --out benchmarks/faults
+pf-forecast bench $FAULTS --suite stocks --models tcn,tsmixer,dlinear --seeds 1,2 --out benchmarks/faults
+pf-forecast bench $FAULTS --suite etth1 --models dlinear --seeds 1,2 --out benchmarks/faults
+pf-forecast bench $FAULTS --suite beijing --models lightgbm,tsmixer --seeds 1,2 --tracks past --out benchmarks/faults
+pf-forecast bench $FAULTS --suite epf --models tsmixer,tcn,lightgbm --seeds 0, --tracks future --out benchmarks/faults
 pf-forecast bench $FAULTS --suite stocks --models pf --seeds 0, --out benchmarks/faults_v2
 pf-forecast bench $FAULTS --suite etth1 --models pf --seeds 0, --out benchmarks/faults_v2
 pf-forecast bench $FAULTS --suite epf --models pf --seeds 0, --tracks future --datasets epf-NP --out benchmarks/faults_v2
@@ -62,12 +62,12 @@ pf-forecast bench $FAULTS --suite epf --models pf --seeds 0, --tracks past --out
 pf-forecast bench $FAULTS --suite epf --models pf --seeds 0, --tracks future --datasets epf-DE,epf-FR,epf-PJM --out benchmarks/faults_v4
 pf-forecast bench $FAULTS --suite epf --models pf --seeds 0, --tracks future --out benchmarks/faults_v5
 pf-forecast bench $FAULTS --suite epf --models pf --seeds 0, --tracks future --out benchmarks/faults_v6
-pf-forecast bench $FAULTS --suite stocks --models pf --seeds 0,1,2 --out /work/main/benchmarks/faults_v6
-pf-forecast bench $FAULTS --suite stocks --models pf-late --seeds 0, --out /work/main/benchmarks/faults_v6
-pf-forecast bench $FAULTS --suite etth1 --models pf-late --seeds 0, --out /work/main/benchmarks/faults_v6
-pf-forecast bench $FAULTS --suite etth1 --models pf --seeds 0,1,2 --out /work/main/benchmarks/faults_v6
-pf-forecast bench $FAULTS --suite beijing --models pf-late --seeds 0, --tracks past --out /work/main/benchmarks/faults_v6
-pf-forecast bench $FAULTS --suite beijing --models pf --seeds 0,1,2 --tracks past --out /work/main/benchmarks/faults_v6
+pf-forecast bench $FAULTS --suite stocks --models pf --seeds 0,1,2 --out benchmarks/faults_v6
+pf-forecast bench $FAULTS --suite stocks --models pf-late --seeds 0, --out benchmarks/faults_v6
+pf-forecast bench $FAULTS --suite etth1 --models pf-late --seeds 0, --out benchmarks/faults_v6
+pf-forecast bench $FAULTS --suite etth1 --models pf --seeds 0,1,2 --out benchmarks/faults_v6
+pf-forecast bench $FAULTS --suite beijing --models pf-late --seeds 0, --tracks past --out benchmarks/faults_v6
+pf-forecast bench $FAULTS --suite beijing --models pf --seeds 0,1,2 --tracks past --out benchmarks/faults_v6
 pf-forecast bench $FAULTS --suite etth1 --models pf-late --seeds 1,2 --out benchmarks/faults_v6
 pf-forecast bench $FAULTS --suite stocks --models pf-late --seeds 1,2 --out benchmarks/faults_v6
 pf-forecast bench $FAULTS --suite beijing --models pf-late --seeds 1,2 --tracks past --out benchmarks/faults_v6

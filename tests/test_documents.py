@@ -33,7 +33,8 @@ FORBIDDEN = {
 def checked_files() -> list[Path]:
     """Every file the checks cover that exists in this checkout."""
     files = sorted((ROOT / "pf_forecast").rglob("*.py"))
-    files += [ROOT / "README.md", ROOT / "BENCHMARKS.md", ROOT / "benchmarks" / "README.md"]
+    files += [ROOT / "README.md", ROOT / "BENCHMARKS.md", ROOT / "benchmarks" / "README.md",
+              ROOT / "benchmarks" / "reproduce.sh"]
     files += sorted((ROOT / "docs").glob("*.md")) + sorted((ROOT / "benchmarks").glob("*/report.md"))
     return [path for path in files if path.is_file()]
 
@@ -73,6 +74,21 @@ def test_portable_paths_strips_the_machine(tmp_path, monkeypatch):
             f"read {tmp_path}/data/a.csv; missing /elsewhere/deep/b.csv; MSE / MAE; https://example.org/a/b")
     assert portable_paths(text, out) == ("pf-forecast bench --out runs/bench; python -m pf_forecast demo; "
                                          "read data/a.csv; missing b.csv; MSE / MAE; https://example.org/a/b")
+
+
+def test_run_records_carry_no_machine_paths(tmp_path, monkeypatch):
+    """The recorded equivalent command (what reproduce.sh is written from) is made portable as the argv is."""
+    from pf_forecast.benchmark.store import recorded_run
+
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "benchmarks" / "faults"
+    out.mkdir(parents=True)
+    with recorded_run(out, {"command": f"pf-forecast bench --suite stocks --out {out}"}, progress=dict,
+                      report=lambda: None) as run:
+        run["status"] = "finished"
+    record = json.loads((out / "runs.jsonl").read_text().splitlines()[-1])
+    assert record["command"] == "pf-forecast bench --suite stocks --out benchmarks/faults"
+    assert str(tmp_path) not in json.dumps(record)
 
 
 def test_write_report_never_writes_machine_paths(tmp_path):

@@ -338,7 +338,9 @@ def recorded_run(out: str | os.PathLike, record: Mapping[str, Any], *, progress:
     from .report import portable_paths  # the report's path rule; imported here: report imports this module
 
     out = Path(out)
-    argv = portable_paths(shlex.join(sys.argv), out)  # committed records must not carry this machine's paths
+    # committed records must not carry this machine's paths: neither the argv nor the equivalent command
+    argv = portable_paths(shlex.join(sys.argv), out)
+    record = {key: portable_paths(value, out) if key == "command" else value for key, value in record.items()}
     run = {"started": time.strftime("%Y-%m-%d %H:%M:%S"), "argv": argv, "machine": machine_info(),
            **record, "status": "interrupted"}
     start = time.perf_counter()
