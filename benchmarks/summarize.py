@@ -979,11 +979,13 @@ def short_of_protocol(task: str, models: pd.DataFrame, pf: str) -> list[str]:
 
 
 @functools.cache
-def clean_comparison() -> tuple[list[list], list[tuple], int]:
+def clean_comparison() -> tuple[list[list], list[tuple], dict[str, int]]:
     """pf against the best other model per task on the all-windows runs (:func:`clean_tasks`): the table rows
     ``[task, score, pf, best other model, pf / best, peers]``, the speed rows ``(task, pf's fit seconds, pf / TiDE
-    fit, pf / TiDE predict)`` and the number of rows short of the target's protocol (:func:`short_of_protocol`)."""
-    rows, speed_rows, short, seen = [], [], 0, set()
+    fit, pf / TiDE predict)`` and the counts: tasks where pf is ``lowest``, within 3% (``close``), ``total`` and
+    ``short`` of the target's protocol (:func:`short_of_protocol`)."""
+    rows, speed_rows, seen = [], [], set()
+    counts = dict.fromkeys(("lowest", "close", "total", "short"), 0)
     # a task in several runs (EPF past: epf_alldata and faults) counts once, from the run with the most peers
     for task, score, models in sorted(clean_tasks(), key=lambda item: -len(item[2])):
         pf = pf_name(models.index)
@@ -995,26 +997,23 @@ def clean_comparison() -> tuple[list[list], list[tuple], int]:
         seen.add(key)
         best = peers.value.idxmin()
         ratio = models.value[pf] / peers.value[best]
-        short += bool(short_of_protocol(task, models, pf))
+        counts["lowest"] += ratio < 1
+        counts["close"] += ratio <= 1.03
+        counts["total"] += 1
+        counts["short"] += bool(short_of_protocol(task, models, pf))
         rows.append([task, score.split(" (")[0], f"{models.value[pf]:.4f} ({int(models.seeds[pf])})"
                      + (" v1" if pf == "pf-v1" else ""),
                      f"{best} {peers.value[best]:.4f} ({int(peers.seeds[best])})", f"{ratio:.3f}", len(peers)])
         if "tide" in models.index:
             speed_rows.append((task, models.fit[pf], models.fit[pf] / models.fit["tide"],
                                models.predict[pf] / models.predict["tide"]))
-    return sorted(rows, key=lambda row: (row[0].split(" / ")[0], row[1], row[0])), speed_rows, short
-
-
-def lead_counts(rows: list[list]) -> tuple[int, int, int]:
-    """(tasks where pf is lowest, within 3% of the lowest, all) of :func:`clean_comparison`'s rows."""
-    ratios = [float(row[4]) for row in rows]
-    return sum(r < 1 for r in ratios), sum(r <= 1.03 for r in ratios), len(ratios)
+    return sorted(rows, key=lambda row: (row[0].split(" / ")[0], row[1], row[0])), speed_rows, counts
 
 
 def targets_section() -> list[str]:
     """This turn's targets for the model (clean lead, robustness, speed) with the values measured so far."""
-    rows, speed_rows, short = clean_comparison()
-    lowest, close, total = lead_counts(rows)
+    rows, speed_rows, counts = clean_comparison()
+    lowest, close, total, short = (counts[k] for k in ("lowest", "close", "total", "short"))
     lines = ["**1. Clean accuracy** (pf lowest of every other model of the run, pf-late included, on >= 75% of the "
              "tasks, within 3% on all; seeds in brackets; every window; `v1`: pf with the previous defaults, where "
              "the current ones are not run yet). Runs "
@@ -1170,8 +1169,8 @@ def headline(results: pd.DataFrame, all_windows: pd.DataFrame | None) -> list[st
     """README's headline: pf at its current defaults against the best other model of each all-windows run
     (:func:`clean_comparison`), then the capped runs' clean test MSE per task for the main models (mean over seeds),
     published TimeXer beside."""
-    rows, _, short = clean_comparison()
-    lowest, close, total = lead_counts(rows)
+    rows, _, counts = clean_comparison()
+    lowest, close, total, short = (counts[k] for k in ("lowest", "close", "total", "short"))
     current = ["Test scores of `pf` at its current defaults against the best of the other models on each task "
                "(every training window, early stopping on the validation rows; seeds in brackets; standardized MSE, "
                "fev-bench: scaled quantile loss):", "",

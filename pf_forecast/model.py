@@ -200,15 +200,22 @@ class _ProgressiveFusionModule(PLForecastingModule):
         if not eligible:
             return
         data = self.trainer.datamodule
-        n_windows = len(data.train_dataset)
-        # samples per window: one per target component with the target skip alone (see _linear_skip_batches)
-        per_window = network.target_dim if network.covariate_skip is None else 1
-        if self.linear_skip_cv == "blocked":  # the windows in the dataset's order: per series, in time order
+        if self.linear_skip_cv == "blocked":  # the windows in the dataset's order: per series, contiguous in time
+            n_windows = len(data.train_dataset)
+            # samples per window: one per target component with the target skip alone (see _linear_skip_batches)
+            per_window = network.target_dim if network.covariate_skip is None else 1
+
             def batches():
                 return DataLoader(data.train_dataset, batch_size=data.batch_size, shuffle=False,
                                   **data.dataloader_kwargs)
+
+            def fold_of(position):  # (S,) -> (S,)
+                return ridge_folds(position // per_window, n_windows, _RIDGE_FOLDS)
         else:
             batches = data.train_dataloader
+
+            def fold_of(position):  # (S,) -> (S,): every fifth sample of the shuffled order
+                return position % _RIDGE_FOLDS
         grams = crosses = squares = None
         seen = 0
         for features, target in self._linear_skip_batches(batches()):
@@ -216,9 +223,7 @@ class _ProgressiveFusionModule(PLForecastingModule):
                 n_in, n_out = features.shape[1], target.shape[1]
                 grams = features.new_zeros(_RIDGE_FOLDS, n_in, n_in)  # (K, F+1, F+1)
                 crosses, squares = features.new_zeros(_RIDGE_FOLDS, n_in, n_out), features.new_zeros(_RIDGE_FOLDS, n_out)
-            position = torch.arange(len(features), device=features.device) + seen  # (S,)
-            folds = (ridge_folds(position // per_window, n_windows, _RIDGE_FOLDS) if self.linear_skip_cv == "blocked"
-                     else position % _RIDGE_FOLDS)  # (S,)
+            folds = fold_of(torch.arange(len(features), device=features.device) + seen)  # (S,)
             seen += len(features)
             for k in range(_RIDGE_FOLDS):
                 x, y = features[folds == k], target[folds == k]  # (S_k, F+1), (S_k, O)
