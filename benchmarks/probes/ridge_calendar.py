@@ -13,9 +13,8 @@ Usage (what wrote ``ridge_calendar.txt``, the second command's header line dropp
         --tasks epf-NP:past,epf-PJM:past,epf-BE:past,epf-FR:past,epf-DE:past,epf-NP:future,epf-DE:future,beijing:past
     python benchmarks/probes/ridge_calendar.py --tasks etth1:past --folds 3 --fold-rows 1152
 
-Measured (``ridge_calendar.txt``): on the target's lags alone the dummies change the validation MSE by -29% (EPF
-FR) to +6% (EPF DE), and by -2.6% to +6.8% where the covariates are read too (+0.2% and +0.3% with the future
-covariates, which carry the daily profile already): no general gain, so pf's start stays without them.
+What it measured is in ``ridge_calendar.txt``: the dummies help on some tasks and hurt on others (and change
+nothing where future covariates carry the daily profile), so pf's start stays without them.
 """
 
 from __future__ import annotations
