@@ -97,6 +97,8 @@ CONFIGS: dict[str, dict] = {
     "patch1": {"patch_size": 1},
     # two more residual layers (dilations up to 16 patches): a receptive field of 252 hours (over a week), not 60
     "deep6": {"num_layers": 6},
+    # each modality's encoder a residual MLP over its whole flattened window (as TiDE's encoder), not a TCN
+    "dense": {"encoder": "dense"},
     # what the network reads at a stream's missing steps (the default: "auto")
     "gap_zero": {"gap_fill": "zero"},
     "gap_ffill": {"gap_fill": "ffill"},
@@ -123,7 +125,7 @@ PAIRED_WITH = {**{name: (reference,) for reference, fills in GAP_FILL_CONFIGS.it
                "patch1": ("base", "cov_future"), "deep6": ("base", "cov_future"),
                "lr_plateau": ("base", "cov_future"), "lr_exp": ("base", "cov_future"),
                "cv_blocked": ("base", "cov_future"), "cov_blocked": ("cov", "base"),
-               "lr_low": ("base", "cov_future")}
+               "lr_low": ("base", "cov_future"), "dense": ("base", "cov_future")}
 
 
 def without_future_effect(config: dict[str, str]) -> dict[str, str]:

@@ -83,7 +83,8 @@ LINEAR_SKIP_CV = ("shuffled", "blocked")
 #: checkpoints' hparams lack the option's key.
 _ADDED_LATER = {"use_covariate_skip": False, "zero_init_feedback": True, "deep_supervision": False,
                 "fit_linear_skips": False, "decoder_size": 0, "fault_dropout": 0.0, "linear_skip_ridge": 1e-3,
-                "gap_fill": "zero", "season": 1, "clip_covariate_skip": False, "linear_skip_cv": "shuffled"}
+                "gap_fill": "zero", "season": 1, "clip_covariate_skip": False, "linear_skip_cv": "shuffled",
+                "encoder": "tcn"}
 
 
 class _ProgressiveFusionModule(PLForecastingModule):
@@ -332,6 +333,10 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
     patch_size
         Time steps per patch in the encoders' stem (1: a plain step-by-step TCN). Patches divide the encoder cost by
         about ``patch_size`` and widen the receptive field by as much.
+    encoder
+        ``"tcn"`` (default): each modality's causal TCN over patches, as above. ``"dense"``: each modality's
+        residual MLP over its whole flattened window (a stem to ``hidden_size``, then ``num_layers - 1`` blocks
+        four times as wide inside; ``kernel_size`` and ``patch_size`` unused), as TiDE's encoder reads its window.
     context_size
         Size of the fused context c fed back to the encoders.
     n_refinements
@@ -479,6 +484,7 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
         fault_dropout: float = 0.0,
         gap_fill: str = "auto",
         clip_covariate_skip: bool = True,
+        encoder: str = "tcn",
         use_static_covariates: bool = True,
         **kwargs,
     ):

@@ -8,7 +8,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pf_forecast.nn import ModalitySlot, ModalityTCN, ProgressiveFusionNetwork, pack_modalities
+from pf_forecast.nn import ModalityMLP, ModalitySlot, ModalityTCN, ProgressiveFusionNetwork, pack_modalities
 from pf_forecast.nn.packing import build_gather_index
 
 IN, OUT = 24, 6
@@ -41,6 +41,32 @@ def test_grouped_convolution_equals_per_modality_loop():
     grouped = tcn(tcn.first_layer(x))
     looped = tcn.forward_per_modality(x)
     torch.testing.assert_close(grouped, looped, rtol=1e-5, atol=1e-6)
+
+
+def test_dense_encoders_equal_the_per_modality_loop_and_read_only_their_own_modality():
+    torch.manual_seed(0)
+    mlp = ModalityMLP(n_modalities=3, in_channels=4, hidden_size=5, num_layers=3, input_steps=20)
+    x = torch.randn(2, 3 * 4, 20)
+    states = mlp(mlp.first_layer(x))
+    assert states.shape == (2, 3 * 5, 1) and mlp.n_steps(20) == 1 and mlp.receptive_field == 20
+    torch.testing.assert_close(states, mlp.forward_per_modality(x), rtol=1e-5, atol=1e-6)
+    changed = x.clone()
+    changed[:, 4:8, 0] += 5.0  # the oldest step of modality 1 only: its whole window reaches its state
+    moved = (mlp(mlp.first_layer(changed)) - states).abs().view(2, 3, 5).sum(dim=(0, 2))
+    assert moved[1] > 0 and moved[0] == 0 and moved[2] == 0
+
+
+@pytest.mark.parametrize("encoder", ["tcn", "dense"])
+def test_every_encoder_handles_missing_modalities_and_starts_as_late_fusion(encoder):
+    """The encoder is interchangeable: NaN inputs, a fully missing modality and the zero-started feedback behave
+    the same with either."""
+    net = network(encoder=encoder, n_refinements=3)
+    pt, pc, hf, fc = batch()
+    pc[:, :, 0] = float("nan")  # modality 1 missing for the whole window
+    pc[0, 3, 1] = float("nan")  # a gap in modality 2
+    out = net(pt, pc, hf, fc)
+    assert torch.isfinite(out).all()
+    torch.testing.assert_close(out, network(encoder=encoder, n_refinements=1)(pt, pc, hf, fc))
 
 
 def test_encoders_are_causal():
@@ -325,6 +351,7 @@ def test_hyper_parameters_are_the_constructor_arguments_beyond_the_layout():
         ({"dropout": 1.0}, r"`dropout` must be in \[0, 1\), got 1\.0\."),
         ({"fusion": "sum"}, r"`fusion` must be one of \('concat', 'gated'\), got 'sum'\."),
         ({"gap_fill": "mean"}, r"`gap_fill` must be one of \('zero', 'ffill', 'seasonal', 'auto'\), got 'mean'\."),
+        ({"encoder": "mlp"}, r"`encoder` must be one of \('tcn', 'dense'\), got 'mlp'\."),
     ],
 )
 def test_network_checks_its_hyper_parameters(overrides, match):

@@ -9,12 +9,14 @@ from pf_forecast.nn.fusion import (
     GatedFusion,
     TemporalReadout,
 )
+from pf_forecast.nn.dense import ModalityMLP
 from pf_forecast.nn.modality import SOURCES, Modality, ModalitySlot
-from pf_forecast.nn.progressive import NETWORK_HYPER_PARAMETERS, ProgressiveFusionNetwork, pack_modalities
+from pf_forecast.nn.progressive import ENCODERS, NETWORK_HYPER_PARAMETERS, ProgressiveFusionNetwork, pack_modalities
 from pf_forecast.nn.tcn import GroupedCausalConv, ModalityTCN
 
 __all__ = [
     "CONTEXT_INJECTIONS",
+    "ENCODERS",
     "FUSION_OPERATORS",
     "NETWORK_HYPER_PARAMETERS",
     "SOURCES",
@@ -24,6 +26,7 @@ __all__ = [
     "GatedFusion",
     "GroupedCausalConv",
     "Modality",
+    "ModalityMLP",
     "ModalitySlot",
     "ModalityTCN",
     "ProgressiveFusionNetwork",

@@ -19,6 +19,7 @@ import torch.nn as nn
 
 from pf_forecast._checks import check_choice, check_float, check_int
 from pf_forecast.nn.decoder import TemporalDecoder
+from pf_forecast.nn.dense import ModalityMLP
 from pf_forecast.nn.fusion import (
     CONTEXT_INJECTIONS,
     FUSION_OPERATORS,
@@ -38,6 +39,9 @@ _PROBABILITY = partial(check_float, low=0.0, high=1.0, high_open=True)
 #: streams known over the horizon, whose value at step h a linear map uses best; lags of past streams are where a
 #: linear map over hundreds of values overfits).
 COVARIATE_SKIPS = (False, True, "future")
+#: ``encoder``: each modality's causal TCN over patches (:mod:`pf_forecast.nn.tcn`), or a residual MLP over its
+#: whole flattened window (:mod:`pf_forecast.nn.dense`).
+ENCODERS = ("tcn", "dense")
 
 #: The network's hyper-parameters (its constructor's arguments beyond the data's layout), in its constructor's
 #: order, each with the check of its value (``None``: a switch, read as a truth value). The darts model takes each
@@ -70,6 +74,7 @@ _HYPER_PARAMETER_CHECKS: dict[str, Callable[[str, object], object] | None] = {
     ),
     "gap_fill": partial(check_choice, choices=GAP_FILLS),
     "clip_covariate_skip": None,
+    "encoder": partial(check_choice, choices=ENCODERS),
 }
 NETWORK_HYPER_PARAMETERS: tuple[str, ...] = tuple(_HYPER_PARAMETER_CHECKS)
 
@@ -230,6 +235,9 @@ class ProgressiveFusionNetwork(nn.Module):
     clip_covariate_skip
         Clip each value the covariate skip reads to that component's range in training (set by
         :meth:`widen_skip_range`; unbounded until then), so a spike moves the linear path by at most the range.
+    encoder
+        ``"tcn"``: causal TCN encoders over patches (``kernel_size``, ``patch_size`` apply); ``"dense"``: a
+        residual MLP per modality over its whole flattened window (``num_layers`` layers, ``hidden_size`` wide).
     dropout_cls
         Dropout class (darts' Monte-Carlo dropout in the adapter).
     """
@@ -262,6 +270,7 @@ class ProgressiveFusionNetwork(nn.Module):
         fault_dropout: float = 0.0,
         gap_fill: str = "zero",
         clip_covariate_skip: bool = False,
+        encoder: str = "tcn",
         season: int = 1,
         dropout_cls: DropoutFactory = nn.Dropout,
     ):
@@ -287,7 +296,10 @@ class ProgressiveFusionNetwork(nn.Module):
         self.n_steps = steps  # T
         fused_size = hidden_size
 
-        self.encoders = ModalityTCN(self.n_modalities, 2 * width, hidden_size, kernel_size, num_layers, patch_size)
+        self.encoders = (
+            ModalityTCN(self.n_modalities, 2 * width, hidden_size, kernel_size, num_layers, patch_size)
+            if encoder == "tcn" else ModalityMLP(self.n_modalities, 2 * width, hidden_size, num_layers, steps)
+        )
         self.readout = TemporalReadout(self.n_modalities, hidden_size, self.encoders.n_steps(steps), readout_points)
         # dropout on the per-modality embeddings, not on the long encoder activations (cheap, and MC-dropout ready)
         self.embedding_dropout = make_dropout(dropout, dropout_cls)
