@@ -21,6 +21,7 @@ FEV_EPF='--suite fev-epf --max-epochs 15 --patience 3 --max-train-samples all --
 pf-forecast bench $FEV_EPF --models pf,tide,pf-late,tsmixer --seeds 0,1,2 --out benchmarks/fev_epf
 pf-forecast bench $FEV_EPF --models naive-seasonal,linear --seeds 0,1,2 --out benchmarks/fev_epf
 pf-forecast bench $FEV_EPF --models lightgbm --seeds 0,1,2 --out benchmarks/fev_epf
+pf-forecast bench $FEV_EPF --models dlinear --seeds 0, --out benchmarks/fev_epf
 pf-forecast bench $FEV_EPF --models pf --seeds 0, --out benchmarks/fev_epf_v2
 pf-forecast bench $FEV_EPF --models pf --seeds 1,2 --out benchmarks/fev_epf_v2
 pf-forecast bench $FEV_EPF --models pf-late --seeds 0,1,2 --out benchmarks/fev_epf_v2
@@ -71,18 +72,22 @@ pf-forecast bench $FAULTS --suite beijing --models pf --seeds 0,1,2 --tracks pas
 pf-forecast bench $FAULTS --suite etth1 --models pf-late --seeds 1,2 --out benchmarks/faults_v6
 pf-forecast bench $FAULTS --suite stocks --models pf-late --seeds 1,2 --out benchmarks/faults_v6
 pf-forecast bench $FAULTS --suite beijing --models pf-late --seeds 1,2 --tracks past --out benchmarks/faults_v6
+TIMING='--models pf,tide --seeds 0, --out benchmarks/timing --max-epochs 15 --patience 3 --max-train-samples all --train-stride auto --test-stride 1 --robustness-stride horizon --batch-size 64 --learning-rate 0.001 --levels 0 --repeats 1 --profile default --impute ffill --threads 1 --no-missing'
+pf-forecast bench $TIMING --suite stocks
+pf-forecast bench $TIMING --suite etth1
+pf-forecast bench $TIMING --suite beijing --tracks past
 python benchmarks/scaling_study.py --out benchmarks/scaling --profile default --models pf,tide --epochs 4 --batch-size 64 --windows-per-epoch 2000 --threads 1
 python benchmarks/missing_retrain.py --reference faults_v4 --tasks beijing:past,epf-BE:future,epf-DE:future,epf-DE:past,epf-FR:past,epf-NP:future,epf-NP:past,epf-PJM:past,etth1:past,stocks:past --seeds 0
 python benchmarks/select_defaults.py --tasks stocks:past --configs '' --peers arima --folds 2 --fold-rows 267 --seeds 0
-python benchmarks/select_defaults.py --tasks epf-PJM:past --configs base,dec,cov --peers linear,tide --folds 1 --fold-rows 2016 --seeds 0,1
-python benchmarks/select_defaults.py --tasks etth1:past --configs base,v1,late,lsq_target_r1e-3,lsq_r1e-3,dec,cov,wide,cv_blocked,cov_blocked --peers linear,tide --folds 3 --fold-rows 1152 --seeds 0,1,2
+python benchmarks/select_defaults.py --tasks epf-PJM:past --configs base,dec,cov,dense --peers linear,tide --folds 1 --fold-rows 2016 --seeds 0,1
+python benchmarks/select_defaults.py --tasks etth1:past --configs base,v1,late,lsq_target_r1e-3,lsq_r1e-3,dec,cov,wide,cv_blocked,cov_blocked,dense --peers linear,tide --folds 3 --fold-rows 1152 --seeds 0,1,2
 python benchmarks/select_defaults.py --tasks etth1:past --configs base,v1,lsq_target_r1e-3,v1_faults,lsq_target_r1e-3_faults,gap_zero,gap_ffill,gap_seasonal --folds 3 --fold-rows 1152 --seeds 0,1 --faults
-python benchmarks/select_defaults.py --tasks stocks:past --configs base,v1,late,lsq_target_r1e-3,lsq_r1e-3,dec,cov,wide,lr_plateau,lr_exp,cv_blocked,cov_blocked --peers exp-smoothing,linear,tide --folds 3 --fold-rows 267 --seeds 0,1,2
+python benchmarks/select_defaults.py --tasks stocks:past --configs base,v1,late,lsq_target_r1e-3,lsq_r1e-3,dec,cov,wide,lr_plateau,lr_exp,cv_blocked,cov_blocked,dense --peers exp-smoothing,linear,tide --folds 3 --fold-rows 267 --seeds 0,1,2
 python benchmarks/select_defaults.py --tasks stocks:past --configs base,gap_zero,gap_ffill,gap_seasonal --folds 3 --fold-rows 267 --seeds 0 --faults
-python benchmarks/select_defaults.py --tasks epf-NP:future --configs v1,v2,dec,cov,cov_future,v2_late --peers linear,tide --folds 1 --fold-rows 2016 --seeds 0,1
+python benchmarks/select_defaults.py --tasks epf-NP:future --configs v1,v2,dec,cov,cov_future,dense,v2_late --peers linear,tide --folds 1 --fold-rows 2016 --seeds 0,1
 python benchmarks/select_defaults.py --tasks epf-BE:future --configs v2,cov_future --folds 1 --fold-rows 2016 --seeds 0,1
 python benchmarks/select_defaults.py --tasks epf-BE:future --configs v2,cov_future,cov_future_clip,v2_gap_zero,v2_gap_ffill,v2_gap_seasonal --folds 1 --fold-rows 2016 --seeds 0 --faults
-python benchmarks/select_defaults.py --tasks epf-DE:future --configs v2,dec,cov_future --peers linear,tide --folds 1 --fold-rows 2016 --seeds 0,1
+python benchmarks/select_defaults.py --tasks epf-DE:future --configs v2,dec,cov_future,dense --peers linear,tide --folds 1 --fold-rows 2016 --seeds 0,1
 python benchmarks/select_defaults.py --tasks epf-DE:future --configs cov_future,cov_future_clip --folds 1 --fold-rows 2016 --seeds 0 --faults
 python benchmarks/select_defaults.py --tasks epf-NP:future --configs v2,cov_future,cov_future_clip,v2_late,v2_gap_zero,v2_gap_ffill,v2_gap_seasonal --folds 1 --fold-rows 2016 --seeds 0 --faults
 python benchmarks/select_defaults.py --tasks epf-PJM:past --configs wide,patch1,deep6 --peers linear --folds 1 --fold-rows 2016 --seeds 0
