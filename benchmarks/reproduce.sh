@@ -22,6 +22,7 @@ pf-forecast bench $FEV_EPF --models pf,tide,pf-late,tsmixer --seeds 0,1,2 --out 
 pf-forecast bench $FEV_EPF --models naive-seasonal,linear --seeds 0,1,2 --out benchmarks/fev_epf
 pf-forecast bench $FEV_EPF --models lightgbm --seeds 0,1,2 --out benchmarks/fev_epf
 pf-forecast bench $FEV_EPF --models dlinear --seeds 0, --out benchmarks/fev_epf
+pf-forecast bench $FEV_EPF --models nhits --seeds 0, --out benchmarks/fev_epf
 pf-forecast bench $FEV_EPF --models pf --seeds 0, --out benchmarks/fev_epf_v2
 pf-forecast bench $FEV_EPF --models pf --seeds 1,2 --out benchmarks/fev_epf_v2
 pf-forecast bench $FEV_EPF --models pf-late --seeds 0,1,2 --out benchmarks/fev_epf_v2
@@ -31,6 +32,7 @@ pf-forecast bench $FEV_EPF --models pf --seeds 1,2 --out benchmarks/fev_epf_v3
 pf-forecast bench $FEV_EPF --models pf --seeds 0, --out benchmarks/fev_epf_v4
 pf-forecast bench $FEV_EPF --models pf-late --seeds 0, --out benchmarks/fev_epf_v4
 pf-forecast bench $FEV_EPF --models pf --seeds 1,2 --out benchmarks/fev_epf_v4
+pf-forecast bench $FEV_EPF --models pf-late --seeds 1,2 --datasets epf-BE,epf-FR,epf-NP --out benchmarks/fev_epf_v4
 FAULTS='--max-epochs 15 --patience 3 --max-train-samples all --train-stride auto --test-stride 1 --robustness-stride horizon --batch-size 64 --learning-rate 0.001 --levels 0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8 --repeats 1 --profile default --impute ffill --threads 1 --faults --fault-impute best'
 pf-forecast bench $FAULTS --suite stocks --models linear,tide,pf --seeds 0, --out benchmarks/faults
 pf-forecast bench $FAULTS --suite etth1 --models linear,tide,pf --seeds 0, --out benchmarks/faults
@@ -76,6 +78,7 @@ TIMING='--models pf,tide --seeds 0, --out benchmarks/timing --max-epochs 15 --pa
 pf-forecast bench $TIMING --suite stocks
 pf-forecast bench $TIMING --suite etth1
 pf-forecast bench $TIMING --suite beijing --tracks past
+pf-forecast bench $TIMING --suite epf --tracks past
 python benchmarks/scaling_study.py --out benchmarks/scaling --profile default --models pf,tide --epochs 4 --batch-size 64 --windows-per-epoch 2000 --threads 1
 python benchmarks/missing_retrain.py --reference faults_v4 --tasks beijing:past,epf-BE:future,epf-DE:future,epf-DE:past,epf-FR:past,epf-NP:future,epf-NP:past,epf-PJM:past,etth1:past,stocks:past --seeds 0
 python benchmarks/select_defaults.py --tasks stocks:past --configs '' --peers arima --folds 2 --fold-rows 267 --seeds 0
