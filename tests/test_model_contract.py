@@ -236,6 +236,22 @@ def test_temporal_decoder_with_future_covariates_fits_saves_and_forecasts_throug
     assert np.isfinite(pred.values()).all() and not np.allclose(pred.values(), expected.values())
 
 
+def test_dense_encoder_fits_saves_loads_and_forecasts_through_nan(tiny_kwargs, data, tmp_path):
+    y, x = data
+    m = model(tiny_kwargs, encoder="dense", modalities={"a": ["c0"], "b": ["c1", "c2"]}).fit(y, past_covariates=x)
+    assert type(m.model.network.encoders).__name__ == "ModalityMLP"
+    expected = m.predict(OUT, series=y, past_covariates=x)
+    path = tmp_path / "pf.pt"
+    m.save(str(path))
+    loaded = ProgressiveFusionForecaster.load(str(path))
+    assert loaded.encoder == "dense"
+    np.testing.assert_array_equal(loaded.predict(OUT, series=y, past_covariates=x).values(), expected.values())
+    gappy = x.values().copy()
+    gappy[-5:, 1] = np.nan  # a late feed in modality b
+    pred = m.predict(OUT, series=y, past_covariates=x.with_values(gappy))
+    assert np.isfinite(pred.values()).all() and not np.allclose(pred.values(), expected.values())
+
+
 def test_gap_fill_reads_the_season_of_the_training_series_and_survives_save_load(tiny_kwargs, tmp_path):
     y, x = make_series(n=200, freq="h")
     m = model(tiny_kwargs).fit(y, past_covariates=x)
