@@ -23,18 +23,13 @@ tenths of a percent, stocks better on two folds and worse on the third), so pf's
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # ridge_calendar
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # select_defaults
-from ridge_calendar import blocked_cv_alpha, ridge, window_features  # noqa: E402
-from select_defaults import origins  # noqa: E402
-
-from pf_forecast.data import load_task  # noqa: E402
+from ridge_calendar import blocked_cv_alpha, probe_folds, ridge, window_features  # noqa: E402
 
 
 def anchored(task, starts: np.ndarray, covariates: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -47,32 +42,22 @@ def anchored(task, starts: np.ndarray, covariates: str) -> tuple[np.ndarray, np.
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--tasks", default="epf-NP:past", help="comma list of dataset:track")
-    parser.add_argument("--folds", type=int, default=1)
-    parser.add_argument("--fold-rows", type=int, default=2016)
-    args = parser.parse_args()
     print("task | covariates | fold | val MSE toward zero | toward the last value | change | alpha zero / last")
-    for spec in args.tasks.split(","):
-        dataset, track = spec.split(":")
-        task = load_task(dataset, **({"track": track} if dataset.startswith("epf-") or dataset == "beijing" else {}))
-        for origin in origins(task, args.folds, args.fold_rows):
-            train = np.arange(task.input_chunk_length, origin - args.fold_rows - task.horizon + 1)
-            scored = np.arange(origin, origin + args.fold_rows - task.horizon + 1)
-            for covariates in ("none", "future"):
-                if covariates == "future" and task.future_covariates is None:
-                    continue
-                x, y = window_features(task, train, covariates, calendar=False)
-                alpha_zero = blocked_cv_alpha(x, y)
-                xs, ys = window_features(task, scored, covariates, calendar=False)
-                zero = float(np.mean((xs @ ridge(x.T @ x, x.T @ y, alpha_zero) - ys) ** 2))
-                xa, ya, _ = anchored(task, train, covariates)
-                alpha_last = blocked_cv_alpha(xa, ya)
-                xsa, ysa, last = anchored(task, scored, covariates)
-                forecast = xsa @ ridge(xa.T @ xa, xa.T @ ya, alpha_last) + last
-                toward_last = float(np.mean((forecast - ys) ** 2))
-                print(f"{dataset} / {track} | {covariates} | {origin} | {zero:.4f} | {toward_last:.4f} | "
-                      f"{toward_last / zero - 1:+.1%} | {alpha_zero:g} / {alpha_last:g}", flush=True)
+    for dataset, track, task, origin, train, scored in probe_folds(__doc__.split("\n\n")[0]):
+        for covariates in ("none", "future"):
+            if covariates == "future" and task.future_covariates is None:
+                continue
+            x, y = window_features(task, train, covariates, calendar=False)
+            alpha_zero = blocked_cv_alpha(x, y)
+            xs, ys = window_features(task, scored, covariates, calendar=False)
+            zero = float(np.mean((xs @ ridge(x.T @ x, x.T @ y, alpha_zero) - ys) ** 2))
+            xa, ya, _ = anchored(task, train, covariates)
+            alpha_last = blocked_cv_alpha(xa, ya)
+            xsa, _, last = anchored(task, scored, covariates)
+            forecast = xsa @ ridge(xa.T @ xa, xa.T @ ya, alpha_last) + last
+            toward_last = float(np.mean((forecast - ys) ** 2))
+            print(f"{dataset} / {track} | {covariates} | {origin} | {zero:.4f} | {toward_last:.4f} | "
+                  f"{toward_last / zero - 1:+.1%} | {alpha_zero:g} / {alpha_last:g}", flush=True)
 
 
 if __name__ == "__main__":

@@ -70,34 +70,42 @@ def blocked_cv_alpha(x: np.ndarray, y: np.ndarray, folds: int = 5) -> float:
     return ALPHAS[int(np.argmin(errors))]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def probe_folds(description: str):
+    """Parse the probes' ``--tasks``, ``--folds`` and ``--fold-rows`` and yield, per task and fold, ``(dataset,
+    track, task, origin, training window starts, scored window starts)``: training windows end before the fold's
+    validation rows, scored windows lie in ``[origin, origin + fold_rows)``."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--tasks", default="epf-NP:past", help="comma list of dataset:track")
     parser.add_argument("--folds", type=int, default=1)
     parser.add_argument("--fold-rows", type=int, default=2016)
     args = parser.parse_args()
-    print("task | covariates | fold | val MSE without calendar | with calendar | change | alpha without / with")
     for spec in args.tasks.split(","):
         dataset, track = spec.split(":")
         task = load_task(dataset, **({"track": track} if dataset.startswith("epf-") or dataset == "beijing" else {}))
         for origin in origins(task, args.folds, args.fold_rows):
             train = np.arange(task.input_chunk_length, origin - args.fold_rows - task.horizon + 1)
             scored = np.arange(origin, origin + args.fold_rows - task.horizon + 1)
-            for covariates in ("none", "future", "all"):
-                if covariates == "future" and task.future_covariates is None:
-                    continue
-                if covariates == "all" and task.past_covariates is None:
-                    continue
-                scores, chosen = [], []
-                for calendar in (False, True):
-                    x, y = window_features(task, train, covariates, calendar)
-                    alpha = blocked_cv_alpha(x, y)
-                    weights = ridge(x.T @ x, x.T @ y, alpha)
-                    xs, ys = window_features(task, scored, covariates, calendar)
-                    scores.append(float(np.mean((xs @ weights - ys) ** 2)))
-                    chosen.append(alpha)
-                print(f"{dataset} / {track} | {covariates} | {origin} | {scores[0]:.4f} | {scores[1]:.4f} | "
-                      f"{scores[1] / scores[0] - 1:+.1%} | {chosen[0]:g} / {chosen[1]:g}", flush=True)
+            yield dataset, track, task, origin, train, scored
+
+
+def main() -> None:
+    print("task | covariates | fold | val MSE without calendar | with calendar | change | alpha without / with")
+    for dataset, track, task, origin, train, scored in probe_folds(__doc__.split("\n\n")[0]):
+        for covariates in ("none", "future", "all"):
+            if covariates == "future" and task.future_covariates is None:
+                continue
+            if covariates == "all" and task.past_covariates is None:
+                continue
+            scores, chosen = [], []
+            for calendar in (False, True):
+                x, y = window_features(task, train, covariates, calendar)
+                alpha = blocked_cv_alpha(x, y)
+                weights = ridge(x.T @ x, x.T @ y, alpha)
+                xs, ys = window_features(task, scored, covariates, calendar)
+                scores.append(float(np.mean((xs @ weights - ys) ** 2)))
+                chosen.append(alpha)
+            print(f"{dataset} / {track} | {covariates} | {origin} | {scores[0]:.4f} | {scores[1]:.4f} | "
+                  f"{scores[1] / scores[0] - 1:+.1%} | {chosen[0]:g} / {chosen[1]:g}", flush=True)
 
 
 if __name__ == "__main__":
