@@ -17,12 +17,14 @@ pf-forecast bench $EPF_ALLDATA --models pf,pf-late,tide --seeds 1,2 $COMMON
 pf-forecast bench $EPF_ALLDATA --models naive-seasonal,tcn,pf-early --seeds 0, $COMMON
 pf-forecast bench $EPF_ALLDATA --models tcn --seeds 1,2 $COMMON
 pf-forecast bench $EPF_ALLDATA --models pf-early --seeds 1,2 $COMMON
+pf-forecast bench $EPF_ALLDATA --models lightgbm --seeds 0, $COMMON
 FEV_EPF='--suite fev-epf --max-epochs 15 --patience 3 --max-train-samples all --train-stride auto --test-stride 24 --robustness-stride horizon --batch-size 64 --learning-rate 0.001 --levels 0 --repeats 1 --profile default --impute ffill --threads 1 --no-missing --probabilistic'
 pf-forecast bench $FEV_EPF --models pf,tide,pf-late,tsmixer --seeds 0,1,2 --out benchmarks/fev_epf
 pf-forecast bench $FEV_EPF --models naive-seasonal,linear --seeds 0,1,2 --out benchmarks/fev_epf
 pf-forecast bench $FEV_EPF --models lightgbm --seeds 0,1,2 --out benchmarks/fev_epf
 pf-forecast bench $FEV_EPF --models dlinear --seeds 0, --out benchmarks/fev_epf
 pf-forecast bench $FEV_EPF --models nhits --seeds 0, --out benchmarks/fev_epf
+pf-forecast bench $FEV_EPF --models tcn --seeds 0, --out benchmarks/fev_epf
 pf-forecast bench $FEV_EPF --models pf --seeds 0, --out benchmarks/fev_epf_v2
 pf-forecast bench $FEV_EPF --models pf --seeds 1,2 --out benchmarks/fev_epf_v2
 pf-forecast bench $FEV_EPF --models pf-late --seeds 0,1,2 --out benchmarks/fev_epf_v2
@@ -74,6 +76,7 @@ pf-forecast bench $FAULTS --suite beijing --models pf --seeds 0,1,2 --tracks pas
 pf-forecast bench $FAULTS --suite etth1 --models pf-late --seeds 1,2 --out benchmarks/faults_v6
 pf-forecast bench $FAULTS --suite stocks --models pf-late --seeds 1,2 --out benchmarks/faults_v6
 pf-forecast bench $FAULTS --suite beijing --models pf-late --seeds 1,2 --tracks past --out benchmarks/faults_v6
+pf-forecast bench $FAULTS --suite epf --models pf-late --seeds 0, --tracks future --out benchmarks/faults_v6
 TIMING='--models pf,tide --seeds 0, --out benchmarks/timing --max-epochs 15 --patience 3 --max-train-samples all --train-stride auto --test-stride 1 --robustness-stride horizon --batch-size 64 --learning-rate 0.001 --levels 0 --repeats 1 --profile default --impute ffill --threads 1 --no-missing'
 pf-forecast bench $TIMING --suite stocks
 pf-forecast bench $TIMING --suite etth1
