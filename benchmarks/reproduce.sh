@@ -77,6 +77,7 @@ pf-forecast bench $FAULTS --suite etth1 --models pf-late --seeds 1,2 --out bench
 pf-forecast bench $FAULTS --suite stocks --models pf-late --seeds 1,2 --out benchmarks/faults_v6
 pf-forecast bench $FAULTS --suite beijing --models pf-late --seeds 1,2 --tracks past --out benchmarks/faults_v6
 pf-forecast bench $FAULTS --suite epf --models pf-late --seeds 0, --tracks future --out benchmarks/faults_v6
+pf-forecast bench $FAULTS --suite epf --models pf --seeds 1,2 --tracks future --out benchmarks/faults_v6
 TIMING='--models pf,tide --seeds 0, --out benchmarks/timing --max-epochs 15 --patience 3 --max-train-samples all --train-stride auto --test-stride 1 --robustness-stride horizon --batch-size 64 --learning-rate 0.001 --levels 0 --repeats 1 --profile default --impute ffill --threads 1 --no-missing'
 pf-forecast bench $TIMING --suite stocks
 pf-forecast bench $TIMING --suite etth1
