@@ -18,6 +18,7 @@ pf-forecast bench $EPF_ALLDATA --models naive-seasonal,tcn,pf-early --seeds 0, $
 pf-forecast bench $EPF_ALLDATA --models tcn --seeds 1,2 $COMMON
 pf-forecast bench $EPF_ALLDATA --models pf-early --seeds 1,2 $COMMON
 pf-forecast bench $EPF_ALLDATA --models lightgbm --seeds 0, $COMMON
+pf-forecast bench $EPF_ALLDATA --models lightgbm --seeds 1,2 --datasets epf-PJM $COMMON
 FEV_EPF='--suite fev-epf --max-epochs 15 --patience 3 --max-train-samples all --train-stride auto --test-stride 24 --robustness-stride horizon --batch-size 64 --learning-rate 0.001 --levels 0 --repeats 1 --profile default --impute ffill --threads 1 --no-missing --probabilistic'
 pf-forecast bench $FEV_EPF --models pf,tide,pf-late,tsmixer --seeds 0,1,2 --out benchmarks/fev_epf
 pf-forecast bench $FEV_EPF --models naive-seasonal,linear --seeds 0,1,2 --out benchmarks/fev_epf
@@ -25,6 +26,7 @@ pf-forecast bench $FEV_EPF --models lightgbm --seeds 0,1,2 --out benchmarks/fev_
 pf-forecast bench $FEV_EPF --models dlinear --seeds 0, --out benchmarks/fev_epf
 pf-forecast bench $FEV_EPF --models nhits --seeds 0, --out benchmarks/fev_epf
 pf-forecast bench $FEV_EPF --models tcn --seeds 0, --out benchmarks/fev_epf
+pf-forecast bench $FEV_EPF --models dlinear --seeds 1,2 --datasets epf-BE --out benchmarks/fev_epf
 pf-forecast bench $FEV_EPF --models pf --seeds 0, --out benchmarks/fev_epf_v2
 pf-forecast bench $FEV_EPF --models pf --seeds 1,2 --out benchmarks/fev_epf_v2
 pf-forecast bench $FEV_EPF --models pf-late --seeds 0,1,2 --out benchmarks/fev_epf_v2
@@ -50,6 +52,9 @@ pf-forecast bench $FAULTS --suite stocks --models tcn,tsmixer,dlinear --seeds 1,
 pf-forecast bench $FAULTS --suite etth1 --models dlinear --seeds 1,2 --out benchmarks/faults
 pf-forecast bench $FAULTS --suite beijing --models lightgbm,tsmixer --seeds 1,2 --tracks past --out benchmarks/faults
 pf-forecast bench $FAULTS --suite epf --models tsmixer,tcn,lightgbm --seeds 0, --tracks future --out benchmarks/faults
+pf-forecast bench $FAULTS --suite epf --models tide --seeds 1,2 --tracks future --out benchmarks/faults
+pf-forecast bench $FAULTS --suite epf --models lightgbm --seeds 1,2 --tracks future --datasets epf-PJM --out benchmarks/faults
+pf-forecast bench $FAULTS --suite epf --models tsmixer --seeds 1,2 --tracks future --datasets epf-DE --out benchmarks/faults
 pf-forecast bench $FAULTS --suite stocks --models pf --seeds 0, --out benchmarks/faults_v2
 pf-forecast bench $FAULTS --suite etth1 --models pf --seeds 0, --out benchmarks/faults_v2
 pf-forecast bench $FAULTS --suite epf --models pf --seeds 0, --tracks future --datasets epf-NP --out benchmarks/faults_v2
@@ -78,11 +83,13 @@ pf-forecast bench $FAULTS --suite stocks --models pf-late --seeds 1,2 --out benc
 pf-forecast bench $FAULTS --suite beijing --models pf-late --seeds 1,2 --tracks past --out benchmarks/faults_v6
 pf-forecast bench $FAULTS --suite epf --models pf-late --seeds 0, --tracks future --out benchmarks/faults_v6
 pf-forecast bench $FAULTS --suite epf --models pf --seeds 1,2 --tracks future --out benchmarks/faults_v6
+pf-forecast bench $FAULTS --suite epf --models pf-late --seeds 1,2 --tracks future --out benchmarks/faults_v6
 TIMING='--models pf,tide --seeds 0, --out benchmarks/timing --max-epochs 15 --patience 3 --max-train-samples all --train-stride auto --test-stride 1 --robustness-stride horizon --batch-size 64 --learning-rate 0.001 --levels 0 --repeats 1 --profile default --impute ffill --threads 1 --no-missing'
 pf-forecast bench $TIMING --suite stocks
 pf-forecast bench $TIMING --suite etth1
 pf-forecast bench $TIMING --suite beijing --tracks past
 pf-forecast bench $TIMING --suite epf --tracks past
+pf-forecast bench $TIMING --suite epf --tracks future
 python benchmarks/scaling_study.py --out benchmarks/scaling --profile default --models pf,tide --epochs 4 --batch-size 64 --windows-per-epoch 2000 --threads 1
 python benchmarks/missing_retrain.py --reference faults_v4 --tasks beijing:past,epf-BE:future,epf-DE:future,epf-DE:past,epf-FR:past,epf-NP:future,epf-NP:past,epf-PJM:past,etth1:past,stocks:past --seeds 0
 python benchmarks/select_defaults.py --tasks stocks:past --configs '' --peers arima --folds 2 --fold-rows 267 --seeds 0
