@@ -79,24 +79,42 @@ def chosen_epoch(trail: list[tuple[int, float]], margin: float) -> int:
     return min(epochs)[1] if epochs else -1
 
 
+class FoldFit:
+    """pf's defaults trained on one (fold, seed) exactly as ``select_defaults.py`` trains them, with the loss and
+    weights of every full validation pass (``trail``: ``[(epoch, loss, weights)]``, epoch -1 the start)."""
+
+    def __init__(self, dataset: str, track: str, origin: int, rows: int, seed: int, settings: BenchSettings) -> None:
+        kwargs = {"track": track} if dataset.startswith("epf-") or dataset == "beijing" else {}
+        self.task = fold_task(load_task(dataset, **kwargs), origin, rows)
+        self.model, bench_name = build("base", self.task, seed, settings)
+        recorder = ValidationTrail()
+        self.model.trainer_params["callbacks"].append(recorder)
+        self.inputs = model_inputs(bench_name, self.task, settings.impute)
+        with quiet_training():
+            self.facts = fit_model(self.model, bench_name, self.task, settings, inputs=self.inputs)
+        self.trail = recorder.trail
+
+    def forecasts(self, state: dict[str, torch.Tensor], validation: bool = False) -> list:
+        """Every stride-1 forecast of the scored rows (or, with ``validation``, of the validation segment) made with
+        the weights ``state``."""
+        series = self.task.series[:self.task.split_index()[1]] if validation else self.task.series
+        self.model.model.load_state_dict(state)
+        with quiet_training():
+            return self.model.historical_forecasts(
+                series, start=self.task.val_start if validation else self.task.test_start,
+                forecast_horizon=self.task.horizon, stride=1, retrain=False, last_points_only=False,
+                overlap_end=False, verbose=False, show_warnings=False, **self.inputs)
+
+    def mse(self, forecasts: list) -> float:
+        """The pooled MSE of ``forecasts`` against the task's series."""
+        return pooled_errors(self.task.series, forecasts)["mse"]
+
+
 def run_cell(dataset: str, track: str, origin: int, rows: int, seed: int, settings: BenchSettings) -> dict:
-    kwargs = {"track": track} if dataset.startswith("epf-") or dataset == "beijing" else {}
-    task = fold_task(load_task(dataset, **kwargs), origin, rows)
-    model, bench_name = build("base", task, seed, settings)
-    recorder = ValidationTrail()
-    model.trainer_params["callbacks"].append(recorder)
-    inputs = model_inputs(bench_name, task, settings.impute)
-    with quiet_training():
-        facts = fit_model(model, bench_name, task, settings, inputs=inputs)
-        scores = {}
-        for epoch, _, state in recorder.trail:
-            model.model.load_state_dict(state)
-            forecasts = model.historical_forecasts(
-                task.series, start=task.test_start, forecast_horizon=task.horizon, stride=1, retrain=False,
-                last_points_only=False, overlap_end=False, verbose=False, show_warnings=False, **inputs)
-            scores[epoch] = pooled_errors(task.series, forecasts)["mse"]
-    trail = [(epoch, loss) for epoch, loss, _ in recorder.trail]
-    row = {"dataset": dataset, "track": track, "fold": origin, "seed": seed, "best_epoch": facts["best_epoch"],
+    fit = FoldFit(dataset, track, origin, rows, seed, settings)
+    scores = {epoch: fit.mse(fit.forecasts(state)) for epoch, _, state in fit.trail}
+    trail = [(epoch, loss) for epoch, loss, _ in fit.trail]
+    row = {"dataset": dataset, "track": track, "fold": origin, "seed": seed, "best_epoch": fit.facts["best_epoch"],
            "trail": json.dumps([[epoch, loss, scores[epoch]] for epoch, loss in trail])}
     for margin in MARGINS:
         row[f"mse_m{margin}"] = scores[chosen_epoch(trail, margin)]
@@ -104,21 +122,28 @@ def run_cell(dataset: str, track: str, origin: int, rows: int, seed: int, settin
     return row
 
 
-def summary() -> pd.DataFrame:
-    cells = pd.concat([pd.read_csv(p) for p in sorted(CELLS.glob("*.csv"))], ignore_index=True)
+def paired_summary(cells_dir: Path, base: str, label: str) -> pd.DataFrame:
+    """Per task and rule (each ``mse_*`` column of the cells in ``cells_dir``): the cells that scored it, the mean
+    MSE, its mean paired change against column ``base`` (``label``) with the standard error over (fold, seed), and
+    the spread over those cells (std / mean)."""
+    cells = pd.concat([pd.read_csv(p) for p in sorted(cells_dir.glob("*.csv"))], ignore_index=True)
     rows = []
     for (dataset, track), group in cells.groupby(["dataset", "track"]):
-        base = group["mse_m0.0"]
         for column in [c for c in group.columns if c.startswith("mse_")]:
-            paired = group[column] / base - 1
-            rows.append({"task": f"{dataset} / {track}", "rule": column.removeprefix("mse_"), "cells": len(group),
-                         "mse": group[column].mean(), "vs_m0": paired.mean(),
-                         "se": paired.std(ddof=1) / np.sqrt(len(paired)) if len(paired) > 1 else np.nan})
+            scored = group[group[column].notna()]  # a rule added later is missing from earlier cells
+            paired = scored[column] / scored[base] - 1
+            rows.append({"task": f"{dataset} / {track}", "rule": column.removeprefix("mse_"), "cells": len(scored),
+                         "mse": scored[column].mean(), label: paired.mean(),
+                         "se": paired.std(ddof=1) / np.sqrt(len(paired)) if len(paired) > 1 else np.nan,
+                         "spread": scored[column].std(ddof=1) / scored[column].mean() if len(scored) > 1 else np.nan})
     return pd.DataFrame(rows)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def probe_main(doc: str, cells_dir: Path, run_cell, summary, is_done=Path.exists, describe=str) -> None:
+    """The command line a validation-fold probe shares: ``--tasks``, ``--folds``, ``--fold-rows``, ``--seeds`` run
+    ``run_cell(dataset, track, origin, fold_rows, seed, settings)`` per (task, seed, fold) whose cell file is not
+    ``is_done``, writing each row atomically and printing ``describe(row)``; ``--summary`` prints ``summary()``."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("--tasks", default="etth1:past", help="comma list of dataset:track")
     parser.add_argument("--folds", type=int, default=3)
     parser.add_argument("--fold-rows", type=int, required=False)
@@ -131,8 +156,8 @@ def main() -> None:
     torch.set_num_threads(1)
     logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
     warnings.filterwarnings("ignore")
-    CELLS.mkdir(parents=True, exist_ok=True)
-    settings = BenchSettings(work_dir=str(CELLS / "logs"))
+    cells_dir.mkdir(parents=True, exist_ok=True)
+    settings = BenchSettings(work_dir=str(cells_dir / "logs"))
     for spec in args.tasks.split(","):
         dataset, track = spec.split(":")
         kwargs = {"track": track} if dataset.startswith("epf-") or dataset == "beijing" else {}
@@ -140,15 +165,24 @@ def main() -> None:
         rows = args.fold_rows or max(10 * task.horizon, task.split_index()[1] // 10)
         for seed in (int(s) for s in args.seeds.split(",")):
             for origin in origins(task, args.folds, rows):
-                path = CELLS / f"{dataset}__{track}__o{origin}x{rows}__{seed}.csv"
-                if path.exists():
+                path = cells_dir / f"{dataset}__{track}__o{origin}x{rows}__{seed}.csv"
+                if is_done(path):
                     continue
                 row = run_cell(dataset, track, origin, rows, seed, settings)
                 tmp = path.with_suffix(".tmp")
                 pd.DataFrame([row]).to_csv(tmp, index=False)
                 os.replace(tmp, path)
-                print(f"{path.name}: best epoch {row['best_epoch']}, m0 {row['mse_m0.0']:.4f}, "
-                      f"start {row['mse_minf']:.4f}, oracle {row['mse_oracle']:.4f}", flush=True)
+                print(f"{path.name}: {describe(row)}", flush=True)
+
+
+def summary() -> pd.DataFrame:
+    return paired_summary(CELLS, "mse_m0.0", "vs_m0")
+
+
+def main() -> None:
+    probe_main(__doc__, CELLS, run_cell, summary, describe=lambda row: (
+        f"best epoch {row['best_epoch']}, m0 {row['mse_m0.0']:.4f}, start {row['mse_minf']:.4f}, "
+        f"oracle {row['mse_oracle']:.4f}"))
 
 
 if __name__ == "__main__":
