@@ -1,5 +1,6 @@
 """Pure PyTorch building blocks of Progressive Fusion (no darts import): tensors in, tensors out."""
 
+from pf_forecast.nn.dense import ModalityMLP
 from pf_forecast.nn.fusion import (
     CONTEXT_INJECTIONS,
     FUSION_OPERATORS,
@@ -9,9 +10,13 @@ from pf_forecast.nn.fusion import (
     GatedFusion,
     TemporalReadout,
 )
-from pf_forecast.nn.dense import ModalityMLP
 from pf_forecast.nn.modality import SOURCES, Modality, ModalitySlot
-from pf_forecast.nn.progressive import ENCODERS, NETWORK_HYPER_PARAMETERS, ProgressiveFusionNetwork, pack_modalities
+from pf_forecast.nn.progressive import (
+    ENCODERS,
+    NETWORK_HYPER_PARAMETERS,
+    ProgressiveFusionNetwork,
+    pack_modalities,
+)
 from pf_forecast.nn.tcn import GroupedCausalConv, ModalityTCN
 
 __all__ = [
