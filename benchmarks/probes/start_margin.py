@@ -80,13 +80,15 @@ def chosen_epoch(trail: list[tuple[int, float]], margin: float) -> int:
 
 
 class FoldFit:
-    """pf's defaults trained on one (fold, seed) exactly as ``select_defaults.py`` trains them, with the loss and
-    weights of every full validation pass (``trail``: ``[(epoch, loss, weights)]``, epoch -1 the start)."""
+    """pf's defaults (or the bench model or pf configuration ``name``) trained on one (fold, seed) exactly as
+    ``select_defaults.py`` trains them, with the loss and weights of every full validation pass (``trail``:
+    ``[(epoch, loss, weights)]``, epoch -1 the weights training starts from)."""
 
-    def __init__(self, dataset: str, track: str, origin: int, rows: int, seed: int, settings: BenchSettings) -> None:
+    def __init__(self, dataset: str, track: str, origin: int, rows: int, seed: int, settings: BenchSettings,
+                 name: str = "base") -> None:
         kwargs = {"track": track} if dataset.startswith("epf-") or dataset == "beijing" else {}
         self.task = fold_task(load_task(dataset, **kwargs), origin, rows)
-        self.model, bench_name = build("base", self.task, seed, settings)
+        self.model, bench_name = build(name, self.task, seed, settings)
         recorder = ValidationTrail()
         self.model.trainer_params["callbacks"].append(recorder)
         self.inputs = model_inputs(bench_name, self.task, settings.impute)
@@ -110,8 +112,9 @@ class FoldFit:
         return pooled_errors(self.task.series, forecasts)["mse"]
 
 
-def run_cell(dataset: str, track: str, origin: int, rows: int, seed: int, settings: BenchSettings) -> dict:
-    fit = FoldFit(dataset, track, origin, rows, seed, settings)
+def run_cell(dataset: str, track: str, origin: int, rows: int, seed: int, settings: BenchSettings,
+             name: str = "base") -> dict:
+    fit = FoldFit(dataset, track, origin, rows, seed, settings, name)
     scores = {epoch: fit.mse(fit.forecasts(state)) for epoch, _, state in fit.trail}
     trail = [(epoch, loss) for epoch, loss, _ in fit.trail]
     row = {"dataset": dataset, "track": track, "fold": origin, "seed": seed, "best_epoch": fit.facts["best_epoch"],
@@ -127,12 +130,14 @@ def paired_summary(cells_dir: Path, base: str, label: str) -> pd.DataFrame:
     MSE, its mean paired change against column ``base`` (``label``) with the standard error over (fold, seed), and
     the spread over those cells (std / mean)."""
     cells = pd.concat([pd.read_csv(p) for p in sorted(cells_dir.glob("*.csv"))], ignore_index=True)
+    cells["model"] = cells["model"].fillna("base") if "model" in cells else "base"  # cells before --model: pf
     rows = []
-    for (dataset, track), group in cells.groupby(["dataset", "track"]):
+    for (dataset, track, model), group in cells.groupby(["dataset", "track", "model"]):
         for column in [c for c in group.columns if c.startswith("mse_")]:
             scored = group[group[column].notna()]  # a rule added later is missing from earlier cells
             paired = scored[column] / scored[base] - 1
-            rows.append({"task": f"{dataset} / {track}", "rule": column.removeprefix("mse_"), "cells": len(scored),
+            rows.append({"task": f"{dataset} / {track}", "model": model, "rule": column.removeprefix("mse_"),
+                         "cells": len(scored),
                          "mse": scored[column].mean(), label: paired.mean(),
                          "se": paired.std(ddof=1) / np.sqrt(len(paired)) if len(paired) > 1 else np.nan,
                          "spread": scored[column].std(ddof=1) / scored[column].mean() if len(scored) > 1 else np.nan})
@@ -140,14 +145,17 @@ def paired_summary(cells_dir: Path, base: str, label: str) -> pd.DataFrame:
 
 
 def probe_main(doc: str, cells_dir: Path, run_cell, summary, is_done=Path.exists, describe=str) -> None:
-    """The command line a validation-fold probe shares: ``--tasks``, ``--folds``, ``--fold-rows``, ``--seeds`` run
-    ``run_cell(dataset, track, origin, fold_rows, seed, settings)`` per (task, seed, fold) whose cell file is not
-    ``is_done``, writing each row atomically and printing ``describe(row)``; ``--summary`` prints ``summary()``."""
+    """The command line a validation-fold probe shares: ``--tasks``, ``--folds``, ``--fold-rows``, ``--seeds`` and
+    ``--model`` run ``run_cell(dataset, track, origin, fold_rows, seed, settings, model)`` per (task, seed, fold)
+    whose cell file is not ``is_done``, writing each row atomically and printing ``describe(row)``; ``--summary``
+    prints ``summary()``."""
     parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("--tasks", default="etth1:past", help="comma list of dataset:track")
     parser.add_argument("--folds", type=int, default=3)
     parser.add_argument("--fold-rows", type=int, required=False)
     parser.add_argument("--seeds", default="0,1,2")
+    parser.add_argument("--model", default="base",
+                        help="a pf configuration of select_defaults.py (base: pf's defaults) or a bench model")
     parser.add_argument("--summary", action="store_true")
     args = parser.parse_args()
     if args.summary:
@@ -165,10 +173,11 @@ def probe_main(doc: str, cells_dir: Path, run_cell, summary, is_done=Path.exists
         rows = args.fold_rows or max(10 * task.horizon, task.split_index()[1] // 10)
         for seed in (int(s) for s in args.seeds.split(",")):
             for origin in origins(task, args.folds, rows):
-                path = cells_dir / f"{dataset}__{track}__o{origin}x{rows}__{seed}.csv"
+                suffix = "" if args.model == "base" else f"__{args.model}"
+                path = cells_dir / f"{dataset}__{track}__o{origin}x{rows}__{seed}{suffix}.csv"
                 if is_done(path):
                     continue
-                row = run_cell(dataset, track, origin, rows, seed, settings)
+                row = {**run_cell(dataset, track, origin, rows, seed, settings, args.model), "model": args.model}
                 tmp = path.with_suffix(".tmp")
                 pd.DataFrame([row]).to_csv(tmp, index=False)
                 os.replace(tmp, path)
