@@ -9,16 +9,21 @@ pf-forecast bench --suite epf --models pf,pf-late,pf-early,tide,tsmixer,tcn,nhit
 pf-forecast bench --suite stocks --models pf,pf-late,pf-early,tide,tsmixer,tcn,nhits,dlinear,linear,naive-seasonal,arima,exp-smoothing --seeds 0,1,2 --out benchmarks/stocks --max-train-samples 4000 $COMMON
 pf-forecast bench --suite beijing --models pf,pf-late,tide,dlinear,linear,naive-seasonal --seeds 0, --tracks past --out benchmarks/beijing --max-train-samples 4000 $COMMON
 pf-forecast bench --suite etth1 --models pf,pf-late,tide,dlinear,linear,naive-seasonal --seeds 0, --out benchmarks/etth1 --max-train-samples 4000 $COMMON
-EPF_ALLDATA='--suite epf --tracks past --out benchmarks/epf_alldata --max-train-samples all'
-pf-forecast bench $EPF_ALLDATA --models pf,tide,linear,pf-late,dlinear --seeds 0, $COMMON
-pf-forecast bench $EPF_ALLDATA --models dlinear --seeds 1,2 $COMMON
-pf-forecast bench $EPF_ALLDATA --models tsmixer,nhits --seeds 0, $COMMON
-pf-forecast bench $EPF_ALLDATA --models pf,pf-late,tide --seeds 1,2 $COMMON
-pf-forecast bench $EPF_ALLDATA --models naive-seasonal,tcn,pf-early --seeds 0, $COMMON
-pf-forecast bench $EPF_ALLDATA --models tcn --seeds 1,2 $COMMON
-pf-forecast bench $EPF_ALLDATA --models pf-early --seeds 1,2 $COMMON
-pf-forecast bench $EPF_ALLDATA --models lightgbm --seeds 0, $COMMON
-pf-forecast bench $EPF_ALLDATA --models lightgbm --seeds 1,2 --datasets epf-PJM $COMMON
+EPF_ALLDATA='--suite epf --tracks past --max-train-samples all'
+pf-forecast bench $EPF_ALLDATA --models pf,tide,linear,pf-late,dlinear --seeds 0, --out benchmarks/epf_alldata $COMMON
+pf-forecast bench $EPF_ALLDATA --models dlinear --seeds 1,2 --out benchmarks/epf_alldata $COMMON
+pf-forecast bench $EPF_ALLDATA --models tsmixer,nhits --seeds 0, --out benchmarks/epf_alldata $COMMON
+pf-forecast bench $EPF_ALLDATA --models pf,pf-late,tide --seeds 1,2 --out benchmarks/epf_alldata $COMMON
+pf-forecast bench $EPF_ALLDATA --models naive-seasonal,tcn,pf-early --seeds 0, --out benchmarks/epf_alldata $COMMON
+pf-forecast bench $EPF_ALLDATA --models tcn --seeds 1,2 --out benchmarks/epf_alldata $COMMON
+pf-forecast bench $EPF_ALLDATA --models pf-early --seeds 1,2 --out benchmarks/epf_alldata $COMMON
+pf-forecast bench $EPF_ALLDATA --models lightgbm --seeds 0, --out benchmarks/epf_alldata $COMMON
+pf-forecast bench $EPF_ALLDATA --models lightgbm --seeds 1,2 --datasets epf-PJM --out benchmarks/epf_alldata $COMMON
+pf-forecast bench $EPF_ALLDATA --models pf --seeds 0, --out benchmarks/epf_alldata_v2 $COMMON
+pf-forecast bench $EPF_ALLDATA --models pf-late --seeds 0, --out benchmarks/epf_alldata_v2 $COMMON
+pf-forecast bench $EPF_ALLDATA --models pf --seeds 1, --out benchmarks/epf_alldata_v2 $COMMON
+pf-forecast bench $EPF_ALLDATA --models pf --seeds 2, --out benchmarks/epf_alldata_v2 $COMMON
+pf-forecast bench $EPF_ALLDATA --models pf-late --seeds 1,2 --datasets epf-BE,epf-DE,epf-FR,epf-NP --out benchmarks/epf_alldata_v2 $COMMON
 FEV_EPF='--suite fev-epf --max-epochs 15 --patience 3 --max-train-samples all --train-stride auto --test-stride 24 --robustness-stride horizon --batch-size 64 --learning-rate 0.001 --levels 0 --repeats 1 --profile default --impute ffill --threads 1 --no-missing --probabilistic'
 pf-forecast bench $FEV_EPF --models pf,tide,pf-late,tsmixer --seeds 0,1,2 --out benchmarks/fev_epf
 pf-forecast bench $FEV_EPF --models naive-seasonal,linear --seeds 0,1,2 --out benchmarks/fev_epf

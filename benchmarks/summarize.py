@@ -463,7 +463,7 @@ def write_reproduce_script() -> list[str]:
 
 def reproduce_block() -> list[str]:
     """One bash block that reruns every committed result (each command resumes: finished cells are reused)."""
-    folders = {folder: run_commands(folder) for folder in (*SUITES, ALL_WINDOWS)}
+    folders = {**{folder: run_commands(folder) for folder in SUITES}, ALL_WINDOWS: with_reruns(ALL_WINDOWS)}
     common = shared_options([c for commands in folders.values() for c in commands])
     lines = ["```bash", *([assignment("COMMON", common)] if common else [])]
     for folder, commands in folders.items():
