@@ -71,7 +71,7 @@ def averaged_state(states: list[dict[str, torch.Tensor]]) -> dict[str, torch.Ten
 def run_cell(dataset: str, track: str, origin: int, rows: int, seed: int, settings: BenchSettings,
              name: str = "base") -> dict:
     fit = FoldFit(dataset, track, origin, rows, seed, settings, name)
-    trail = fit.trail  # [(epoch, validation loss, weights)], epoch -1 the least-squares start
+    trail = fit.trail  # [(epoch, validation loss, weights)], epoch -1 the weights training started from
     by_loss = sorted(range(len(trail)), key=lambda i: trail[i][1])
     best = by_loss[0]
     per_snapshot = {i: fit.forecasts(trail[i][2]) for i in range(len(trail))}
@@ -89,7 +89,7 @@ def run_cell(dataset: str, track: str, origin: int, rows: int, seed: int, settin
     rules["ens_top3"] = fit.mse([sum(parts[1:], parts[0]) / len(parts) for parts in zip(*top3)])
     row = {"dataset": dataset, "track": track, "fold": origin, "seed": seed, "best_epoch": fit.facts["best_epoch"],
            "trail": json.dumps([[epoch, loss, scores[i]] for i, (epoch, loss, _) in enumerate(trail)])}
-    row.update({f"mse_{name}": value for name, value in rules.items()})
+    row.update({f"mse_{rule}": value for rule, value in rules.items()})
     return row
 
 
