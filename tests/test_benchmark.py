@@ -9,6 +9,7 @@ import os
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from darts import TimeSeries
 
 from pf_forecast import ProgressiveFusionForecaster, benchmark
@@ -33,6 +34,7 @@ from pf_forecast.benchmark.models import (
 )
 from pf_forecast.benchmark.runner import Cell, atomic_write_text, plan_cells, pooled_errors
 from pf_forecast.data import load_csv
+from pf_forecast.training import average_states, validation_loss
 
 # the smallest settings that still exercise every stage (used for the CSV and failure tests)
 TINY = ["--max-epochs", "1", "--patience", "1", "--max-train-samples", "64", "--profile", "tiny",
@@ -312,17 +314,20 @@ def test_parse_seeds():
     assert parse_seeds("7,") == [7]
 
 
-@pytest.mark.parametrize("lr", [1e-3, 5.0])
-def test_restore_best_weights_counts_the_starting_weights(lr):
-    """With the whole validation set checked before training, a model that starts as its least-squares linear
-    model keeps that start when training only makes it worse (a learning rate that diverges)."""
+def _ar_series(n: int = 800) -> tuple[TimeSeries, TimeSeries]:
     rng = np.random.default_rng(0)
-    n = 800
     x = rng.standard_normal((n, 2)).astype(np.float32)
     y = np.zeros(n, dtype=np.float32)
     for t in range(2, n):
         y[t] = 0.5 * y[t - 1] - 0.2 * y[t - 2] + 0.8 * x[t - 1, 0] - 0.3 * x[t - 2, 1] + 0.5 * rng.standard_normal()
-    target, covs = TimeSeries.from_values(y[:, None]), TimeSeries.from_values(x)
+    return TimeSeries.from_values(y[:, None]), TimeSeries.from_values(x)
+
+
+@pytest.mark.parametrize("lr", [1e-3, 5.0])
+def test_restore_best_weights_counts_the_starting_weights(lr):
+    """With the whole validation set checked before training, a model that starts as its least-squares linear
+    model keeps that start when training only makes it worse (a learning rate that diverges)."""
+    target, covs = _ar_series()
     restore = RestoreBestWeights()
     model = ProgressiveFusionForecaster(
         input_chunk_length=8, output_chunk_length=2, n_epochs=3, hidden_size=8, use_covariate_skip=True,
@@ -334,6 +339,69 @@ def test_restore_best_weights_counts_the_starting_weights(lr):
         assert restore.best_epoch == -1
     val_loss = model.trainer.callback_metrics["val_loss"]  # the last epoch's
     assert restore.best <= float(val_loss) + 1e-9
+
+
+def test_restore_best_weights_keeps_the_average_only_where_it_validates_lower():
+    """average_top_k=3: the weights left after training are the top-3 average exactly when its recomputed
+    validation loss is below the best epoch's, else the best epoch's; either way their validation loss is the
+    lower of the two."""
+    target, covs = _ar_series()
+    restore = RestoreBestWeights(average_top_k=3)
+    model = ProgressiveFusionForecaster(
+        input_chunk_length=8, output_chunk_length=2, n_epochs=5, hidden_size=8, random_state=1,
+        pl_trainer_kwargs=trainer_kwargs([restore], accelerator="cpu"))
+    model.fit(target[:600], past_covariates=covs, val_series=target[600:], val_past_covariates=covs)
+    final = validation_loss(model.trainer, model.model)
+    assert restore.average_loss is not None and np.isfinite(restore.average_loss)
+    if restore.averaged_epochs is None:
+        assert restore.average_loss >= restore.best and final == pytest.approx(restore.best, rel=1e-5)
+    else:
+        assert restore.average_loss < restore.best and final == pytest.approx(restore.average_loss, rel=1e-6)
+        assert len(restore.averaged_epochs) == 3 and restore.averaged_epochs[0] == restore.best_epoch
+
+
+@pytest.mark.parametrize("average_wins", [True, False])
+def test_restore_best_weights_gate(monkeypatch, average_wins):
+    """The gate alone: three snapshots of a linear layer, the average's validation loss set either side of the best."""
+    import pf_forecast.training as training
+
+    layer = torch.nn.Linear(2, 1)
+    restore = RestoreBestWeights(average_top_k=3)
+    states = [{k: torch.full_like(v, float(i)) for k, v in layer.state_dict().items()} for i in (1, 2, 6)]
+    restore._snapshots = [(0.5, 4, states[0]), (0.6, 2, states[1]), (0.7, 7, states[2])]
+    restore.best, restore.best_epoch = 0.5, 4
+    monkeypatch.setattr(training, "validation_loss", lambda trainer, module: 0.4 if average_wins else 0.55)
+    restore.on_train_end(None, layer)
+    expected = 3.0 if average_wins else 1.0  # mean of 1, 2, 6; else the best snapshot
+    assert torch.equal(layer.weight, torch.full_like(layer.weight, expected))
+    assert restore.averaged_epochs == ([4, 2, 7] if average_wins else None)
+    assert restore.average_loss == (0.4 if average_wins else 0.55)
+
+
+def test_average_states_and_average_top_k_checks():
+    states = [{"w": torch.tensor([1.0, 3.0]), "n": torch.tensor(5)}, {"w": torch.tensor([3.0, 5.0]), "n": torch.tensor(9)}]
+    averaged = average_states(states)
+    assert torch.equal(averaged["w"], torch.tensor([2.0, 4.0])) and int(averaged["n"]) == 5  # counters: the first's
+    for bad in (0, 2.5, True):
+        with pytest.raises(ValueError, match=f"`average_top_k` .*got {bad!r}"):
+            RestoreBestWeights(average_top_k=bad)
+
+
+def test_average_top_k_setting_reaches_every_neural_model_and_resumes_old_cells(small_task):
+    default, averaged = BenchSettings(), BenchSettings(average_top_k=3)
+    assert "average_top_k" not in default.fingerprint() and averaged.fingerprint()["average_top_k"] == 3
+    for name in ("pf", "tide"):
+        callbacks = make_model(name, small_task, seed=0, settings=averaged).trainer_params["callbacks"]
+        assert [cb.average_top_k for cb in callbacks if isinstance(cb, RestoreBestWeights)] == [3]
+    parser = argparse.ArgumentParser()
+    add_bench_arguments(parser)
+    args = parser.parse_args(["--suite", "quick", "--average-top-k", "3"])
+    assert benchmark.resolve_settings(args, benchmark.get_suite("quick")).average_top_k == 3
+    with pytest.raises(ValueError, match="--average-top-k 0 is not valid"):
+        benchmark.resolve_settings(parser.parse_args(["--suite", "quick", "--average-top-k", "0"]),
+                                   benchmark.get_suite("quick"))
+    with pytest.raises(ValueError, match="average_top_k=0 must be a positive integer"):
+        BenchSettings(average_top_k=0)
 
 
 @pytest.mark.parametrize("name", MODEL_NAMES)

@@ -104,6 +104,9 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
     how.add_argument("--robustness-stride", default=None, metavar="N|horizon",
                      help="stride of the noise / missing-modality sweeps' windows (default: the horizon)")
     how.add_argument("--batch-size", type=int, default=None, metavar="N", help="batch size (default 64)")
+    how.add_argument("--average-top-k", type=int, default=None, metavar="K",
+                     help="neural models: restore the weight average of the K epochs with the lowest validation "
+                          "loss where it validates lower than the best epoch (default 1: the best epoch)")
     how.add_argument("--learning-rate", type=float, default=None, metavar="LR", help="Adam learning rate (1e-3)")
     how.add_argument("--levels", default=None, metavar="P,P,...",
                      help="MultiBench noise levels, starting at 0 (default 0,0.1,...,0.8; quick 0,0.4,0.8)")
@@ -220,7 +223,8 @@ def resolve_settings(args: argparse.Namespace, suite: Suite | None, work_dir: st
     """
     values = dict(suite.settings) if suite else {}
     for option, key in (("--max-epochs", "max_epochs"), ("--patience", "patience"), ("--test-stride", "test_stride"),
-                        ("--batch-size", "batch_size"), ("--repeats", "n_repeats")):
+                        ("--batch-size", "batch_size"), ("--repeats", "n_repeats"),
+                        ("--average-top-k", "average_top_k")):
         value = getattr(args, key if key != "n_repeats" else "repeats")
         if value is not None:
             if value < 1:
@@ -307,6 +311,8 @@ def _command(args: argparse.Namespace, suite: Suite | None, models: Sequence[str
         parts.append("--probabilistic")
     if settings.faults:
         parts += ["--faults", "--fault-impute", settings.fault_impute]
+    if settings.average_top_k != 1:
+        parts += ["--average-top-k", str(settings.average_top_k)]
     if args.keep_going:
         parts.append("--keep-going")
     return shlex.join(parts)

@@ -1,7 +1,8 @@
 """The benchmark's model zoo: every compared model is built by :func:`make_model` from one set of settings.
 
 All neural models share the same training budget (``max_epochs``), early stopping on the task's validation segment
-(``EarlyStopping("val_loss", patience)`` plus restoring the best epoch's weights), the same training windows (all of
+(``EarlyStopping("val_loss", patience)`` plus restoring the best epoch's weights, or with
+``BenchSettings.average_top_k`` the gated average of the best epochs'), the same training windows (all of
 them by default, as ``fit`` uses; ``max_train_samples`` sets an explicit budget), batch size and optimiser defaults,
 and ``random_state=seed``, on ``BenchSettings.accelerator`` / ``devices`` (default: one GPU when there is one, else
 the CPU). The data are those of the :class:`~pf_forecast.data.ForecastingTask`, already scaled on its training rows.
@@ -353,7 +354,7 @@ def make_model(name: str, task: ForecastingTask, seed: int, settings: BenchSetti
             "force_reset": True,
             "save_checkpoints": False,
             "pl_trainer_kwargs": trainer_kwargs(
-                [EarlyStopping("val_loss", patience=settings.patience, mode="min"), RestoreBestWeights("val_loss")],
+                [EarlyStopping("val_loss", patience=settings.patience, mode="min"), RestoreBestWeights("val_loss", settings.average_top_k)],
                 **settings.trainer_devices()),
         }
         if settings.probabilistic:
@@ -488,7 +489,7 @@ def fit_model(model: ForecastingModel, name: str, task: ForecastingTask, setting
     -------
     dict
         Facts about the fit: ``train_stride`` and, for neural models, ``epochs_trained``, ``best_epoch`` (-1: the
-        weights training started from) and
+        weights training started from), ``averaged_epochs`` (the epochs whose weight average was kept, else None) and
         ``device`` (LightGBM: ``trees``, the mean number of trees per booster kept by early stopping).
     """
     inputs = model_inputs(name, task, settings.impute) if inputs is None else inputs
@@ -511,6 +512,7 @@ def fit_model(model: ForecastingModel, name: str, task: ForecastingTask, setting
         trainer = getattr(model, "trainer", None)  # where it trained: "cpu", "cuda:0", ...
         facts.update(train_stride=stride, epochs_trained=int(model.epochs_trained),
                      best_epoch=restore[0].best_epoch if restore else None,
+                     averaged_epochs=restore[0].averaged_epochs if restore else None,
                      device=str(trainer.strategy.root_device) if trainer is not None else None)
     elif name == "linear":
         model.fit(task.train_series(), past_covariates=inputs["past_covariates"],

@@ -492,10 +492,11 @@ def plan_cells(tasks: Sequence[ForecastingTask], models: Sequence[str], seeds: S
 def _check_existing(out: Path, cells: Sequence[tuple[ForecastingTask, Cell]], settings: BenchSettings) -> None:
     """Refuse to mix finished cells computed with other settings into this run (before any training)."""
     # cells from before the impute setting filled the sweeps with zero (their clean data had no NaN); cells from
-    # before the faults / probabilistic settings ran no fault sweep and scored point forecasts
+    # before the faults / probabilistic settings ran no fault sweep and scored point forecasts, and those from before
+    # average_top_k restored the best epoch
     finished = [(task, cell) for task, cell in cells if cell.csv_path(out).is_file()]
     check_settings(out, [(cell.key, cell.meta_path(out)) for _, cell in finished], settings.fingerprint(),
-                   legacy={"impute": "zero", "faults": False, "probabilistic": False})
+                   legacy={"impute": "zero", "faults": False, "probabilistic": False, "average_top_k": 1})
     _check_model_configs(out, finished, settings)
 
 

@@ -72,6 +72,11 @@ class BenchSettings:
         ``"best"`` (default: per model, fault and modality, the policy among :data:`FAULT_IMPUTE_CHOICES` with the
         lowest MSE at the fault's middle severity on the validation segment, the test windows never seen) or one
         fixed policy. Part of :meth:`fingerprint` only with ``faults``.
+    average_top_k
+        What the neural models keep when training ends (:class:`~pf_forecast.RestoreBestWeights`): 1 (default) the
+        weights of the epoch with the lowest validation loss; k > 1 the average of the k best epochs' weights where
+        it validates lower than the best epoch. Part of :meth:`fingerprint` only when not 1 (cells stored before this
+        setting resume).
     probabilistic
         Train the neural models with ``QuantileRegression`` on the quantile levels 0.1, ..., 0.9 and LightGBM with
         quantile objectives, and score every model's quantiles (SQL, MASE, WQL, 80% coverage, in the target's
@@ -119,12 +124,13 @@ class BenchSettings:
     impute: str = "ffill"
     fault_impute: str = "best"
     probabilistic: bool = False
+    average_top_k: int = 1
     work_dir: str | None = field(default=None, compare=False)
     accelerator: str = field(default="auto", compare=False)
     devices: int | str = field(default="auto", compare=False)
 
     def __post_init__(self) -> None:
-        for name in ("max_epochs", "patience", "test_stride", "batch_size", "n_repeats"):
+        for name in ("max_epochs", "patience", "test_stride", "batch_size", "n_repeats", "average_top_k"):
             _check_positive_int(name, getattr(self, name))
         if self.max_train_samples is not None:
             _check_positive_int("max_train_samples", self.max_train_samples)
@@ -164,6 +170,8 @@ class BenchSettings:
         out["levels"] = [float(p) for p in self.levels]
         if not self.faults:  # no fault sweep, nothing it changes (and cells from before it resume)
             out.pop("fault_impute")
+        if self.average_top_k == 1:  # the rule before this setting existed: its cells resume
+            out.pop("average_top_k")
         return out
 
     def trainer_devices(self) -> dict[str, Any]:
