@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pf_forecast.benchmark.models import DETERMINISTIC_MODELS, MODEL_NAMES
+from pf_forecast.benchmark.models import DETERMINISTIC_MODELS, MODEL_NAMES, NEURAL_MODELS
 from pf_forecast.benchmark.report import (
     EPF_PUBLISHED,
     EPF_PUBLISHED_SOURCE,
@@ -54,6 +54,15 @@ EARLIER_PF = {FAULTS_FOLDER + "_v2": (FAULTS_FOLDER, "without gap filling, `gap_
               FAULTS_FOLDER + "_v5": (FAULTS_FOLDER, "with the previous `clip_covariate_skip=False`", "future"),
               FEV + "_v2": (FEV, "with the previous `use_covariate_skip=False`", None),
               FEV + "_v3": (FEV, "with the previous `clip_covariate_skip=False`", None)}
+#: Reruns of every neural model with another rule for the weights kept after early stopping -> (the folder whose
+#: rows they replace, the bench option, what the rule does). A (dataset, track, model) in the rerun replaces the
+#: folder's, pf's current-defaults reruns included; the models trained without epochs (linear, lightgbm,
+#: naive-seasonal) stay from the folder. Used by the clean-accuracy target only (:func:`clean_tasks`).
+RULE_RERUNS = {ALL_WINDOWS + "_avg3": (ALL_WINDOWS, "--average-top-k 3",
+                                     "the 3 best epochs' weights averaged where that validates "
+                                     "lower than the best epoch")}
+#: Every folder pf's current defaults were run in -> the folder it stands beside, oldest first.
+PF_SOURCES = {**CURRENT_PF, **{rerun: base for rerun, (base, _, _) in RULE_RERUNS.items()}}
 HEADLINE_MODELS = ("pf", "pf-late", "tide", "tsmixer", "dlinear", "linear", "naive-seasonal")
 README_START, README_END = "<!-- headline:start -->", "<!-- headline:end -->"
 
@@ -130,6 +139,58 @@ def current_pf_rows(folder: str, with_source: bool = False) -> pd.DataFrame | No
     return rows if with_source else rows.drop(columns="source")
 
 
+def with_rule_reruns(folder: str, frame: pd.DataFrame | None) -> pd.DataFrame | None:
+    """``frame`` (``folder``'s rows) with the rows of its :data:`RULE_RERUNS` in place of the same (dataset, track,
+    model)'s, and a column ``rule``: the rerun's option, or ``""``."""
+    if frame is None:
+        return None
+    frame = frame.assign(rule="")
+    keys = ["dataset", "track", "model"]
+    for rerun, (base, option, _) in RULE_RERUNS.items():
+        rows = load_folder(rerun) if base == folder else None
+        if rows is None:
+            continue
+        frame = frame.merge(rows[keys].drop_duplicates(), on=keys, how="left", indicator=True)
+        frame = pd.concat([frame[frame.pop("_merge") == "left_only"], rows.assign(rule=option)], ignore_index=True)
+    return frame
+
+
+def rule_lines() -> list[str]:
+    """Under the clean-accuracy table: which tasks' models ran under a :data:`RULE_RERUNS` rule, the tasks where
+    a neural model has not been rerun yet, and each model's paired change (same task and seed) against the folder's
+    best-epoch rule."""
+    lines = []
+    for rerun, (base, option, what) in RULE_RERUNS.items():
+        rows, old = load_folder(rerun), with_current_pf(base)
+        if rows is None or old is None:
+            continue
+        clean = rows[(rows.corruption == "none") & (rows.metric == "mse")]
+        before = old[(old.corruption == "none") & (old.metric == "mse")]
+        tasks = sorted({f"{d} / {t}" for d, t in zip(clean.dataset, clean.track)})
+        left: dict[str, set[str]] = {}  # task -> its neural models not rerun yet
+        for d, t, m in zip(before.dataset, before.track, before.model):
+            if (f"{d} / {t}" in tasks and m in NEURAL_MODELS
+                    and not ((clean.dataset == d) & (clean.track == t) & (clean.model == m)).any()):
+                left.setdefault(f"{d} / {t}", set()).add(m)
+        keys = ["dataset", "track", "model", "seed"]
+        paired = clean[keys + ["value"]].merge(before[keys + ["value"]], on=keys, suffixes=("", "_before"))
+        paired = paired.assign(change=paired.value / paired.value_before - 1)
+        effects = []
+        for model, group in paired.groupby("model"):
+            se = group.change.std(ddof=1) / np.sqrt(len(group)) if len(group) > 1 else float("nan")
+            effects.append(f"{model} {group.change.mean():+.1%}" + (f" ± {se:.1%}" if np.isfinite(se) else "")
+                           + f" ({plural(len(group), 'fit')})")
+        kept = [(json.loads(p.read_text()).get("fit") or {}).get("averaged_epochs") is not None
+                for p in sorted((HERE / rerun / "cells").glob("*.json"))]
+        lines += [f"`{rerun}` (`{option}`: {what}; kept in {sum(kept)} of {len(kept)} fits) holds every neural model "
+                  f"of {', '.join(tasks)}. Clean MSE against the best epoch, paired by task and seed: "
+                  f"{'; '.join(effects)}."
+                  + (" Not rerun yet: "
+                     + "; ".join(f"{task}: {', '.join(ordered_models(models))}" for task, models in sorted(left.items()))
+                     + "." if left else ""), ""]
+    return lines
+
+
 def with_current_pf(folder: str) -> pd.DataFrame | None:
     """A folder's rows, and where pf was rerun with the current defaults (:data:`CURRENT_PF`) the reruns' pf rows
     beside them: the folder's own pf rows are then renamed ``pf-v1`` (``pf-late-v1``, ...)."""
@@ -161,11 +222,11 @@ def stale_pf_cells() -> list[str]:
     defaults = {name: repr(p.default)
                 for name, p in inspect.signature(ProgressiveFusionForecaster.__init__).parameters.items()}
     stale, replaced = [], set()
-    for folder in reversed(CURRENT_PF):  # newest first: a task a later rerun replaced is not used (current_pf_rows)
+    for folder in reversed(PF_SOURCES):  # newest first: a task a later rerun replaced is not used (current_pf_rows)
         metas = [json.loads(p.read_text()) for p in sorted((HERE / folder / "cells").glob("*__pf__*.json"))]
-        tasks = {(CURRENT_PF[folder], m["dataset"], m["track"]) for m in metas}
+        tasks = {(PF_SOURCES[folder], m["dataset"], m["track"]) for m in metas}
         for meta in metas:
-            if (CURRENT_PF[folder], meta["dataset"], meta["track"]) in replaced:
+            if (PF_SOURCES[folder], meta["dataset"], meta["track"]) in replaced:
                 continue
             config = meta.get("model_config") or {}
             for name in CHECKED_DEFAULTS:
@@ -438,9 +499,12 @@ def folder_commands(folder: str, commands: list[str], common: list[tuple[str, st
 
 def with_reruns(folder: str) -> list[str]:
     """A folder's commands, then those of its earlier pf reruns quoted in BENCHMARKS.md (:data:`EARLIER_PF`) and of
-    its reruns with pf's current defaults (:data:`CURRENT_PF`)."""
+    its reruns with pf's current defaults (:data:`CURRENT_PF`) and of every neural model under another rule
+    (:data:`RULE_RERUNS`)."""
     earlier = [rerun for rerun, (base, _, _) in EARLIER_PF.items() if base == folder]
-    return [command for f in dict.fromkeys([folder, *earlier, *reruns_of(folder)]) for command in run_commands(f)]
+    rules = [rerun for rerun, (base, _, _) in RULE_RERUNS.items() if base == folder]
+    return [command for f in dict.fromkeys([folder, *earlier, *reruns_of(folder), *rules])
+            for command in run_commands(f)]
 
 
 REPRODUCE_SCRIPT = HERE / "reproduce.sh"
@@ -961,10 +1025,11 @@ def gap_fill_table(cells: pd.DataFrame) -> list[str]:
 def clean_tasks() -> list[tuple[str, str, pd.DataFrame]]:
     """(task, what is scored, per-model frame: score mean, seeds, fit and predict seconds) of every all-windows run
     committed: EPF past (``epf_alldata``), fev-bench EPF (SQL) and the fault runs' clean rows (``faults``), with pf's
-    reruns at the current defaults beside them (:func:`with_current_pf`)."""
+    reruns at the current defaults beside them (:func:`with_current_pf`) and the reruns of every neural model under
+    another early-stopping rule in place of their rows (:func:`with_rule_reruns`)."""
     out = []
     for folder, metric in [(ALL_WINDOWS, "mse"), (FEV, "sql"), (FAULTS_FOLDER, "mse")]:
-        frame = with_current_pf(folder)
+        frame = with_rule_reruns(folder, with_current_pf(folder))
         if frame is None:
             continue
         rows = frame[(frame.corruption == "none") & (frame.metric == metric)]
@@ -1034,7 +1099,9 @@ def targets_section() -> list[str]:
              "tasks, within 3% on all; seeds in brackets; every window; `v1`: pf with the previous defaults, where "
              "the current ones are not run yet). Runs "
              f"`{ALL_WINDOWS}`, `{FEV}`, `{FAULTS_FOLDER}`, with pf from "
-             f"{', '.join(f'`{r}`' for r in reruns_in_use())} beside their peers:", "",
+             f"{', '.join(f'`{r}`' for r in reruns_in_use())} beside their peers"
+             + "".join(f" and `{r}` (below)" for r in RULE_RERUNS if load_folder(r) is not None)
+             + ":", "",
              *table(["task", "score", "pf", "best other model", "pf / best", "peers"], rows), "",
              f"pf is lowest on {lowest} of {total} tasks ({lowest / max(total, 1):.0%}) and within 3% of the lowest on "
              f"{close} of {total}: **{'met' if total and lowest / total >= 0.75 and close == total else 'not met'}**. "
@@ -1049,6 +1116,7 @@ def targets_section() -> list[str]:
             grouped.setdefault((folder, difference), []).append(name)
         listed = [f"{folder} {', '.join(cells)} ({what})" for (folder, what), cells in grouped.items()]
         lines += [f"Not at the current defaults (rerun them): {'; '.join(listed)}.", ""]
+    lines += rule_lines()
     lines += linear_start_kept()
     lines += robustness_target()
     lines += speed_target(speed_rows)
@@ -1101,14 +1169,14 @@ def linear_start_kept() -> list[str]:
     """The tasks where the current pf ended as its least-squares start (the deep path never lowered the validation
     loss, so :class:`~pf_forecast.RestoreBestWeights` kept the start, ``best_epoch = -1``)."""
     kept, replaced = {}, set()
-    for folder in reversed(CURRENT_PF):  # newest first: a later rerun of a task replaces an earlier one's cells
+    for folder in reversed(PF_SOURCES):  # newest first: a later rerun of a task replaces an earlier one's cells
         found = set()
         for path in sorted((HERE / folder / "cells").glob("*__pf__*.json")):
             meta = json.loads(path.read_text())
             task = f"{meta['dataset']} / {meta['track']}"
-            if (CURRENT_PF[folder], task) in replaced:
+            if (PF_SOURCES[folder], task) in replaced:
                 continue
-            found.add((CURRENT_PF[folder], task))
+            found.add((PF_SOURCES[folder], task))
             kept.setdefault(task, []).append((meta.get("fit") or {}).get("best_epoch") == -1)
         replaced |= found
     tasks = [f"{task} ({sum(flags)} of {len(flags)} seeds)" for task, flags in sorted(kept.items()) if any(flags)]
@@ -1222,8 +1290,9 @@ def headline(results: pd.DataFrame, all_windows: pd.DataFrame | None) -> list[st
                "(every training window, early stopping on the validation rows; seeds in brackets; standardized MSE, "
                "fev-bench: scaled quantile loss):", "",
                *table(["task", "score", "pf", "best other model", "pf / best"], [row[:5] for row in rows]), "",
-               f"pf is lowest on {lowest} of {total} tasks and within 3% of the lowest on {close}; {short} rows still "
-               "lack a peer or seeds of the protocol ([BENCHMARKS.md](BENCHMARKS.md), *Targets of the model*).", ""]
+               f"pf is lowest on {lowest} of {total} tasks and within 3% of the lowest on {close}; "
+               f"{plural(short, 'row')} {'lacks' if short == 1 else 'lack'} a peer or seeds of the protocol "
+               "([BENCHMARKS.md](BENCHMARKS.md), *Targets of the model*).", ""]
     clean = results[(results.corruption == "none") & (results.metric == "mse") & (results.track == "past")]
     lines = mean_table(clean, HEADLINE_MODELS)
     datasets = lines[0].strip("| ").split(" | ")[1:]
