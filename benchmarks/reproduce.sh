@@ -24,6 +24,8 @@ pf-forecast bench $EPF_ALLDATA --models pf-late --seeds 0, --out benchmarks/epf_
 pf-forecast bench $EPF_ALLDATA --models pf --seeds 1, --out benchmarks/epf_alldata_v2 $COMMON
 pf-forecast bench $EPF_ALLDATA --models pf --seeds 2, --out benchmarks/epf_alldata_v2 $COMMON
 pf-forecast bench $EPF_ALLDATA --models pf-late --seeds 1,2 --datasets epf-BE,epf-DE,epf-FR,epf-NP --out benchmarks/epf_alldata_v2 $COMMON
+pf-forecast bench $EPF_ALLDATA --models tide --seeds 0,1,2 --datasets epf-DE --out benchmarks/epf_alldata_avg3 --average-top-k 3 $COMMON
+pf-forecast bench $EPF_ALLDATA --models pf --seeds 0,1,2 --datasets epf-DE --out benchmarks/epf_alldata_avg3 --average-top-k 3 $COMMON
 FEV_EPF='--suite fev-epf --max-epochs 15 --patience 3 --max-train-samples all --train-stride auto --test-stride 24 --robustness-stride horizon --batch-size 64 --learning-rate 0.001 --levels 0 --repeats 1 --profile default --impute ffill --threads 1 --no-missing --probabilistic'
 pf-forecast bench $FEV_EPF --models pf,tide,pf-late,tsmixer --seeds 0,1,2 --out benchmarks/fev_epf
 pf-forecast bench $FEV_EPF --models naive-seasonal,linear --seeds 0,1,2 --out benchmarks/fev_epf

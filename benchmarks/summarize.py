@@ -46,21 +46,21 @@ FEV_COMMAND = "pf-forecast bench --suite fev-epf --seeds 3 --out benchmarks/fev_
 #: ``faults_v4``'s past-track pf is the current model. :func:`stale_pf_cells` names any pf cell left behind.
 CURRENT_PF = {FEV + "_v3": FEV, FEV + "_v4": FEV, FAULTS_FOLDER + "_v4": FAULTS_FOLDER,
               FAULTS_FOLDER + "_v5": FAULTS_FOLDER, FAULTS_FOLDER + "_v6": FAULTS_FOLDER, ALL_WINDOWS + "_v2": ALL_WINDOWS}
-#: Earlier reruns of pf kept as a record: folder -> (the pf-v1 folder whose peers they stand beside, how they differ
-#: from the current defaults, the track they are compared on or ``None`` for all).
-EARLIER_PF = {FAULTS_FOLDER + "_v2": (FAULTS_FOLDER, "without gap filling, `gap_fill='zero'`", None),
-              FAULTS_FOLDER + "_v3": (FAULTS_FOLDER, "with `gap_fill='seasonal'`", None),
-              FAULTS_FOLDER + "_v4": (FAULTS_FOLDER, "with the previous `use_covariate_skip=False`", "future"),
-              FAULTS_FOLDER + "_v5": (FAULTS_FOLDER, "with the previous `clip_covariate_skip=False`", "future"),
-              FEV + "_v2": (FEV, "with the previous `use_covariate_skip=False`", None),
-              FEV + "_v3": (FEV, "with the previous `clip_covariate_skip=False`", None)}
+#: Earlier reruns of pf kept as a record: folder -> (the pf-v1 folder whose peers they stand beside, the option they
+#: had where the current defaults differ, the track they are compared on or ``None`` for all).
+EARLIER_PF = {FAULTS_FOLDER + "_v2": (FAULTS_FOLDER, "`gap_fill='zero'`", None),
+              FAULTS_FOLDER + "_v3": (FAULTS_FOLDER, "`gap_fill='seasonal'`", None),
+              FAULTS_FOLDER + "_v4": (FAULTS_FOLDER, "`use_covariate_skip=False`", "future"),
+              FAULTS_FOLDER + "_v5": (FAULTS_FOLDER, "`clip_covariate_skip=False`", "future"),
+              FEV + "_v2": (FEV, "`use_covariate_skip=False`", None),
+              FEV + "_v3": (FEV, "`clip_covariate_skip=False`", None)}
 #: Reruns of every neural model with another rule for the weights kept after early stopping -> (the folder whose
 #: rows they replace, the bench option, what the rule does). A (dataset, track, model) in the rerun replaces the
 #: folder's, pf's current-defaults reruns included; the models trained without epochs (linear, lightgbm,
 #: naive-seasonal) stay from the folder. Used by the clean-accuracy target only (:func:`clean_tasks`).
-RULE_RERUNS = {ALL_WINDOWS + "_avg3": (ALL_WINDOWS, "--average-top-k 3",
-                                     "the 3 best epochs' weights averaged where that validates "
-                                     "lower than the best epoch")}
+AVERAGE_TOP_3 = ("--average-top-k 3", "the 3 best epochs' weights averaged where that validates lower than the best "
+                 "epoch")
+RULE_RERUNS = {ALL_WINDOWS + "_avg3": (ALL_WINDOWS, *AVERAGE_TOP_3), "epf_future_avg3": (FAULTS_FOLDER, *AVERAGE_TOP_3)}
 #: Every folder pf's current defaults were run in -> the folder it stands beside, oldest first.
 PF_SOURCES = {**CURRENT_PF, **{rerun: base for rerun, (base, _, _) in RULE_RERUNS.items()}}
 HEADLINE_MODELS = ("pf", "pf-late", "tide", "tsmixer", "dlinear", "linear", "naive-seasonal")
@@ -156,35 +156,39 @@ def with_rule_reruns(folder: str, frame: pd.DataFrame | None) -> pd.DataFrame | 
 
 
 def rule_lines() -> list[str]:
-    """Under the clean-accuracy table: which tasks' models ran under a :data:`RULE_RERUNS` rule, the tasks where
-    a neural model has not been rerun yet, and each model's paired change (same task and seed) against the folder's
-    best-epoch rule."""
+    """Under the clean-accuracy table, per rule of :data:`RULE_RERUNS`: the tasks whose neural models ran under it,
+    the neural models of those tasks not rerun yet, and each model's paired change (same task and seed) against the
+    best-epoch rule of the folder it replaces."""
     lines = []
-    for rerun, (base, option, what) in RULE_RERUNS.items():
-        rows, old = load_folder(rerun), with_current_pf(base)
-        if rows is None or old is None:
+    for option in dict.fromkeys(option for _, option, _ in RULE_RERUNS.values()):
+        reruns = [(rerun, base, what) for rerun, (base, o, what) in RULE_RERUNS.items()
+                  if o == option and load_folder(rerun) is not None and load_folder(base) is not None]
+        if not reruns:
             continue
-        clean = rows[(rows.corruption == "none") & (rows.metric == "mse")]
-        before = old[(old.corruption == "none") & (old.metric == "mse")]
+        clean = pd.concat([load_folder(rerun) for rerun, _, _ in reruns], ignore_index=True)
+        before = pd.concat([with_current_pf(base) for _, base, _ in reruns], ignore_index=True)
+        clean = clean[(clean.corruption == "none") & (clean.metric == "mse")]
+        before = before[(before.corruption == "none") & (before.metric == "mse")]
         tasks = sorted({f"{d} / {t}" for d, t in zip(clean.dataset, clean.track)})
+        rerun_models = set(zip(clean.dataset, clean.track, clean.model))
         left: dict[str, set[str]] = {}  # task -> its neural models not rerun yet
-        for d, t, m in zip(before.dataset, before.track, before.model):
-            if (f"{d} / {t}" in tasks and m in NEURAL_MODELS
-                    and not ((clean.dataset == d) & (clean.track == t) & (clean.model == m)).any()):
+        for d, t, m in set(zip(before.dataset, before.track, before.model)):
+            if f"{d} / {t}" in tasks and m in NEURAL_MODELS and (d, t, m) not in rerun_models:
                 left.setdefault(f"{d} / {t}", set()).add(m)
         keys = ["dataset", "track", "model", "seed"]
         paired = clean[keys + ["value"]].merge(before[keys + ["value"]], on=keys, suffixes=("", "_before"))
         paired = paired.assign(change=paired.value / paired.value_before - 1)
         effects = []
-        for model, group in paired.groupby("model"):
-            se = group.change.std(ddof=1) / np.sqrt(len(group)) if len(group) > 1 else float("nan")
-            effects.append(f"{model} {group.change.mean():+.1%}" + (f" ± {se:.1%}" if np.isfinite(se) else "")
-                           + f" ({plural(len(group), 'fit')})")
+        for model in ordered_models(paired.model.unique()):
+            change = paired.change[paired.model == model]
+            se = change.std(ddof=1) / np.sqrt(len(change)) if len(change) > 1 else float("nan")
+            effects.append(f"{model} {change.mean():+.1%}" + (f" ± {se:.1%}" if np.isfinite(se) else "")
+                           + f" ({plural(len(change), 'fit')})")
         kept = [(json.loads(p.read_text()).get("fit") or {}).get("averaged_epochs") is not None
-                for p in sorted((HERE / rerun / "cells").glob("*.json"))]
-        lines += [f"`{rerun}` (`{option}`: {what}; kept in {sum(kept)} of {len(kept)} fits) holds every neural model "
-                  f"of {', '.join(tasks)}. Clean MSE against the best epoch, paired by task and seed: "
-                  f"{'; '.join(effects)}."
+                for rerun, _, _ in reruns for p in sorted((HERE / rerun / "cells").glob("*.json"))]
+        lines += [f"{', '.join(f'`{rerun}`' for rerun, _, _ in reruns)} (`{option}`: {reruns[0][2]}; kept in "
+                  f"{sum(kept)} of {len(kept)} fits) hold every neural model of {', '.join(tasks)}. Clean MSE against "
+                  f"the best epoch, paired by task and seed: {'; '.join(effects)}."
                   + (" Not rerun yet: "
                      + "; ".join(f"{task}: {', '.join(ordered_models(models))}" for task, models in sorted(left.items()))
                      + "." if left else ""), ""]
@@ -746,6 +750,7 @@ def fev_section() -> list[str]:
     if "pf-v1" in scores.index.get_level_values("model"):
         lines.append(f"`pf` has the current defaults ({', '.join(f'`{r}`' for r in reruns_in_use(FEV))}), `pf-v1` the "
                      "first ones (`fit_linear_skips=False`).")
+    earlier_lines = []
     for folder, (base, difference, _) in EARLIER_PF.items():
         earlier = load_folder(folder) if base == FEV else None
         if earlier is None:
@@ -755,7 +760,9 @@ def fev_section() -> list[str]:
                    f"({plural(int(old.loc[model].seeds.max()), 'seed')})" for model in ordered_models(old.index.unique("model"))
                    if all(m in old.loc[model].index for m in FEV_MARKETS)]
         if summary:
-            lines.append(f"pf {difference} (`{folder}`), gm SQL: {', '.join(summary)}.")
+            earlier_lines.append(f"{difference} (`{folder}`) {', '.join(summary)}")
+    if earlier_lines:
+        lines.append(f"Earlier reruns of pf (the option each had), gm SQL: {'; '.join(earlier_lines)}.")
     return lines
 
 
@@ -799,7 +806,7 @@ def earlier_fault_lines(cases: pd.DataFrame) -> list[str]:
         peers = joined[[c for c in joined.columns if not is_pf(c) and c != "earlier"]].min(axis=1)
         where = "" if track is None else f", {track} track"
         parts.append(f"{difference} (`{folder}`{where}) {int((joined.earlier < peers).sum())} of {len(joined)}")
-    return [f"Earlier reruns of pf, lower than every peer in these cases: {'; '.join(parts)}.", ""] if parts else []
+    return [f"Earlier reruns of pf (the option each had), lower than every peer in these cases: {'; '.join(parts)}.", ""] if parts else []
 
 
 def fault_imputations() -> dict[tuple[str, str], str]:
@@ -941,7 +948,7 @@ def selection_section(full: bool = False) -> list[str]:
             "Folds x windows per fold: " + "; ".join(folds) + ". Changes paired per (fold, seed) with `v1` or the "
             "named configuration. *Under faults*: mean MSE over every (fault, stream), one stream failing at the "
             "fault's middle severity.", "",
-            *peers_on_folds(cells),
+            *peers_on_folds(cells, full),
             *(gap_fill_table(cells) if full else [
                 f"Every configuration measured so far (the previous defaults `v1`, `v2` and their ablations) and what "
                 f"pf reads at a stream's missing steps (`gap_fill`): [selection report]"
@@ -961,9 +968,9 @@ def compact_selection_rows(rows: list[list[str]]) -> tuple[list[str], list[list[
             [[task, "; ".join(entries)] for task, entries in by_task.items()])
 
 
-def peers_on_folds(cells: pd.DataFrame) -> list[str]:
+def peers_on_folds(cells: pd.DataFrame, full: bool = True) -> list[str]:
     """Other models scored on the same validation folds as pf's defaults: per task and peer, both MSEs (mean over
-    the folds and seeds both ran) and their ratio."""
+    the folds and seeds both ran) and their ratio; not ``full``, one line per task with the ratios."""
     import select_defaults
 
     rows = []
@@ -981,6 +988,12 @@ def peers_on_folds(cells: pd.DataFrame) -> list[str]:
                              f"(`{current}`)", f"{ratio:.3f}", f"{len(folds)} x {sub.seed.nunique()}"])
     if not rows:
         return []
+    if not full:
+        by_task: dict[str, list[str]] = {}
+        for task, peer, _, _, ratio, _ in rows:
+            by_task.setdefault(task, []).append(f"{peer} {ratio}")
+        return ["Other models on the same folds, pf's defaults / model (every window, early stopping; the MSEs in the "
+                "selection report): " + "; ".join(f"{task}: {', '.join(r)}" for task, r in by_task.items()) + ".", ""]
     return ["Other models on the same folds (every window, early stopping; mean over the folds both ran):", "",
             *table(["task", "model", "validation MSE", "pf's defaults", "pf / model", "folds x seeds"], rows), ""]
 
