@@ -187,12 +187,21 @@ def rule_lines() -> list[str]:
         kept = [(json.loads(p.read_text()).get("fit") or {}).get("averaged_epochs") is not None
                 for rerun, _, _ in reruns for p in sorted((HERE / rerun / "cells").glob("*.json"))]
         lines += [f"{', '.join(f'`{rerun}`' for rerun, _, _ in reruns)} (`{option}`: {reruns[0][2]}; kept in "
-                  f"{sum(kept)} of {len(kept)} fits) hold every neural model of {', '.join(tasks)}. Clean MSE against "
+                  f"{sum(kept)} of {len(kept)} fits) rerun the neural models of {by_track(tasks)}. Clean MSE against "
                   f"the best epoch, paired by task and seed: {'; '.join(effects)}."
                   + (" Not rerun yet: "
                      + "; ".join(f"{task}: {', '.join(ordered_models(models))}" for task, models in sorted(left.items()))
                      + "." if left else ""), ""]
     return lines
+
+
+def by_track(tasks: list[str]) -> str:
+    """``["epf-BE / past", "epf-DE / past"]`` -> ``"epf-BE, epf-DE / past"``."""
+    datasets: dict[str, list[str]] = {}
+    for task in tasks:
+        dataset, track = task.split(" / ")
+        datasets.setdefault(track, []).append(dataset)
+    return "; ".join(f"{', '.join(names)} / {track}" for track, names in datasets.items())
 
 
 def with_current_pf(folder: str) -> pd.DataFrame | None:
