@@ -32,9 +32,9 @@ class RestoreBestWeights(pl.Callback):
 
     With ``average_top_k = k > 1`` it keeps the k best snapshots and, when training ends, validates their uniform
     weight average once more on the trainer's validation data: the average replaces the best snapshot only if its
-    validation loss is lower (``averaged`` says which won). Averaging the best epochs' weights smooths the epoch-to-
-    epoch noise of the one epoch early stopping picks; the gate keeps the best snapshot where an average would blend
-    the start with a deep epoch it should not (``benchmarks/probes/weight_averaging.txt``: k = 3 lowered the
+    validation loss is lower (``averaged_epochs`` says which won). Averaging the best epochs' weights smooths the
+    epoch-to-epoch noise of the one epoch early stopping picks; the gate keeps the best snapshot where an average
+    would blend the start with a deep epoch it should not (``benchmarks/probes/weight_averaging.txt``: k = 3 lowered the
     validation-fold MSE of pf by up to 5% and of TiDE by up to 6% on EPF, and was never measurably worse).
 
     Parameters
@@ -60,7 +60,8 @@ class RestoreBestWeights(pl.Callback):
     >>> from pf_forecast import ProgressiveFusionForecaster, RestoreBestWeights
     >>> model = ProgressiveFusionForecaster(
     ...     input_chunk_length=48, output_chunk_length=24, fit_linear_skips=True,
-    ...     pl_trainer_kwargs={"callbacks": [EarlyStopping("val_loss", patience=3), RestoreBestWeights(average_top_k=3)],
+    ...     pl_trainer_kwargs={"callbacks": [EarlyStopping("val_loss", patience=3),
+    ...                                      RestoreBestWeights(average_top_k=3)],
     ...                        "num_sanity_val_steps": -1})
     """
 
@@ -115,8 +116,9 @@ class RestoreBestWeights(pl.Callback):
 
 
 def validation_loss(trainer: pl.Trainer, pl_module: pl.LightningModule) -> float:
-    """The validation loss of ``pl_module``'s current weights over the trainer's validation batches, averaged per sample as
-    Lightning averages the logged ``val_loss`` (a darts ``PLForecastingModule``); inf without validation data."""
+    """The validation loss of ``pl_module``'s current weights over the trainer's validation batches, averaged per
+    sample as Lightning averages the logged ``val_loss`` (a darts ``PLForecastingModule``); inf without validation
+    data."""
     loaders = trainer.val_dataloaders
     loaders = [] if loaders is None else loaders if isinstance(loaders, list | tuple) else [loaders]
     total, count = 0.0, 0

@@ -354,7 +354,8 @@ def make_model(name: str, task: ForecastingTask, seed: int, settings: BenchSetti
             "force_reset": True,
             "save_checkpoints": False,
             "pl_trainer_kwargs": trainer_kwargs(
-                [EarlyStopping("val_loss", patience=settings.patience, mode="min"), RestoreBestWeights("val_loss", settings.average_top_k)],
+                [EarlyStopping("val_loss", patience=settings.patience, mode="min"),
+                 RestoreBestWeights("val_loss", settings.average_top_k)],
                 **settings.trainer_devices()),
         }
         if settings.probabilistic:
