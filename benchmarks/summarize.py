@@ -165,17 +165,19 @@ def rule_lines() -> list[str]:
                   if o == option and load_folder(rerun) is not None and load_folder(base) is not None]
         if not reruns:
             continue
-        clean = pd.concat([load_folder(rerun) for rerun, _, _ in reruns], ignore_index=True)
-        before = pd.concat([with_current_pf(base) for _, base, _ in reruns], ignore_index=True)
-        clean = clean[(clean.corruption == "none") & (clean.metric == "mse")]
-        before = before[(before.corruption == "none") & (before.metric == "mse")]
+        def clean_rows(frame: pd.DataFrame, source: str) -> pd.DataFrame:
+            return frame[(frame.corruption == "none") & (frame.metric == "mse")].assign(source=source)
+
+        # each rerun against the folder it replaces (EPF past is in two folders: the all-window run and the faults run)
+        clean = pd.concat([clean_rows(load_folder(rerun), rerun) for rerun, _, _ in reruns], ignore_index=True)
+        before = pd.concat([clean_rows(with_current_pf(base), rerun) for rerun, base, _ in reruns], ignore_index=True)
         tasks = sorted({f"{d} / {t}" for d, t in zip(clean.dataset, clean.track)})
         rerun_models = set(zip(clean.dataset, clean.track, clean.model))
         left: dict[str, set[str]] = {}  # task -> its neural models not rerun yet
         for d, t, m in set(zip(before.dataset, before.track, before.model)):
             if f"{d} / {t}" in tasks and m in NEURAL_MODELS and (d, t, m) not in rerun_models:
                 left.setdefault(f"{d} / {t}", set()).add(m)
-        keys = ["dataset", "track", "model", "seed"]
+        keys = ["source", "dataset", "track", "model", "seed"]
         paired = clean[keys + ["value"]].merge(before[keys + ["value"]], on=keys, suffixes=("", "_before"))
         paired = paired.assign(change=paired.value / paired.value_before - 1)
         effects = []
@@ -1122,7 +1124,8 @@ def targets_section() -> list[str]:
              "the current ones are not run yet). Runs "
              f"`{ALL_WINDOWS}`, `{FEV}`, `{FAULTS_FOLDER}`, with pf from "
              f"{', '.join(f'`{r}`' for r in reruns_in_use())} beside their peers"
-             + "".join(f" and `{r}` (below)" for r in RULE_RERUNS if load_folder(r) is not None)
+             + "".join(f" and the reruns {', '.join(f'`{r}`' for r in reruns)} (below)"
+                       for reruns in [[r for r in RULE_RERUNS if load_folder(r) is not None]] if reruns)
              + ":", "",
              *table(["task", "score", "pf", "best other model", "pf / best", "peers"], rows), "",
              f"pf is lowest on {lowest} of {total} tasks ({lowest / max(total, 1):.0%}) and within 3% of the lowest on "
