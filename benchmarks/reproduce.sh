@@ -24,22 +24,6 @@ pf-forecast bench $EPF_ALLDATA --models pf-late --seeds 0, --out benchmarks/epf_
 pf-forecast bench $EPF_ALLDATA --models pf --seeds 1, --out benchmarks/epf_alldata_v2 $COMMON
 pf-forecast bench $EPF_ALLDATA --models pf --seeds 2, --out benchmarks/epf_alldata_v2 $COMMON
 pf-forecast bench $EPF_ALLDATA --models pf-late --seeds 1,2 --datasets epf-BE,epf-DE,epf-FR,epf-NP --out benchmarks/epf_alldata_v2 $COMMON
-pf-forecast bench $EPF_ALLDATA --models tide --seeds 0,1,2 --datasets epf-DE --out benchmarks/epf_alldata_avg3 --average-top-k 3 $COMMON
-pf-forecast bench $EPF_ALLDATA --models tide --seeds 0,1,2 --datasets epf-FR --out benchmarks/epf_alldata_avg3 --average-top-k 3 $COMMON
-pf-forecast bench $EPF_ALLDATA --models tide --seeds 0,1,2 --datasets epf-BE --out benchmarks/epf_alldata_avg3 --average-top-k 3 $COMMON
-pf-forecast bench $EPF_ALLDATA --models pf --seeds 0,1,2 --datasets epf-DE --out benchmarks/epf_alldata_avg3 --average-top-k 3 $COMMON
-pf-forecast bench $EPF_ALLDATA --models tide --seeds 0,1,2 --datasets epf-NP --out benchmarks/epf_alldata_avg3 --average-top-k 3 $COMMON
-pf-forecast bench $EPF_ALLDATA --models tide --seeds 0,1,2 --datasets epf-PJM --out benchmarks/epf_alldata_avg3 --average-top-k 3 $COMMON
-pf-forecast bench $EPF_ALLDATA --models pf-late --seeds 0,1,2 --datasets epf-DE --out benchmarks/epf_alldata_avg3 --average-top-k 3 $COMMON
-pf-forecast bench $EPF_ALLDATA --models pf --seeds 0,1,2 --datasets epf-FR --out benchmarks/epf_alldata_avg3 --average-top-k 3 $COMMON
-pf-forecast bench $EPF_ALLDATA --models pf-late --seeds 0,1,2 --datasets epf-FR --out benchmarks/epf_alldata_avg3 --average-top-k 3 $COMMON
-pf-forecast bench $EPF_ALLDATA --models pf --seeds 0,1,2 --datasets epf-BE --out benchmarks/epf_alldata_avg3 --average-top-k 3 $COMMON
-pf-forecast bench $EPF_ALLDATA --models pf-late --seeds 0,1,2 --datasets epf-BE --out benchmarks/epf_alldata_avg3 --average-top-k 3 $COMMON
-pf-forecast bench $EPF_ALLDATA --models pf-late --seeds 0,1,2 --datasets epf-NP --out benchmarks/epf_alldata_avg3 --average-top-k 3 $COMMON
-pf-forecast bench $EPF_ALLDATA --models pf --seeds 0,1,2 --datasets epf-NP --out benchmarks/epf_alldata_avg3 --average-top-k 3 $COMMON
-pf-forecast bench $EPF_ALLDATA --models pf-late --seeds 0,1,2 --datasets epf-PJM --out benchmarks/epf_alldata_avg3 --average-top-k 3 $COMMON
-pf-forecast bench $EPF_ALLDATA --models pf --seeds 0,1,2 --datasets epf-PJM --out benchmarks/epf_alldata_avg3 --average-top-k 3 $COMMON
-pf-forecast bench $EPF_ALLDATA --models tsmixer,nhits,tcn,dlinear --seeds 0, --out benchmarks/epf_alldata_avg3 --average-top-k 3 $COMMON
 FEV_EPF='--suite fev-epf --max-epochs 15 --patience 3 --max-train-samples all --train-stride auto --test-stride 24 --robustness-stride horizon --batch-size 64 --learning-rate 0.001 --levels 0 --repeats 1 --profile default --impute ffill --threads 1 --no-missing --probabilistic'
 pf-forecast bench $FEV_EPF --models pf,tide,pf-late,tsmixer --seeds 0,1,2 --out benchmarks/fev_epf
 pf-forecast bench $FEV_EPF --models naive-seasonal,linear --seeds 0,1,2 --out benchmarks/fev_epf
@@ -58,56 +42,74 @@ pf-forecast bench $FEV_EPF --models pf --seeds 0, --out benchmarks/fev_epf_v4
 pf-forecast bench $FEV_EPF --models pf-late --seeds 0, --out benchmarks/fev_epf_v4
 pf-forecast bench $FEV_EPF --models pf --seeds 1,2 --out benchmarks/fev_epf_v4
 pf-forecast bench $FEV_EPF --models pf-late --seeds 1,2 --datasets epf-BE,epf-FR,epf-NP --out benchmarks/fev_epf_v4
-FAULTS='--max-epochs 15 --patience 3 --max-train-samples all --train-stride auto --test-stride 1 --robustness-stride horizon --batch-size 64 --learning-rate 0.001 --repeats 1 --profile default --impute ffill --threads 1'
-pf-forecast bench $FAULTS --suite stocks --models linear,tide,pf --seeds 0, --out benchmarks/faults --levels 0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8 --faults --fault-impute best
-pf-forecast bench $FAULTS --suite etth1 --models linear,tide,pf --seeds 0, --out benchmarks/faults --levels 0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8 --faults --fault-impute best
-pf-forecast bench $FAULTS --suite epf --models linear,tide,pf --seeds 0, --tracks future --datasets epf-NP,epf-BE --out benchmarks/faults --levels 0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8 --faults --fault-impute best
-pf-forecast bench $FAULTS --suite beijing --models linear,tide --seeds 0, --tracks past --out benchmarks/faults --levels 0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8 --faults --fault-impute best
-pf-forecast bench $FAULTS --suite epf --models linear,tide --seeds 0, --tracks past --out benchmarks/faults --levels 0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8 --faults --fault-impute best
-pf-forecast bench $FAULTS --suite epf --models linear,tide --seeds 0, --tracks future --datasets epf-DE,epf-FR,epf-PJM --out benchmarks/faults --levels 0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8 --faults --fault-impute best
-pf-forecast bench $FAULTS --suite stocks --models naive-seasonal,arima,exp-smoothing,dlinear,nhits,tsmixer,tcn,lightgbm --seeds 0, --out benchmarks/faults --levels 0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8 --faults --fault-impute best
-pf-forecast bench $FAULTS --suite etth1 --models naive-seasonal,dlinear,nhits,tsmixer,tcn,lightgbm --seeds 0, --out benchmarks/faults --levels 0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8 --faults --fault-impute best
-pf-forecast bench $FAULTS --suite beijing --models naive-seasonal,dlinear,nhits,tsmixer,tcn,lightgbm --seeds 0, --tracks past --out benchmarks/faults --levels 0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8 --faults --fault-impute best
-pf-forecast bench $FAULTS --suite epf --models naive-seasonal,dlinear,nhits --seeds 0, --tracks future --out benchmarks/faults --levels 0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8 --faults --fault-impute best
-pf-forecast bench $FAULTS --suite stocks --models tcn,tsmixer,dlinear --seeds 1,2 --out benchmarks/faults --levels 0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8 --faults --fault-impute best
-pf-forecast bench $FAULTS --suite etth1 --models dlinear --seeds 1,2 --out benchmarks/faults --levels 0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8 --faults --fault-impute best
-pf-forecast bench $FAULTS --suite beijing --models lightgbm,tsmixer --seeds 1,2 --tracks past --out benchmarks/faults --levels 0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8 --faults --fault-impute best
-pf-forecast bench $FAULTS --suite epf --models tsmixer,tcn,lightgbm --seeds 0, --tracks future --out benchmarks/faults --levels 0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8 --faults --fault-impute best
-pf-forecast bench $FAULTS --suite epf --models tide --seeds 1,2 --tracks future --out benchmarks/faults --levels 0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8 --faults --fault-impute best
-pf-forecast bench $FAULTS --suite epf --models lightgbm --seeds 1,2 --tracks future --datasets epf-PJM --out benchmarks/faults --levels 0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8 --faults --fault-impute best
-pf-forecast bench $FAULTS --suite epf --models tsmixer --seeds 1,2 --tracks future --datasets epf-DE --out benchmarks/faults --levels 0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8 --faults --fault-impute best
-pf-forecast bench $FAULTS --suite stocks --models pf --seeds 0, --out benchmarks/faults_v2 --levels 0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8 --faults --fault-impute best
-pf-forecast bench $FAULTS --suite etth1 --models pf --seeds 0, --out benchmarks/faults_v2 --levels 0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8 --faults --fault-impute best
-pf-forecast bench $FAULTS --suite epf --models pf --seeds 0, --tracks future --datasets epf-NP --out benchmarks/faults_v2 --levels 0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8 --faults --fault-impute best
-pf-forecast bench $FAULTS --suite epf --models pf --seeds 0, --tracks future --datasets epf-BE --out benchmarks/faults_v2 --levels 0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8 --faults --fault-impute best
-pf-forecast bench $FAULTS --suite stocks --models pf --seeds 0, --out benchmarks/faults_v3 --levels 0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8 --faults --fault-impute best
-pf-forecast bench $FAULTS --suite etth1 --models pf --seeds 0, --out benchmarks/faults_v3 --levels 0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8 --faults --fault-impute best
-pf-forecast bench $FAULTS --suite epf --models pf --seeds 0, --tracks future --datasets epf-NP --out benchmarks/faults_v3 --levels 0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8 --faults --fault-impute best
-pf-forecast bench $FAULTS --suite epf --models pf --seeds 0, --tracks future --datasets epf-BE --out benchmarks/faults_v3 --levels 0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8 --faults --fault-impute best
-pf-forecast bench $FAULTS --suite epf --models pf --seeds 0, --tracks future --datasets epf-NP --out benchmarks/faults_v4 --levels 0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8 --faults --fault-impute best
-pf-forecast bench $FAULTS --suite epf --models pf --seeds 0, --tracks future --datasets epf-BE --out benchmarks/faults_v4 --levels 0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8 --faults --fault-impute best
-pf-forecast bench $FAULTS --suite stocks --models pf --seeds 0, --out benchmarks/faults_v4 --levels 0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8 --faults --fault-impute best
-pf-forecast bench $FAULTS --suite etth1 --models pf --seeds 0, --out benchmarks/faults_v4 --levels 0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8 --faults --fault-impute best
-pf-forecast bench $FAULTS --suite beijing --models pf --seeds 0, --tracks past --out benchmarks/faults_v4 --levels 0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8 --faults --fault-impute best
-pf-forecast bench $FAULTS --suite epf --models pf --seeds 0, --tracks past --out benchmarks/faults_v4 --levels 0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8 --faults --fault-impute best
-pf-forecast bench $FAULTS --suite epf --models pf --seeds 0, --tracks future --datasets epf-DE,epf-FR,epf-PJM --out benchmarks/faults_v4 --levels 0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8 --faults --fault-impute best
-pf-forecast bench $FAULTS --suite epf --models pf --seeds 0, --tracks future --out benchmarks/faults_v5 --levels 0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8 --faults --fault-impute best
-pf-forecast bench $FAULTS --suite epf --models pf --seeds 0, --tracks future --out benchmarks/faults_v6 --levels 0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8 --faults --fault-impute best
-pf-forecast bench $FAULTS --suite stocks --models pf --seeds 0,1,2 --out benchmarks/faults_v6 --levels 0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8 --faults --fault-impute best
-pf-forecast bench $FAULTS --suite stocks --models pf-late --seeds 0, --out benchmarks/faults_v6 --levels 0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8 --faults --fault-impute best
-pf-forecast bench $FAULTS --suite etth1 --models pf-late --seeds 0, --out benchmarks/faults_v6 --levels 0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8 --faults --fault-impute best
-pf-forecast bench $FAULTS --suite etth1 --models pf --seeds 0,1,2 --out benchmarks/faults_v6 --levels 0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8 --faults --fault-impute best
-pf-forecast bench $FAULTS --suite beijing --models pf-late --seeds 0, --tracks past --out benchmarks/faults_v6 --levels 0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8 --faults --fault-impute best
-pf-forecast bench $FAULTS --suite beijing --models pf --seeds 0,1,2 --tracks past --out benchmarks/faults_v6 --levels 0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8 --faults --fault-impute best
-pf-forecast bench $FAULTS --suite etth1 --models pf-late --seeds 1,2 --out benchmarks/faults_v6 --levels 0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8 --faults --fault-impute best
-pf-forecast bench $FAULTS --suite stocks --models pf-late --seeds 1,2 --out benchmarks/faults_v6 --levels 0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8 --faults --fault-impute best
-pf-forecast bench $FAULTS --suite beijing --models pf-late --seeds 1,2 --tracks past --out benchmarks/faults_v6 --levels 0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8 --faults --fault-impute best
-pf-forecast bench $FAULTS --suite epf --models pf-late --seeds 0, --tracks future --out benchmarks/faults_v6 --levels 0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8 --faults --fault-impute best
-pf-forecast bench $FAULTS --suite epf --models pf --seeds 1,2 --tracks future --out benchmarks/faults_v6 --levels 0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8 --faults --fault-impute best
-pf-forecast bench $FAULTS --suite epf --models pf-late --seeds 1,2 --tracks future --out benchmarks/faults_v6 --levels 0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8 --faults --fault-impute best
-pf-forecast bench $FAULTS --suite epf --models pf --seeds 0,1,2 --tracks future --datasets epf-DE --out benchmarks/epf_future_avg3 --levels 0 --no-missing --average-top-k 3
-pf-forecast bench $FAULTS --suite epf --models pf --seeds 0,1,2 --tracks future --datasets epf-PJM --out benchmarks/epf_future_avg3 --levels 0 --no-missing --average-top-k 3
-pf-forecast bench $FAULTS --suite epf --models tide --seeds 0,1,2 --tracks future --datasets epf-DE --out benchmarks/epf_future_avg3 --levels 0 --no-missing --average-top-k 3
+FAULTS='--max-epochs 15 --patience 3 --max-train-samples all --train-stride auto --test-stride 1 --robustness-stride horizon --batch-size 64 --learning-rate 0.001 --levels 0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8 --repeats 1 --profile default --impute ffill --threads 1 --faults --fault-impute best'
+pf-forecast bench $FAULTS --suite stocks --models linear,tide,pf --seeds 0, --out benchmarks/faults
+pf-forecast bench $FAULTS --suite etth1 --models linear,tide,pf --seeds 0, --out benchmarks/faults
+pf-forecast bench $FAULTS --suite epf --models linear,tide,pf --seeds 0, --tracks future --datasets epf-NP,epf-BE --out benchmarks/faults
+pf-forecast bench $FAULTS --suite beijing --models linear,tide --seeds 0, --tracks past --out benchmarks/faults
+pf-forecast bench $FAULTS --suite epf --models linear,tide --seeds 0, --tracks past --out benchmarks/faults
+pf-forecast bench $FAULTS --suite epf --models linear,tide --seeds 0, --tracks future --datasets epf-DE,epf-FR,epf-PJM --out benchmarks/faults
+pf-forecast bench $FAULTS --suite stocks --models naive-seasonal,arima,exp-smoothing,dlinear,nhits,tsmixer,tcn,lightgbm --seeds 0, --out benchmarks/faults
+pf-forecast bench $FAULTS --suite etth1 --models naive-seasonal,dlinear,nhits,tsmixer,tcn,lightgbm --seeds 0, --out benchmarks/faults
+pf-forecast bench $FAULTS --suite beijing --models naive-seasonal,dlinear,nhits,tsmixer,tcn,lightgbm --seeds 0, --tracks past --out benchmarks/faults
+pf-forecast bench $FAULTS --suite epf --models naive-seasonal,dlinear,nhits --seeds 0, --tracks future --out benchmarks/faults
+pf-forecast bench $FAULTS --suite stocks --models tcn,tsmixer,dlinear --seeds 1,2 --out benchmarks/faults
+pf-forecast bench $FAULTS --suite etth1 --models dlinear --seeds 1,2 --out benchmarks/faults
+pf-forecast bench $FAULTS --suite beijing --models lightgbm,tsmixer --seeds 1,2 --tracks past --out benchmarks/faults
+pf-forecast bench $FAULTS --suite epf --models tsmixer,tcn,lightgbm --seeds 0, --tracks future --out benchmarks/faults
+pf-forecast bench $FAULTS --suite epf --models tide --seeds 1,2 --tracks future --out benchmarks/faults
+pf-forecast bench $FAULTS --suite epf --models lightgbm --seeds 1,2 --tracks future --datasets epf-PJM --out benchmarks/faults
+pf-forecast bench $FAULTS --suite epf --models tsmixer --seeds 1,2 --tracks future --datasets epf-DE --out benchmarks/faults
+pf-forecast bench $FAULTS --suite stocks --models pf --seeds 0, --out benchmarks/faults_v2
+pf-forecast bench $FAULTS --suite etth1 --models pf --seeds 0, --out benchmarks/faults_v2
+pf-forecast bench $FAULTS --suite epf --models pf --seeds 0, --tracks future --datasets epf-NP --out benchmarks/faults_v2
+pf-forecast bench $FAULTS --suite epf --models pf --seeds 0, --tracks future --datasets epf-BE --out benchmarks/faults_v2
+pf-forecast bench $FAULTS --suite stocks --models pf --seeds 0, --out benchmarks/faults_v3
+pf-forecast bench $FAULTS --suite etth1 --models pf --seeds 0, --out benchmarks/faults_v3
+pf-forecast bench $FAULTS --suite epf --models pf --seeds 0, --tracks future --datasets epf-NP --out benchmarks/faults_v3
+pf-forecast bench $FAULTS --suite epf --models pf --seeds 0, --tracks future --datasets epf-BE --out benchmarks/faults_v3
+pf-forecast bench $FAULTS --suite epf --models pf --seeds 0, --tracks future --datasets epf-NP --out benchmarks/faults_v4
+pf-forecast bench $FAULTS --suite epf --models pf --seeds 0, --tracks future --datasets epf-BE --out benchmarks/faults_v4
+pf-forecast bench $FAULTS --suite stocks --models pf --seeds 0, --out benchmarks/faults_v4
+pf-forecast bench $FAULTS --suite etth1 --models pf --seeds 0, --out benchmarks/faults_v4
+pf-forecast bench $FAULTS --suite beijing --models pf --seeds 0, --tracks past --out benchmarks/faults_v4
+pf-forecast bench $FAULTS --suite epf --models pf --seeds 0, --tracks past --out benchmarks/faults_v4
+pf-forecast bench $FAULTS --suite epf --models pf --seeds 0, --tracks future --datasets epf-DE,epf-FR,epf-PJM --out benchmarks/faults_v4
+pf-forecast bench $FAULTS --suite epf --models pf --seeds 0, --tracks future --out benchmarks/faults_v5
+pf-forecast bench $FAULTS --suite epf --models pf --seeds 0, --tracks future --out benchmarks/faults_v6
+pf-forecast bench $FAULTS --suite stocks --models pf --seeds 0,1,2 --out benchmarks/faults_v6
+pf-forecast bench $FAULTS --suite stocks --models pf-late --seeds 0, --out benchmarks/faults_v6
+pf-forecast bench $FAULTS --suite etth1 --models pf-late --seeds 0, --out benchmarks/faults_v6
+pf-forecast bench $FAULTS --suite etth1 --models pf --seeds 0,1,2 --out benchmarks/faults_v6
+pf-forecast bench $FAULTS --suite beijing --models pf-late --seeds 0, --tracks past --out benchmarks/faults_v6
+pf-forecast bench $FAULTS --suite beijing --models pf --seeds 0,1,2 --tracks past --out benchmarks/faults_v6
+pf-forecast bench $FAULTS --suite etth1 --models pf-late --seeds 1,2 --out benchmarks/faults_v6
+pf-forecast bench $FAULTS --suite stocks --models pf-late --seeds 1,2 --out benchmarks/faults_v6
+pf-forecast bench $FAULTS --suite beijing --models pf-late --seeds 1,2 --tracks past --out benchmarks/faults_v6
+pf-forecast bench $FAULTS --suite epf --models pf-late --seeds 0, --tracks future --out benchmarks/faults_v6
+pf-forecast bench $FAULTS --suite epf --models pf --seeds 1,2 --tracks future --out benchmarks/faults_v6
+pf-forecast bench $FAULTS --suite epf --models pf-late --seeds 1,2 --tracks future --out benchmarks/faults_v6
+EPF_ALLDATA_AVG3='--suite epf --tracks past --out benchmarks/epf_alldata_avg3 --max-train-samples all --average-top-k 3'
+pf-forecast bench $EPF_ALLDATA_AVG3 --models tide --seeds 0,1,2 --datasets epf-DE $COMMON
+pf-forecast bench $EPF_ALLDATA_AVG3 --models tide --seeds 0,1,2 --datasets epf-FR $COMMON
+pf-forecast bench $EPF_ALLDATA_AVG3 --models tide --seeds 0,1,2 --datasets epf-BE $COMMON
+pf-forecast bench $EPF_ALLDATA_AVG3 --models pf --seeds 0,1,2 --datasets epf-DE $COMMON
+pf-forecast bench $EPF_ALLDATA_AVG3 --models tide --seeds 0,1,2 --datasets epf-NP $COMMON
+pf-forecast bench $EPF_ALLDATA_AVG3 --models tide --seeds 0,1,2 --datasets epf-PJM $COMMON
+pf-forecast bench $EPF_ALLDATA_AVG3 --models pf-late --seeds 0,1,2 --datasets epf-DE $COMMON
+pf-forecast bench $EPF_ALLDATA_AVG3 --models pf --seeds 0,1,2 --datasets epf-FR $COMMON
+pf-forecast bench $EPF_ALLDATA_AVG3 --models pf-late --seeds 0,1,2 --datasets epf-FR $COMMON
+pf-forecast bench $EPF_ALLDATA_AVG3 --models pf --seeds 0,1,2 --datasets epf-BE $COMMON
+pf-forecast bench $EPF_ALLDATA_AVG3 --models pf-late --seeds 0,1,2 --datasets epf-BE $COMMON
+pf-forecast bench $EPF_ALLDATA_AVG3 --models pf-late --seeds 0,1,2 --datasets epf-NP $COMMON
+pf-forecast bench $EPF_ALLDATA_AVG3 --models pf --seeds 0,1,2 --datasets epf-NP $COMMON
+pf-forecast bench $EPF_ALLDATA_AVG3 --models pf-late --seeds 0,1,2 --datasets epf-PJM $COMMON
+pf-forecast bench $EPF_ALLDATA_AVG3 --models pf --seeds 0,1,2 --datasets epf-PJM $COMMON
+pf-forecast bench $EPF_ALLDATA_AVG3 --models tsmixer,nhits,tcn,dlinear --seeds 0, $COMMON
+EPF_FUTURE_AVG3='--suite epf --seeds 0,1,2 --tracks future --out benchmarks/epf_future_avg3 --max-epochs 15 --patience 3 --max-train-samples all --train-stride auto --test-stride 1 --robustness-stride horizon --batch-size 64 --learning-rate 0.001 --levels 0 --repeats 1 --profile default --impute ffill --threads 1 --no-missing --average-top-k 3'
+pf-forecast bench $EPF_FUTURE_AVG3 --models pf --datasets epf-DE
+pf-forecast bench $EPF_FUTURE_AVG3 --models pf --datasets epf-PJM
+pf-forecast bench $EPF_FUTURE_AVG3 --models tide --datasets epf-DE
 TIMING='--models pf,tide --seeds 0, --out benchmarks/timing --max-epochs 15 --patience 3 --max-train-samples all --train-stride auto --test-stride 1 --robustness-stride horizon --batch-size 64 --learning-rate 0.001 --levels 0 --repeats 1 --profile default --impute ffill --threads 1 --no-missing'
 pf-forecast bench $TIMING --suite stocks
 pf-forecast bench $TIMING --suite etth1

@@ -514,12 +514,20 @@ def folder_commands(folder: str, commands: list[str], common: list[tuple[str, st
 
 def with_reruns(folder: str) -> list[str]:
     """A folder's commands, then those of its earlier pf reruns quoted in BENCHMARKS.md (:data:`EARLIER_PF`) and of
-    its reruns with pf's current defaults (:data:`CURRENT_PF`) and of every neural model under another rule
-    (:data:`RULE_RERUNS`)."""
+    its reruns with pf's current defaults (:data:`CURRENT_PF`)."""
     earlier = [rerun for rerun, (base, _, _) in EARLIER_PF.items() if base == folder]
-    rules = [rerun for rerun, (base, _, _) in RULE_RERUNS.items() if base == folder]
-    return [command for f in dict.fromkeys([folder, *earlier, *reruns_of(folder), *rules])
-            for command in run_commands(f)]
+    return [command for f in dict.fromkeys([folder, *earlier, *reruns_of(folder)]) for command in run_commands(f)]
+
+
+def rule_rerun_commands(common: list[tuple[str, str | None]]) -> list[str]:
+    """The commands of :data:`RULE_RERUNS`, each folder's shared options in its own variable ($COMMON only where
+    every command has all of ``common``: its options would override the folder's own)."""
+    lines = []
+    for rerun in RULE_RERUNS:
+        commands = run_commands(rerun)
+        shared = all(pair in option_pairs(c) for c in commands for pair in common)
+        lines += folder_commands(rerun, commands, common if shared else [])
+    return lines
 
 
 REPRODUCE_SCRIPT = HERE / "reproduce.sh"
@@ -549,6 +557,7 @@ def reproduce_block() -> list[str]:
         lines += folder_commands(folder, commands, common)
     lines += folder_commands(FEV, with_reruns(FEV), []) or [f"{FEV_COMMAND}  # no finished run recorded yet"]
     lines += folder_commands(FAULTS_FOLDER, with_reruns(FAULTS_FOLDER), [])
+    lines += rule_rerun_commands(common)
     lines += folder_commands(TIMING_FOLDER, run_commands(TIMING_FOLDER), [])
     lines += list(dict.fromkeys(scaling_command(command) for command in run_commands("scaling")))
     lines += retrain_commands()
