@@ -89,12 +89,13 @@ def load_results() -> pd.DataFrame:
 
 
 def load_folder(folder: str) -> pd.DataFrame | None:
-    """A result folder's ``results.csv``, else its finished cells (a run still in progress), else ``None``."""
+    """A result folder's ``results.csv``, else (none yet, or fewer cells than the folder holds: a run still in
+    progress writes it when it ends) its finished cells, else ``None``."""
     path = HERE / folder / "results.csv"
-    if path.exists():
-        frame = pd.read_csv(path)
-    else:
-        cells = [pd.read_csv(p) for p in sorted((HERE / folder / "cells").glob("*.csv")) if not p.name.startswith(".")]
+    paths = [p for p in sorted((HERE / folder / "cells").glob("*.csv")) if not p.name.startswith(".")]
+    frame = pd.read_csv(path) if path.exists() else None
+    if frame is None or len(frame.groupby(["dataset", "track", "model", "seed"])) < len(paths):
+        cells = [pd.read_csv(p) for p in paths]
         cells = [c for c in cells if not c.empty]
         if not cells:
             return None
