@@ -34,8 +34,10 @@ class RestoreBestWeights(pl.Callback):
     weight average once more on the trainer's validation data: the average replaces the best snapshot only if its
     validation loss is lower (``averaged_epochs`` says which won). Averaging the best epochs' weights smooths the
     epoch-to-epoch noise of the one epoch early stopping picks; the gate keeps the best snapshot where an average
-    would blend the start with a deep epoch it should not (``benchmarks/probes/weight_averaging.txt``: k = 3 lowered the
-    validation-fold MSE of pf by up to 5% and of TiDE by up to 6% on EPF, and was never measurably worse).
+    would blend the start with a deep epoch it should not. On validation folds k = 3 lowered the MSE of pf by up to 5%
+    and of TiDE by up to 6% on EPF and was never measurably worse (``benchmarks/probes/weight_averaging.txt``); on
+    the EPF test segments it lowered darts' models' MSE by about 3% on average but not pf's (BENCHMARKS.md): a lower
+    validation loss does not always carry over to later data.
 
     Parameters
     ----------
