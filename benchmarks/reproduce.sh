@@ -106,10 +106,24 @@ pf-forecast bench $EPF_ALLDATA_AVG3 --models pf --seeds 0,1,2 --datasets epf-NP 
 pf-forecast bench $EPF_ALLDATA_AVG3 --models pf-late --seeds 0,1,2 --datasets epf-PJM $COMMON
 pf-forecast bench $EPF_ALLDATA_AVG3 --models pf --seeds 0,1,2 --datasets epf-PJM $COMMON
 pf-forecast bench $EPF_ALLDATA_AVG3 --models tsmixer,nhits,tcn,dlinear --seeds 0, $COMMON
-EPF_FUTURE_AVG3='--suite epf --seeds 0,1,2 --tracks future --out benchmarks/epf_future_avg3 --max-epochs 15 --patience 3 --max-train-samples all --train-stride auto --test-stride 1 --robustness-stride horizon --batch-size 64 --learning-rate 0.001 --levels 0 --repeats 1 --profile default --impute ffill --threads 1 --no-missing --average-top-k 3'
-pf-forecast bench $EPF_FUTURE_AVG3 --models pf --datasets epf-DE
-pf-forecast bench $EPF_FUTURE_AVG3 --models pf --datasets epf-PJM
-pf-forecast bench $EPF_FUTURE_AVG3 --models tide --datasets epf-DE
+EPF_FUTURE_AVG3='--suite epf --tracks future --out benchmarks/epf_future_avg3 --max-epochs 15 --patience 3 --max-train-samples all --train-stride auto --test-stride 1 --robustness-stride horizon --batch-size 64 --learning-rate 0.001 --levels 0 --repeats 1 --profile default --impute ffill --threads 1 --no-missing --average-top-k 3'
+pf-forecast bench $EPF_FUTURE_AVG3 --models pf --seeds 0,1,2 --datasets epf-DE
+pf-forecast bench $EPF_FUTURE_AVG3 --models pf --seeds 0,1,2 --datasets epf-PJM
+pf-forecast bench $EPF_FUTURE_AVG3 --models tide --seeds 0,1,2 --datasets epf-DE
+pf-forecast bench $EPF_FUTURE_AVG3 --models tide --seeds 0,1,2 --datasets epf-PJM
+pf-forecast bench $EPF_FUTURE_AVG3 --models pf --seeds 0,1,2 --datasets epf-FR
+pf-forecast bench $EPF_FUTURE_AVG3 --models tide --seeds 0,1,2 --datasets epf-FR
+pf-forecast bench $EPF_FUTURE_AVG3 --models tide --seeds 0,1,2 --datasets epf-BE
+pf-forecast bench $EPF_FUTURE_AVG3 --models pf --seeds 0,1,2 --datasets epf-BE
+pf-forecast bench $EPF_FUTURE_AVG3 --models tide --seeds 0,1,2 --datasets epf-NP
+pf-forecast bench $EPF_FUTURE_AVG3 --models pf --seeds 0,1,2 --datasets epf-NP
+pf-forecast bench $EPF_FUTURE_AVG3 --models tsmixer --seeds 0,1,2 --datasets epf-DE
+pf-forecast bench $EPF_FUTURE_AVG3 --models pf-late --seeds 0,1,2 --datasets epf-DE
+pf-forecast bench $EPF_FUTURE_AVG3 --models pf-late --seeds 0,1,2 --datasets epf-PJM
+pf-forecast bench $EPF_FUTURE_AVG3 --models pf-late --seeds 0,1,2 --datasets epf-FR
+pf-forecast bench $EPF_FUTURE_AVG3 --models pf-late --seeds 0,1,2 --datasets epf-BE
+pf-forecast bench $EPF_FUTURE_AVG3 --models pf-late --seeds 0,1,2 --datasets epf-NP
+pf-forecast bench $EPF_FUTURE_AVG3 --models tsmixer,nhits,tcn,dlinear --seeds 0,
 TIMING='--models pf,tide --seeds 0, --out benchmarks/timing --max-epochs 15 --patience 3 --max-train-samples all --train-stride auto --test-stride 1 --robustness-stride horizon --batch-size 64 --learning-rate 0.001 --levels 0 --repeats 1 --profile default --impute ffill --threads 1 --no-missing'
 pf-forecast bench $TIMING --suite stocks
 pf-forecast bench $TIMING --suite etth1
