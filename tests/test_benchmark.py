@@ -387,7 +387,7 @@ def test_average_states_and_average_top_k_checks():
             RestoreBestWeights(average_top_k=bad)
 
 
-def test_average_top_k_setting_reaches_every_neural_model_and_resumes_old_cells(small_task):
+def test_average_top_k_setting_reaches_every_neural_model_and_leaves_the_fingerprint_at_1(small_task):
     default, averaged = BenchSettings(), BenchSettings(average_top_k=3)
     assert "average_top_k" not in default.fingerprint() and averaged.fingerprint()["average_top_k"] == 3
     for name in ("pf", "tide"):
