@@ -90,7 +90,13 @@ def load_results() -> pd.DataFrame:
 
 def load_folder(folder: str) -> pd.DataFrame | None:
     """A result folder's ``results.csv``, else (none yet, or fewer cells than the folder holds: a run still in
-    progress writes it when it ends) its finished cells, else ``None``."""
+    progress writes it when it ends) its finished cells, else ``None``. Read once per folder; each call gets a copy."""
+    frame = _read_folder(folder)
+    return None if frame is None else frame.copy()
+
+
+@functools.cache
+def _read_folder(folder: str) -> pd.DataFrame | None:
     path = HERE / folder / "results.csv"
     paths = [p for p in sorted((HERE / folder / "cells").glob("*.csv")) if not p.name.startswith(".")]
     frame = pd.read_csv(path) if path.exists() else None
@@ -142,18 +148,27 @@ def current_pf_rows(folder: str, with_source: bool = False) -> pd.DataFrame | No
 
 def with_rule_reruns(folder: str, frame: pd.DataFrame | None) -> pd.DataFrame | None:
     """``frame`` (``folder``'s rows) with the rows of its :data:`RULE_RERUNS` in place of the same (dataset, track,
-    model)'s, and a column ``rule``: the rerun's option, or ``""``."""
+    model)'s."""
     if frame is None:
         return None
-    frame = frame.assign(rule="")
     keys = ["dataset", "track", "model"]
-    for rerun, (base, option, _) in RULE_RERUNS.items():
+    for rerun, (base, _, _) in RULE_RERUNS.items():
         rows = load_folder(rerun) if base == folder else None
         if rows is None:
             continue
         frame = frame.merge(rows[keys].drop_duplicates(), on=keys, how="left", indicator=True)
-        frame = pd.concat([frame[frame.pop("_merge") == "left_only"], rows.assign(rule=option)], ignore_index=True)
+        frame = pd.concat([frame[frame.pop("_merge") == "left_only"], rows], ignore_index=True)
     return frame
+
+
+def clean_mse_rows(frame: pd.DataFrame, source: str) -> pd.DataFrame:
+    """``frame``'s clean-test MSE rows, with column ``source`` set to ``source``."""
+    return frame[(frame.corruption == "none") & (frame.metric == "mse")].assign(source=source)
+
+
+def rule_reruns_done() -> list[str]:
+    """The folders of :data:`RULE_RERUNS` that hold results."""
+    return [rerun for rerun in RULE_RERUNS if load_folder(rerun) is not None]
 
 
 def rule_lines() -> list[str]:
@@ -163,15 +178,13 @@ def rule_lines() -> list[str]:
     lines = []
     for option in dict.fromkeys(option for _, option, _ in RULE_RERUNS.values()):
         reruns = [(rerun, base, what) for rerun, (base, o, what) in RULE_RERUNS.items()
-                  if o == option and load_folder(rerun) is not None and load_folder(base) is not None]
+                  if o == option and rerun in rule_reruns_done() and load_folder(base) is not None]
         if not reruns:
             continue
-        def clean_rows(frame: pd.DataFrame, source: str) -> pd.DataFrame:
-            return frame[(frame.corruption == "none") & (frame.metric == "mse")].assign(source=source)
-
         # each rerun against the folder it replaces (EPF past is in two folders: the all-window run and the faults run)
-        clean = pd.concat([clean_rows(load_folder(rerun), rerun) for rerun, _, _ in reruns], ignore_index=True)
-        before = pd.concat([clean_rows(with_current_pf(base), rerun) for rerun, base, _ in reruns], ignore_index=True)
+        clean = pd.concat([clean_mse_rows(load_folder(rerun), rerun) for rerun, _, _ in reruns], ignore_index=True)
+        before = pd.concat([clean_mse_rows(with_current_pf(base), rerun) for rerun, base, _ in reruns],
+                           ignore_index=True)
         tasks = sorted({f"{d} / {t}" for d, t in zip(clean.dataset, clean.track)})
         rerun_models = set(zip(clean.dataset, clean.track, clean.model))
         left: dict[str, set[str]] = {}  # task -> its neural models not rerun yet
@@ -827,7 +840,10 @@ def earlier_fault_lines(cases: pd.DataFrame) -> list[str]:
         peers = joined[[c for c in joined.columns if not is_pf(c) and c != "earlier"]].min(axis=1)
         where = "" if track is None else f", {track} track"
         parts.append(f"{difference} (`{folder}`{where}) {int((joined.earlier < peers).sum())} of {len(joined)}")
-    return [f"Earlier reruns of pf (the option each had), lower than every peer in these cases: {'; '.join(parts)}.", ""] if parts else []
+    if not parts:
+        return []
+    return [f"Earlier reruns of pf (the option each had), lower than every peer in these cases: {'; '.join(parts)}.",
+            ""]
 
 
 def fault_imputations() -> dict[tuple[str, str], str]:
@@ -1134,8 +1150,8 @@ def targets_section() -> list[str]:
              "the current ones are not run yet). Runs "
              f"`{ALL_WINDOWS}`, `{FEV}`, `{FAULTS_FOLDER}`, with pf from "
              f"{', '.join(f'`{r}`' for r in reruns_in_use())} beside their peers"
-             + "".join(f" and the reruns {', '.join(f'`{r}`' for r in reruns)} (below)"
-                       for reruns in [[r for r in RULE_RERUNS if load_folder(r) is not None]] if reruns)
+             + (f" and the reruns {', '.join(f'`{r}`' for r in rule_reruns_done())} (below)"
+                if rule_reruns_done() else "")
              + ":", "",
              *table(["task", "score", "pf", "best other model", "pf / best", "peers"], rows), "",
              f"pf is lowest on {lowest} of {total} tasks ({lowest / max(total, 1):.0%}) and within 3% of the lowest on "

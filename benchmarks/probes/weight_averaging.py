@@ -41,8 +41,9 @@ TiDE (``--model tide``, same folds and seeds) gains as much from the same gated 
 -2.0% +- 2.0%, PJM future -4.7% +- 0.8%, stocks -0.7% +- 0.5%. So it is a better early-stopping rule for every
 neural model of the bench, not an edge for pf. It is now ``RestoreBestWeights(average_top_k=3)`` (the gate computed
 on the validation loss the trainer logs) and the bench's ``--average-top-k 3``, measured on the test segments with
-every neural model rerun beside the deterministic ones (``epf_alldata_avg3``, ``epf_future_avg3``; BENCHMARKS.md). On these folds TiDE's gated MSE is below pf's on PJM future
-(0.0778 against 0.0936) and above it on DE past (0.0893 / 0.0876), FR past (0.0420 / 0.0410) and stocks (1.79 / 1.49).
+every neural model rerun beside the deterministic ones (``epf_alldata_avg3``, ``epf_future_avg3``; BENCHMARKS.md).
+On these folds TiDE's gated MSE is below pf's on PJM future (0.0778 against 0.0936) and above it on DE past
+(0.0893 / 0.0876), FR past (0.0420 / 0.0410) and stocks (1.79 / 1.49).
 """
 
 from __future__ import annotations
@@ -52,21 +53,15 @@ import sys
 from pathlib import Path
 
 import pandas as pd
-import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # start_margin
 from start_margin import FoldFit, paired_summary, probe_main  # noqa: E402
 
 from pf_forecast.benchmark.models import BenchSettings  # noqa: E402
+from pf_forecast.training import average_states  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 CELLS = HERE / "weight_averaging"
-
-
-def averaged_state(states: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
-    """The uniform average of ``states``' floating-point tensors; other tensors (integer counters) from the first."""
-    return {key: (torch.stack([s[key] for s in states]).mean(0) if value.is_floating_point() else value)
-            for key, value in states[0].items()}
 
 
 def run_cell(dataset: str, track: str, origin: int, rows: int, seed: int, settings: BenchSettings,
@@ -80,12 +75,12 @@ def run_cell(dataset: str, track: str, origin: int, rows: int, seed: int, settin
     rules = {"best": scores[best], "oracle": min(scores.values())}
     best_validation = fit.mse(fit.forecasts(trail[best][2], validation=True))
     for k in (3, 5):
-        averaged = averaged_state([trail[i][2] for i in by_loss[:k]])
+        averaged = average_states([trail[i][2] for i in by_loss[:k]])
         rules[f"avg_top{k}"] = fit.mse(fit.forecasts(averaged))
         gate = fit.mse(fit.forecasts(averaged, validation=True)) < best_validation
         rules[f"avg_top{k}_gated"] = rules[f"avg_top{k}"] if gate else rules["best"]
     tail = [i for i in range(len(trail)) if trail[i][0] >= max(trail[best][0], 0)]
-    rules["avg_tail"] = fit.mse(fit.forecasts(averaged_state([trail[i][2] for i in tail])))
+    rules["avg_tail"] = fit.mse(fit.forecasts(average_states([trail[i][2] for i in tail])))
     top3 = [per_snapshot[i] for i in by_loss[:3]]
     rules["ens_top3"] = fit.mse([sum(parts[1:], parts[0]) / len(parts) for parts in zip(*top3)])
     row = {"dataset": dataset, "track": track, "fold": origin, "seed": seed, "best_epoch": fit.facts["best_epoch"],
