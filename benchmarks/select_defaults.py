@@ -117,9 +117,10 @@ SAME_WITHOUT_FUTURE = {"use_covariate_skip": ("False", "'future'"), "clip_covari
 #: is the same whatever their value, so configurations that differ only in them share one fit (exactly paired).
 FORECAST_TIME_OPTIONS = ("gap_fill",)
 #: Configurations paired with another than the task's reference (``v1``, else ``base``): the gap fills with the one
-#: they share fits with, late fusion with the defaults it ablates (does the feedback still earn its cost?).
+#: they share fits with, late fusion with the defaults it ablates (does the feedback still earn its cost?; on the
+#: EPF future folds the defaults ran as ``cov_future_clip``, the same options).
 PAIRED_WITH = {**{name: (reference,) for reference, fills in GAP_FILL_CONFIGS.items() for name in fills},
-               "late": ("base",), "v2_late": ("v2",), "cov": ("base", "v2"), "cov_future": ("v2", "base"),
+               "late": ("base", "cov_future_clip"), "v2_late": ("v2",), "cov": ("base", "v2"), "cov_future": ("v2", "base"),
                "cov_future_clip": ("cov_future", "v2"),
                "faults": ("gap_zero", "base"), "dec": ("base", "cov_future"), "wide": ("base", "cov_future"),
                "patch1": ("base", "cov_future"), "deep6": ("base", "cov_future"),
