@@ -37,6 +37,8 @@ FEV = "fev_epf"
 FAULTS_FOLDER = "faults"
 #: pf and TiDE timed side by side: one run per suite, the same settings and machine load (the speed target).
 TIMING_FOLDER = "timing"
+#: The same for late fusion (``pf-late``: ``n_refinements=1``) and TiDE, run after the feedback's validation.
+LATE_TIMING_FOLDER = "timing_late"
 FEV_MARKETS = ("BE", "DE", "FR", "NP", "PJM")
 FEV_COMMAND = "pf-forecast bench --suite fev-epf --seeds 3 --out benchmarks/fev_epf"
 #: Reruns of pf with the current defaults -> the pf-v1 folder whose peers they stand beside, oldest first. A later
@@ -212,12 +214,16 @@ def rule_lines() -> list[str]:
 
 
 def by_track(tasks: list[str]) -> str:
-    """``["epf-BE / past", "epf-DE / past"]`` -> ``"epf-BE, epf-DE / past"``."""
+    """``["epf-BE / past", "epf-DE / past"]`` -> ``"epf-BE, epf-DE / past"``; tracks with the same datasets share
+    them (``"epf-BE, epf-DE / future, past"``)."""
     datasets: dict[str, list[str]] = {}
     for task in tasks:
         dataset, track = task.split(" / ")
         datasets.setdefault(track, []).append(dataset)
-    return "; ".join(f"{', '.join(names)} / {track}" for track, names in datasets.items())
+    tracks: dict[tuple[str, ...], list[str]] = {}
+    for track, names in datasets.items():
+        tracks.setdefault(tuple(names), []).append(track)
+    return "; ".join(f"{', '.join(names)} / {', '.join(shared)}" for names, shared in tracks.items())
 
 
 def with_current_pf(folder: str) -> pd.DataFrame | None:
@@ -238,18 +244,23 @@ CHECKED_DEFAULTS = ("fit_linear_skips", "linear_skip_ridge", "use_covariate_skip
                     "clip_covariate_skip")
 
 
+def pf_defaults() -> dict:
+    """Every keyword of ``ProgressiveFusionForecaster`` with its default."""
+    import inspect
+
+    from pf_forecast import ProgressiveFusionForecaster
+
+    return {name: p.default for name, p in inspect.signature(ProgressiveFusionForecaster.__init__).parameters.items()}
+
+
 def stale_pf_cells() -> list[str]:
     """The cells of ``pf`` in the current-pf reruns (:data:`CURRENT_PF`) whose recorded configuration differs from
     the model's defaults (an option the cell predates counts as its value before it existed), other than the
     covariate skip's options on a track without future covariates (where the default ``'future'`` builds the same
     network) and its clipping without the skip: ``"cell: option recorded / default"``."""
-    import inspect
-
-    from pf_forecast import ProgressiveFusionForecaster
     from pf_forecast.model import _ADDED_LATER
 
-    defaults = {name: repr(p.default)
-                for name, p in inspect.signature(ProgressiveFusionForecaster.__init__).parameters.items()}
+    defaults = {name: repr(value) for name, value in pf_defaults().items()}
     stale, replaced = [], set()
     for folder in reversed(PF_SOURCES):  # newest first: a task a later rerun replaced is not used (current_pf_rows)
         metas = [json.loads(p.read_text()) for p in sorted((HERE / folder / "cells").glob("*__pf__*.json"))]
@@ -572,7 +583,8 @@ def reproduce_block() -> list[str]:
     lines += folder_commands(FEV, with_reruns(FEV), []) or [f"{FEV_COMMAND}  # no finished run recorded yet"]
     lines += folder_commands(FAULTS_FOLDER, with_reruns(FAULTS_FOLDER), [])
     lines += rule_rerun_commands(common)
-    lines += folder_commands(TIMING_FOLDER, run_commands(TIMING_FOLDER), [])
+    for folder in (TIMING_FOLDER, LATE_TIMING_FOLDER):
+        lines += folder_commands(folder, run_commands(folder), [])
     lines += list(dict.fromkeys(scaling_command(command) for command in run_commands("scaling")))
     lines += retrain_commands()
     lines += selection_commands()
@@ -946,8 +958,9 @@ def selection_section(full: bool = False) -> list[str]:
     # configurations that only change how gaps are read share base's fit: the gap-fill table below shows them
     gap_only = [name for fills in select_defaults.GAP_FILL_CONFIGS.values() for name in fills]
     shown = frame[frame.config.isin(list(select_defaults.CONFIGS)) & ~frame.config.isin(gap_only)]
-    if not full:
-        shown = shown[shown.config.isin(CURRENT_CONFIGS) | shown.reference.isin(CURRENT_CONFIGS)]
+    if not full:  # late fusion: pooled over the tasks below the table (feedback_ablation)
+        shown = shown[(shown.config.isin(CURRENT_CONFIGS) | shown.reference.isin(CURRENT_CONFIGS))
+                      & (shown.config != "late")]
     for _, row in shown.iterrows():  # peers: their reports
         dataset, track = row.task.split(" / ")
         sub = cells[(cells.dataset == dataset) & (cells.track == track) & (cells.config == row.config)]
@@ -965,12 +978,8 @@ def selection_section(full: bool = False) -> list[str]:
     layouts: dict[str, list[str]] = {}  # "k x n windows" -> the tasks with that fold layout
     for (dataset, track), g in cells.groupby(["dataset", "track"]):
         layouts.setdefault(f"{g.fold.nunique()} x {int(g.n_windows.median()):,}", []).append(f"{dataset} / {track}")
-    folds = [f"{', '.join(tasks)}: {layout}" for layout, tasks in layouts.items()]
-    import inspect
-
-    from pf_forecast import ProgressiveFusionForecaster
-
-    defaults = {name: p.default for name, p in inspect.signature(ProgressiveFusionForecaster.__init__).parameters.items()}
+    folds = [f"{by_track(tasks)}: {layout}" for layout, tasks in layouts.items()]
+    defaults = pf_defaults()
     legend = "; ".join(  # each configuration by the options it sets to other values than the current defaults
         f"`{name}`: " + (", ".join(f"`{k}={v.__name__ if isinstance(v, type) else repr(v)}`"
                                    for k, v in select_defaults.CONFIGS[name].items()
@@ -980,7 +989,7 @@ def selection_section(full: bool = False) -> list[str]:
               "fit s"]
     if not full:  # one line per task (the full table is in the report), without the fit seconds
         header, rows = compact_selection_rows(rows)
-    return [*table(header, rows), "",
+    return [*table(header, rows), "", *feedback_ablation(cells, full),
             f"Configurations (options other than the defaults): {legend}.", "",
             "Folds x windows per fold: " + "; ".join(folds) + ". Changes paired per (fold, seed) with `v1` or the "
             "named configuration. *Under faults*: mean MSE over every (fault, stream), one stream failing at the "
@@ -992,17 +1001,59 @@ def selection_section(full: bool = False) -> list[str]:
                 f"({SELECTION_REPORT.relative_to(ROOT).as_posix()}).", ""])]
 
 
+def feedback_ablation(cells: pd.DataFrame, full: bool = True) -> list[str]:
+    """Progressive Fusion's feedback (the defaults' ``n_refinements``) against late fusion (``late``, one step) on
+    every validation fold both ran: the paired change of late fusion's MSE, pooled over every (task, fold, seed),
+    the tasks where it is lower, under faults where measured, and the fit time; the issue's rule: the feedback
+    stays the default only where it is at least as good as late fusion. Unless ``full``, the tasks are counted,
+    not named."""
+    fault_columns = [c for c in cells.columns if c.startswith("fault:")]
+    cells = cells.assign(fault_mse=cells[fault_columns].mean(axis=1) if fault_columns else np.nan)
+    # a cell run with and without --faults: one fit, the mean of its scores
+    frame = cells.groupby(["dataset", "track", "config", "fold", "seed"], as_index=False).agg(
+        mse=("mse", "mean"), fit_seconds=("fit_seconds", "median"), fault_mse=("fault_mse", "mean"))
+    keys = ["dataset", "track", "fold", "seed"]
+    late = frame[frame.config == "late"].set_index(keys)
+    if late.empty:
+        return []
+    # the defaults of each (task, fold, seed): "base", or the configuration that set the same values before
+    current = (frame[frame.config.isin(CURRENT_CONFIGS[:2])].sort_values("config").groupby(keys).first())
+    pairs = late.join(current, rsuffix="_pf", how="inner")
+    if pairs.empty:
+        return []
+    change = pairs.mse / pairs.mse_pf - 1  # late fusion against the defaults: > 0 where the feedback helps
+    per_task = change.groupby(level=["dataset", "track"]).mean()
+    lower = [f"{d} / {t}" for (d, t), v in per_task.items() if v < 0]
+    mean, se = change.mean(), change.std(ddof=1) / np.sqrt(len(change))
+    verdict = ("the feedback stays the default" if mean > 2 * se else
+               "late fusion is better: the default should be one step" if mean < -2 * se else
+               "no difference beyond two standard errors")
+    text = (f"**Feedback against late fusion** (`late`: `n_refinements=1`; the defaults: "
+            f"{pf_defaults()['n_refinements']} steps), paired on {len(change)} (task, fold, "
+            f"seed) cells of {len(per_task)} tasks: late fusion's validation MSE {mean:+.1%} ± {se:.1%} (mean over "
+            f"the tasks {per_task.mean():+.1%}); lower on {len(lower)} of {len(per_task)} tasks"
+            + (f" ({', '.join(lower)})" if lower and full else ""))
+    faulty = pairs.dropna(subset=["fault_mse", "fault_mse_pf"])
+    if len(faulty) > 1:
+        fault_change = faulty.fault_mse / faulty.fault_mse_pf - 1
+        text += (f"; under faults {fault_change.mean():+.1%} ± {fault_change.std(ddof=1) / np.sqrt(len(faulty)):.1%}"
+                 f" ({len(faulty)} cells)")
+    ratio = (pairs.fit_seconds / pairs.fit_seconds_pf).median()
+    return [f"{text}; its fit takes {ratio:.2f}x as long (median): {verdict}.", ""]
+
+
 def compact_selection_rows(rows: list[list[str]]) -> tuple[list[str], list[list[str]]]:
     """:func:`selection_section`'s rows ``[task, config, MSE, paired change, under faults, folds x seeds, fit s]``
     folded into one row per task: each configuration with its validation MSE, its paired change and, where
-    measured, its MSE under faults."""
+    measured, its MSE under faults; only the tasks with more than one configuration."""
     by_task: dict[str, list[str]] = {}
     for task, config, mse, paired, faults, layout, _ in rows:
         text = f"`{config}` {mse}" + ("" if paired == "—" else f" ({paired})") + (
             "" if faults == "—" else f", faults {faults}") + f" [{layout}]"
         by_task.setdefault(task, []).append(text)
+    # a task where only the defaults are left (late fusion is pooled below the table) is left out
     return (["task", "configuration: validation MSE (paired change ± s.e.), under faults [folds x seeds]"],
-            [[task, "; ".join(entries)] for task, entries in by_task.items()])
+            [[task, "; ".join(entries)] for task, entries in by_task.items() if len(entries) > 1])
 
 
 def peers_on_folds(cells: pd.DataFrame, full: bool = True) -> list[str]:
@@ -1171,13 +1222,14 @@ def targets_section() -> list[str]:
     lines += linear_start_kept()
     lines += robustness_target()
     lines += speed_target(speed_rows)
+    lines += late_fusion_speed()
     return lines
 
 
-def side_by_side_speed() -> list[tuple[str, float, float, float, float]]:
-    """``(task, pf's fit seconds, pf / TiDE fit, pf / TiDE predict, pf / TiDE fit seconds per epoch)`` from
-    :data:`TIMING_FOLDER`, where each task's pf and TiDE ran one after the other in the same command."""
-    frame = load_folder(TIMING_FOLDER)
+def side_by_side_speed(folder: str = TIMING_FOLDER, model: str = "pf") -> list[tuple[str, float, float, float, float]]:
+    """``(task, model's fit seconds, model / TiDE fit, model / TiDE predict, model / TiDE fit seconds per epoch)``
+    from ``folder``, where each task's ``model`` and TiDE ran one after the other in the same command."""
+    frame = load_folder(folder)
     if frame is None:
         return []
     clean = frame[frame.corruption == "none"]
@@ -1185,12 +1237,26 @@ def side_by_side_speed() -> list[tuple[str, float, float, float, float]]:
     for (dataset, track), task in clean.groupby(["dataset", "track"]):
         seconds = task[task.metric == "mse"].groupby("model")[["fit_seconds", "predict_seconds"]].median()
         epochs = task[task.metric == "epochs_trained"].groupby("model").value.median()
-        if {"pf", "tide"} <= set(seconds.index) & set(epochs.index):
-            pf, tide = seconds.loc["pf"], seconds.loc["tide"]
-            rows.append((f"{dataset} / {track}", pf.fit_seconds, pf.fit_seconds / tide.fit_seconds,
-                         pf.predict_seconds / tide.predict_seconds,
-                         (pf.fit_seconds / epochs["pf"]) / (tide.fit_seconds / epochs["tide"])))
+        if {model, "tide"} <= set(seconds.index) & set(epochs.index):
+            ours, tide = seconds.loc[model], seconds.loc["tide"]
+            rows.append((f"{dataset} / {track}", ours.fit_seconds, ours.fit_seconds / tide.fit_seconds,
+                         ours.predict_seconds / tide.predict_seconds,
+                         (ours.fit_seconds / epochs[model]) / (tide.fit_seconds / epochs["tide"])))
     return rows
+
+
+def late_fusion_speed() -> list[str]:
+    """Late fusion's (``pf-late``) fit and predict seconds over TiDE's, side by side in
+    :data:`LATE_TIMING_FOLDER`: what the speed target would read with ``n_refinements=1``."""
+    rows = side_by_side_speed(LATE_TIMING_FOLDER, "pf-late")
+    if not rows:
+        return []
+    fits, predicts = [r[2] for r in rows], [r[3] for r in rows]
+    epf = [r[1] for r in rows if r[0].startswith("epf-")]
+    return [f"With `n_refinements=1` (`pf-late` and TiDE side by side in run `{LATE_TIMING_FOLDER}`, "
+            f"{len(rows)} tasks): fit {min(fits):.1f}-{max(fits):.1f}x TiDE's (median {np.median(fits):.1f}x), "
+            f"predict {min(predicts):.1f}-{max(predicts):.1f}x" + (f", EPF <= {max(epf):.0f} s" if epf else "")
+            + f": {'within' if max(fits) <= 2 and max(predicts) <= 2 else 'not within'} the target.", ""]
 
 
 def speed_target(cross_run: list[tuple[str, float, float, float]]) -> list[str]:
@@ -1287,11 +1353,7 @@ def robustness_target() -> list[str]:
 def pf_v1_folders() -> list[str]:
     """Result folders whose ``pf`` cells were built with the previous defaults (``fit_linear_skips=False``; cells
     from before model configurations were recorded count as previous too)."""
-    import inspect
-
-    from pf_forecast import ProgressiveFusionForecaster
-
-    current = repr(inspect.signature(ProgressiveFusionForecaster.__init__).parameters["fit_linear_skips"].default)
+    current = repr(pf_defaults()["fit_linear_skips"])
     old = []
     for folder in (*SUITES, ALL_WINDOWS, FEV, FAULTS_FOLDER):
         metas = [json.loads(p.read_text()) for p in sorted((HERE / folder / "cells").glob("*__pf__*.json"))]

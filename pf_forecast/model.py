@@ -341,6 +341,10 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
         Size of the fused context c fed back to the encoders.
     n_refinements
         Number of unrolled fusion steps R; ``1`` is exactly late fusion (no feedback), the paper's ablation.
+        Each step runs every encoder again, so R = 2 costs about twice R = 1's fit time; on the rolling-origin
+        validation folds (EPF past and future, ETTh1, stocks) R = 1 was as accurate, clean and (EPF future)
+        under stream faults (BENCHMARKS.md, *Selecting the defaults*): ``1`` where fit time matters (the default is under
+        review).
     fusion
         ``"concat"`` (MLP over concatenated modality embeddings) or ``"gated"`` (one softmax weight per modality,
         readable with :meth:`fusion_weights`).
