@@ -677,6 +677,28 @@ def fusion_section(table_: pd.DataFrame, degr: pd.DataFrame) -> list[str]:
     return lines
 
 
+def fusion_on_target_runs() -> list[str]:
+    """pf against pf-late on the target runs (every window, current defaults, test segments): the stream-fault
+    cases where each is lower than every peer."""
+    frame = with_current_pf(FAULTS_FOLDER)
+    if frame is None or not frame.corruption.str.startswith("fault:").any():
+        return []
+    both, pf_lower, late_lower, ratios = 0, 0, 0, []
+    for _, row in fault_cases(frame).iterrows():
+        row = row.dropna()
+        peers = row.drop(labels=[m for m in row.index if is_pf(m)])
+        if {"pf", "pf-late"} <= set(row.index) and not peers.empty:
+            both += 1
+            pf_lower += row["pf"] < peers.min()
+            late_lower += row["pf-late"] < peers.min()
+            ratios.append(row["pf-late"] / row["pf"])
+    if not both:
+        return []
+    return [f"**All windows** (target runs, test segments): under stream faults pf is lower than every peer in "
+            f"{pf_lower} of {both} cases, pf-late in {late_lower} (pf-late / pf: median {np.median(ratios):.2f} per "
+            f"case; clean: the target table)."]
+
+
 def removal_share() -> tuple[str, list[str]]:
     """("k of n (share), met / not met", the table) for the removal-versus-retrained target."""
     lines, close, total = retrained_comparison()
@@ -1028,8 +1050,8 @@ def feedback_ablation(cells: pd.DataFrame, full: bool = True) -> list[str]:
     verdict = ("the feedback stays the default" if mean > 2 * se else
                "late fusion is better: the default should be one step" if mean < -2 * se else
                "no difference beyond two standard errors")
-    text = (f"**Feedback against late fusion** (`late`: `n_refinements=1`; the defaults: "
-            f"{pf_defaults()['n_refinements']} steps), paired on {len(change)} (task, fold, "
+    text = (f"**Feedback against late fusion** (`late`, `n_refinements=1`, against the defaults' "
+            f"{pf_defaults()['n_refinements']}), paired on {len(change)} (task, fold, "
             f"seed) cells of {len(per_task)} tasks: late fusion's validation MSE {mean:+.1%} ± {se:.1%} (mean over "
             f"the tasks {per_task.mean():+.1%}); lower on {len(lower)} of {len(per_task)} tasks"
             + (f" ({', '.join(lower)})" if lower and full else ""))
@@ -1039,7 +1061,7 @@ def feedback_ablation(cells: pd.DataFrame, full: bool = True) -> list[str]:
         text += (f"; under faults {fault_change.mean():+.1%} ± {fault_change.std(ddof=1) / np.sqrt(len(faulty)):.1%}"
                  f" ({len(faulty)} cells)")
     ratio = (pairs.fit_seconds / pairs.fit_seconds_pf).median()
-    return [f"{text}; its fit takes {ratio:.2f}x as long (median): {verdict}.", ""]
+    return [f"{text}; fit time {ratio:.2f}x (median): {verdict}.", ""]
 
 
 def compact_selection_rows(rows: list[list[str]]) -> tuple[list[str], list[list[str]]]:
@@ -1314,7 +1336,7 @@ def robustness_target() -> list[str]:
         return [f"{head}: not measured yet.", ""]
     mse = frame[frame.metric == "mse"]
     counts = {"removal": [0, 0], "noise": [0, 0]}
-    losses = []  # removals where a peer is lower: "task stream ratio"
+    losses = []  # removals where a peer is lower: (pf / best peer, "task stream ratio peer")
     for (dataset, track), task in mse.groupby(["dataset", "track"]):
         kinds = (("removal", task[task.corruption.str.startswith("missing:") & (task.level == 1.0)], "corruption"),
                  ("noise", task[(task.corruption == "multibench") & (task.level > 0)], "level"))
@@ -1326,8 +1348,9 @@ def robustness_target() -> list[str]:
                     counts[kind][0] += int(means["pf"] < peers.min())
                     counts[kind][1] += 1
                     if kind == "removal" and means["pf"] >= peers.min():
-                        losses.append(f"{dataset} / {track} without {case.corruption.iloc[0].split(':', 1)[1]} "
-                                      f"{means['pf'] / peers.min():.2f}x {peers.idxmin()}")
+                        ratio = means["pf"] / peers.min()
+                        losses.append((ratio, f"{dataset} / {track} without "
+                                              f"{case.corruption.iloc[0].split(':', 1)[1]} {ratio:.2f}x {peers.idxmin()}"))
     areas = degradation(mse.assign(suite=FAULTS_FOLDER)).groupby(["dataset", "track", "model"]).degradation.mean()
     pairs = [(f"{d} / {t}", areas[(d, t, "pf")], areas[(d, t, "pf-v1")])
              for d, t, m in areas.index if m == "pf" and (d, t, "pf-v1") in areas.index]
@@ -1338,8 +1361,9 @@ def robustness_target() -> list[str]:
              f"under {counts['removal'][0]} of {counts['removal'][1]} removals and {counts['noise'][0]} of "
              f"{counts['noise'][1]} MultiBench levels (p > 0): {wins} of {total}"
              + (f" ({wins / total:.0%}), **{'met' if wins / total >= 0.9 else 'not met'}**" if total else "") + "."
-             + (f" Removals where a peer is lower: {', '.join(losses[:6])}"
-                + (f" and {len(losses) - 6} more (the faults report)" if len(losses) > 6 else "") + "." if losses else "")]
+             + (f" Removals a peer wins, worst first: "
+                f"{', '.join(text for _, text in sorted(losses, reverse=True)[:3])}"
+                + (f" and {len(losses) - 3} more (the faults report)" if len(losses) > 3 else "") + "." if losses else "")]
     if pairs:
         pf_total, v1_total = sum(p for _, p, _ in pairs), sum(v for _, _, v in pairs)
         verdict = "met" if pf_total <= 1.25 * v1_total else "not met"
@@ -1475,7 +1499,8 @@ def document(results: pd.DataFrame, all_windows: pd.DataFrame | None) -> list[st
                  "MultiBench's noise (white noise, random and structured drops) on the test covariates at p = "
                  f"{levels(results)}. Degradation = area of the MSE curve above its clean value (lower = more "
                  "robust), ranked among every model of the task; pf-late is the same network without feedback.",
-                 with_label(capped, fusion_section(clean, degradation(results)))),
+                 [*with_label(capped, fusion_section(clean, degradation(results))), "",
+                  *fusion_on_target_runs()]),
         *section("Selecting the defaults (rolling-origin validation, stride-1 windows)",
                  "Each configuration of pf is trained as the bench trains it on the history before a fold and "
                  "scored on every stride-1 window of the fold; the last fold ends where the test segment, never "
