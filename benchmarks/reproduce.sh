@@ -42,6 +42,7 @@ pf-forecast bench $FEV_EPF --models pf --seeds 0, --out benchmarks/fev_epf_v4
 pf-forecast bench $FEV_EPF --models pf-late --seeds 0, --out benchmarks/fev_epf_v4
 pf-forecast bench $FEV_EPF --models pf --seeds 1,2 --out benchmarks/fev_epf_v4
 pf-forecast bench $FEV_EPF --models pf-late --seeds 1,2 --datasets epf-BE,epf-FR,epf-NP --out benchmarks/fev_epf_v4
+pf-forecast bench $FEV_EPF --models pf-late --seeds 1,2 --datasets epf-DE,epf-PJM --out benchmarks/fev_epf_v4
 FAULTS='--max-epochs 15 --patience 3 --max-train-samples all --train-stride auto --test-stride 1 --robustness-stride horizon --batch-size 64 --learning-rate 0.001 --levels 0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8 --repeats 1 --profile default --impute ffill --threads 1 --faults --fault-impute best'
 pf-forecast bench $FAULTS --suite stocks --models linear,tide,pf --seeds 0, --out benchmarks/faults
 pf-forecast bench $FAULTS --suite etth1 --models linear,tide,pf --seeds 0, --out benchmarks/faults
@@ -89,6 +90,7 @@ pf-forecast bench $FAULTS --suite beijing --models pf-late --seeds 1,2 --tracks 
 pf-forecast bench $FAULTS --suite epf --models pf-late --seeds 0, --tracks future --out benchmarks/faults_v6
 pf-forecast bench $FAULTS --suite epf --models pf --seeds 1,2 --tracks future --out benchmarks/faults_v6
 pf-forecast bench $FAULTS --suite epf --models pf-late --seeds 1,2 --tracks future --out benchmarks/faults_v6
+pf-forecast bench $FAULTS --suite epf --models pf-late --seeds 0, --tracks past --out benchmarks/faults_v6
 EPF_ALLDATA_AVG3='--suite epf --tracks past --out benchmarks/epf_alldata_avg3 --max-train-samples all --average-top-k 3'
 pf-forecast bench $EPF_ALLDATA_AVG3 --models tide --seeds 0,1,2 --datasets epf-DE $COMMON
 pf-forecast bench $EPF_ALLDATA_AVG3 --models tide --seeds 0,1,2 --datasets epf-FR $COMMON
@@ -130,20 +132,36 @@ pf-forecast bench $TIMING --suite etth1
 pf-forecast bench $TIMING --suite beijing --tracks past
 pf-forecast bench $TIMING --suite epf --tracks past
 pf-forecast bench $TIMING --suite epf --tracks future
+TIMING_LATE='--models pf-late,tide --seeds 0, --out benchmarks/timing_late --max-epochs 15 --patience 3 --max-train-samples all --train-stride auto --test-stride 1 --robustness-stride horizon --batch-size 64 --learning-rate 0.001 --levels 0 --repeats 1 --profile default --impute ffill --threads 1 --no-missing'
+pf-forecast bench $TIMING_LATE --suite epf --tracks past
+pf-forecast bench $TIMING_LATE --suite stocks
+pf-forecast bench $TIMING_LATE --suite etth1
+pf-forecast bench $TIMING_LATE --suite beijing --tracks past
+pf-forecast bench $TIMING_LATE --suite epf --tracks future
 python benchmarks/scaling_study.py --out benchmarks/scaling --profile default --models pf,tide --epochs 4 --batch-size 64 --windows-per-epoch 2000 --threads 1
 python benchmarks/missing_retrain.py --reference faults_v4 --tasks beijing:past,epf-BE:future,epf-DE:future,epf-DE:past,epf-FR:past,epf-NP:future,epf-NP:past,epf-PJM:past,etth1:past,stocks:past --seeds 0
 python benchmarks/select_defaults.py --tasks stocks:past --configs '' --peers arima --folds 2 --fold-rows 267 --seeds 0
-python benchmarks/select_defaults.py --tasks epf-PJM:past --configs base,dec,cov,dense --peers linear,tide --folds 1 --fold-rows 2016 --seeds 0,1
+python benchmarks/select_defaults.py --tasks epf-BE:past --configs base,late --folds 1 --fold-rows 2016 --seeds 0,1,2
+python benchmarks/select_defaults.py --tasks epf-DE:past --configs base,late --folds 1 --fold-rows 2016 --seeds 0,1,2
+python benchmarks/select_defaults.py --tasks epf-FR:past --configs base,late --folds 1 --fold-rows 2016 --seeds 0,1,2
+python benchmarks/select_defaults.py --tasks epf-NP:past --configs base,late --folds 1 --fold-rows 2016 --seeds 0,1,2
+python benchmarks/select_defaults.py --tasks epf-PJM:past --configs base,late --peers linear --folds 1 --fold-rows 2016 --seeds 0,1,2
 python benchmarks/select_defaults.py --tasks etth1:past --configs base,v1,late,lsq_target_r1e-3,lsq_r1e-3,dec,cov,wide,cv_blocked,cov_blocked,dense --peers linear,tide --folds 3 --fold-rows 1152 --seeds 0,1,2
 python benchmarks/select_defaults.py --tasks etth1:past --configs base,v1,lsq_target_r1e-3,v1_faults,lsq_target_r1e-3_faults,gap_zero,gap_ffill,gap_seasonal --folds 3 --fold-rows 1152 --seeds 0,1 --faults
 python benchmarks/select_defaults.py --tasks stocks:past --configs base,v1,late,lsq_target_r1e-3,lsq_r1e-3,dec,cov,wide,lr_plateau,lr_exp,cv_blocked,cov_blocked,dense --peers exp-smoothing,linear,tide --folds 3 --fold-rows 267 --seeds 0,1,2
 python benchmarks/select_defaults.py --tasks stocks:past --configs base,gap_zero,gap_ffill,gap_seasonal --folds 3 --fold-rows 267 --seeds 0 --faults
 python benchmarks/select_defaults.py --tasks epf-NP:future --configs v1,v2,dec,cov,cov_future,dense,v2_late --peers linear,tide --folds 1 --fold-rows 2016 --seeds 0,1
+python benchmarks/select_defaults.py --tasks epf-PJM:past --configs dec,cov,dense --peers linear,tide --folds 1 --fold-rows 2016 --seeds 0,1
 python benchmarks/select_defaults.py --tasks epf-BE:future --configs v2,cov_future --folds 1 --fold-rows 2016 --seeds 0,1
-python benchmarks/select_defaults.py --tasks epf-BE:future --configs v2,cov_future,cov_future_clip,v2_gap_zero,v2_gap_ffill,v2_gap_seasonal --folds 1 --fold-rows 2016 --seeds 0 --faults
+python benchmarks/select_defaults.py --tasks epf-BE:future --configs v2,cov_future,v2_gap_zero,v2_gap_ffill,v2_gap_seasonal --folds 1 --fold-rows 2016 --seeds 0 --faults
 python benchmarks/select_defaults.py --tasks epf-DE:future --configs v2,dec,cov_future,dense --peers linear,tide --folds 1 --fold-rows 2016 --seeds 0,1
-python benchmarks/select_defaults.py --tasks epf-DE:future --configs cov_future,cov_future_clip --folds 1 --fold-rows 2016 --seeds 0 --faults
-python benchmarks/select_defaults.py --tasks epf-NP:future --configs v2,cov_future,cov_future_clip,v2_late,v2_gap_zero,v2_gap_ffill,v2_gap_seasonal --folds 1 --fold-rows 2016 --seeds 0 --faults
+python benchmarks/select_defaults.py --tasks epf-DE:future --configs cov_future --folds 1 --fold-rows 2016 --seeds 0 --faults
+python benchmarks/select_defaults.py --tasks epf-NP:future --configs v2,cov_future,v2_late,v2_gap_zero,v2_gap_ffill,v2_gap_seasonal --folds 1 --fold-rows 2016 --seeds 0 --faults
+python benchmarks/select_defaults.py --tasks epf-BE:future --configs late,cov_future_clip --folds 1 --fold-rows 2016 --seeds 0,1,2 --faults
+python benchmarks/select_defaults.py --tasks epf-DE:future --configs late,cov_future_clip --folds 1 --fold-rows 2016 --seeds 0,1,2 --faults
+python benchmarks/select_defaults.py --tasks epf-FR:future --configs late,cov_future_clip --folds 1 --fold-rows 2016 --seeds 0,1,2 --faults
+python benchmarks/select_defaults.py --tasks epf-NP:future --configs late,cov_future_clip --folds 1 --fold-rows 2016 --seeds 0,1,2 --faults
+python benchmarks/select_defaults.py --tasks epf-PJM:future --configs late,cov_future_clip --folds 1 --fold-rows 2016 --seeds 0,1,2 --faults
 python benchmarks/select_defaults.py --tasks epf-PJM:past --configs wide,patch1,deep6 --peers linear --folds 1 --fold-rows 2016 --seeds 0
 python benchmarks/select_defaults.py --tasks stocks:past --configs '' --peers dlinear,exp-smoothing,linear,tcn --folds 3 --fold-rows 267 --seeds 0
 python benchmarks/select_defaults.py --tasks epf-NP:past --configs faults,gap_zero --folds 1 --fold-rows 2016 --seeds 0 --faults
