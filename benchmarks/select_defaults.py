@@ -120,7 +120,8 @@ FORECAST_TIME_OPTIONS = ("gap_fill",)
 #: they share fits with, late fusion with the defaults it ablates (does the feedback still earn its cost?; on the
 #: EPF future folds the defaults ran as ``cov_future_clip``, the same options).
 PAIRED_WITH = {**{name: (reference,) for reference, fills in GAP_FILL_CONFIGS.items() for name in fills},
-               "late": ("base", "cov_future_clip"), "v2_late": ("v2",), "cov": ("base", "v2"), "cov_future": ("v2", "base"),
+               "late": ("base", "cov_future_clip"), "v2_late": ("v2",), "cov": ("base", "v2"),
+               "cov_future": ("v2", "base"),
                "cov_future_clip": ("cov_future", "v2"),
                "faults": ("gap_zero", "base"), "dec": ("base", "cov_future"), "wide": ("base", "cov_future"),
                "patch1": ("base", "cov_future"), "deep6": ("base", "cov_future"),

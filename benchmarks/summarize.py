@@ -1348,9 +1348,8 @@ def robustness_target() -> list[str]:
                     counts[kind][0] += int(means["pf"] < peers.min())
                     counts[kind][1] += 1
                     if kind == "removal" and means["pf"] >= peers.min():
-                        ratio = means["pf"] / peers.min()
-                        losses.append((ratio, f"{dataset} / {track} without "
-                                              f"{case.corruption.iloc[0].split(':', 1)[1]} {ratio:.2f}x {peers.idxmin()}"))
+                        ratio, stream = means["pf"] / peers.min(), case.corruption.iloc[0].split(":", 1)[1]
+                        losses.append((ratio, f"{dataset} / {track} without {stream} {ratio:.2f}x {peers.idxmin()}"))
     areas = degradation(mse.assign(suite=FAULTS_FOLDER)).groupby(["dataset", "track", "model"]).degradation.mean()
     pairs = [(f"{d} / {t}", areas[(d, t, "pf")], areas[(d, t, "pf-v1")])
              for d, t, m in areas.index if m == "pf" and (d, t, "pf-v1") in areas.index]
