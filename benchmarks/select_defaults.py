@@ -299,6 +299,16 @@ def run(tasks: list[tuple[str, str]], names: list[str], folds: int, seeds: list[
                           f"{row['epochs']} epochs)", flush=True)
 
 
+def per_fit(cells: pd.DataFrame) -> pd.DataFrame:
+    """One row per (dataset, track, config, fold, seed): ``mse``, ``fault_mse`` (the mean over every fault column,
+    NaN where none was scored) and ``fit_seconds``; a fit scored with and without ``--faults`` gets the mean of its
+    clean scores (the faults' too)."""
+    fault_columns = [c for c in cells.columns if c.startswith("fault:")]
+    cells = cells.assign(fault_mse=cells[fault_columns].mean(axis=1) if fault_columns else np.nan)
+    return cells.groupby(["dataset", "track", "config", "fold", "seed"], as_index=False).agg(
+        mse=("mse", "mean"), fault_mse=("fault_mse", "mean"), fit_seconds=("fit_seconds", "median"))
+
+
 def summary() -> pd.DataFrame:
     """Per task and configuration: mean MSE, and the mean paired change against the reference (``v1``, the former
     defaults, where it ran; else ``base``; :data:`PAIRED_WITH` names others) with its standard error."""
@@ -322,11 +332,7 @@ def summary() -> pd.DataFrame:
     if conflicts:
         raise SystemExit(f"cells of one configuration were built with different hyper-parameters (changed defaults?): "
                          f"{sorted(set(conflicts))}; move the older cells away")
-    fault_columns = [c for c in cells.columns if c.startswith("fault:")]
-    # a (config, fold, seed) run with and without --faults: the mean of its clean scores (the faults' too)
-    cells = cells.assign(fault_mse=cells[fault_columns].mean(axis=1) if fault_columns else np.nan)
-    cells = cells.groupby(["dataset", "track", "config", "fold", "seed"], as_index=False).agg(
-        mse=("mse", "mean"), fault_mse=("fault_mse", "mean"), fit_seconds=("fit_seconds", "median"))
+    cells = per_fit(cells)
     rows = []
     for (dataset, track), group in cells.groupby(["dataset", "track"]):
         # the oldest defaults measured on the task: v1, else v2, else the current ones

@@ -177,10 +177,10 @@ def rule_lines() -> list[str]:
     """Under the clean-accuracy table, per rule of :data:`RULE_RERUNS`: the tasks whose neural models ran under it,
     the neural models of those tasks not rerun yet, and each model's paired change (same task and seed) against the
     best-epoch rule of the folder it replaces."""
-    lines = []
+    lines, done = [], rule_reruns_done()
     for option in dict.fromkeys(option for _, option, _ in RULE_RERUNS.values()):
         reruns = [(rerun, base, what) for rerun, (base, o, what) in RULE_RERUNS.items()
-                  if o == option and rerun in rule_reruns_done() and load_folder(base) is not None]
+                  if o == option and rerun in done and load_folder(base) is not None]
         if not reruns:
             continue
         # each rerun against the folder it replaces (EPF past is in two folders: the all-window run and the faults run)
@@ -1029,17 +1029,15 @@ def feedback_ablation(cells: pd.DataFrame, full: bool = True) -> list[str]:
     the tasks where it is lower, under faults where measured, and the fit time; the issue's rule: the feedback
     stays the default only where it is at least as good as late fusion. Unless ``full``, the tasks are counted,
     not named."""
-    fault_columns = [c for c in cells.columns if c.startswith("fault:")]
-    cells = cells.assign(fault_mse=cells[fault_columns].mean(axis=1) if fault_columns else np.nan)
-    # a cell run with and without --faults: one fit, the mean of its scores
-    frame = cells.groupby(["dataset", "track", "config", "fold", "seed"], as_index=False).agg(
-        mse=("mse", "mean"), fit_seconds=("fit_seconds", "median"), fault_mse=("fault_mse", "mean"))
+    import select_defaults
+
+    frame = select_defaults.per_fit(cells)
     keys = ["dataset", "track", "fold", "seed"]
     late = frame[frame.config == "late"].set_index(keys)
     if late.empty:
         return []
     # the defaults of each (task, fold, seed): "base", or the configuration that set the same values before
-    current = (frame[frame.config.isin(CURRENT_CONFIGS[:2])].sort_values("config").groupby(keys).first())
+    current = frame[frame.config.isin(CURRENT_CONFIGS[:2])].sort_values("config").groupby(keys).first()
     pairs = late.join(current, rsuffix="_pf", how="inner")
     if pairs.empty:
         return []
@@ -1267,6 +1265,16 @@ def side_by_side_speed(folder: str = TIMING_FOLDER, model: str = "pf") -> list[t
     return rows
 
 
+def ratio_span(values: list[float]) -> str:
+    """``"1.3-4.8x"``: the range of speed ratios."""
+    return f"{min(values):.1f}-{max(values):.1f}x"
+
+
+def within_speed_target(rows: list[tuple]) -> bool:
+    """Whether every fit and predict ratio of :func:`side_by_side_speed`'s ``rows`` is at most 2x TiDE's."""
+    return max(r[2] for r in rows) <= 2 and max(r[3] for r in rows) <= 2
+
+
 def late_fusion_speed() -> list[str]:
     """Late fusion's (``pf-late``) fit and predict seconds over TiDE's, side by side in
     :data:`LATE_TIMING_FOLDER`: what the speed target would read with ``n_refinements=1``."""
@@ -1276,9 +1284,9 @@ def late_fusion_speed() -> list[str]:
     fits, predicts = [r[2] for r in rows], [r[3] for r in rows]
     epf = [r[1] for r in rows if r[0].startswith("epf-")]
     return [f"With `n_refinements=1` (`pf-late` and TiDE side by side in run `{LATE_TIMING_FOLDER}`, "
-            f"{len(rows)} tasks): fit {min(fits):.1f}-{max(fits):.1f}x TiDE's (median {np.median(fits):.1f}x), "
-            f"predict {min(predicts):.1f}-{max(predicts):.1f}x" + (f", EPF <= {max(epf):.0f} s" if epf else "")
-            + f": {'within' if max(fits) <= 2 and max(predicts) <= 2 else 'not within'} the target.", ""]
+            f"{len(rows)} tasks): fit {ratio_span(fits)} TiDE's (median {np.median(fits):.1f}x), "
+            f"predict {ratio_span(predicts)}" + (f", EPF <= {max(epf):.0f} s" if epf else "")
+            + f": {'within' if within_speed_target(rows) else 'not within'} the target.", ""]
 
 
 def speed_target(cross_run: list[tuple[str, float, float, float]]) -> list[str]:
@@ -1296,9 +1304,9 @@ def speed_target(cross_run: list[tuple[str, float, float, float]]) -> list[str]:
               if side else "pf's seconds from its current-defaults reruns, TiDE's from the peers' run (other machine "
               f"loads: indicative, not side by side) over {len(rows)} tasks")
     return ["**3. Speed** (fit and predict <= 2x TiDE's; an EPF market under 10 minutes on 2 cores), " + source
-            + f": pf's fit over TiDE's {min(fits):.1f}-{max(fits):.1f}x (median {np.median(fits):.1f}x), predict "
-            f"{min(predicts):.1f}-{max(predicts):.1f}x: **{'met' if max(fits) <= 2 and max(predicts) <= 2 else 'not met'}**"
-            + (f" (per training epoch {min(per_epoch):.1f}-{max(per_epoch):.1f}x, median {np.median(per_epoch):.1f}x: "
+            + f": pf's fit over TiDE's {ratio_span(fits)} (median {np.median(fits):.1f}x), predict "
+            f"{ratio_span(predicts)}: **{'met' if within_speed_target(rows) else 'not met'}**"
+            + (f" (per training epoch {ratio_span(per_epoch)}, median {np.median(per_epoch):.1f}x: "
                "early stopping runs pf for more epochs)" if per_epoch else "")
             + (f"; an EPF market (either track, every window) fits in at most {max(epf):.0f} s: "
                f"**{'met' if max(epf) < 600 else 'not met'}**" if epf else "") + "."]
