@@ -72,6 +72,9 @@ CONFIGS: dict[str, dict] = {
     # the covariate skip with the cross-validated ridge of the defaults: the least-squares start is then a linear
     # ARX model over every stream (what darts' linear model is), the deep path learning what it misses
     "cov": {"use_covariate_skip": True, "clip_covariate_skip": False},
+    # the covariate skip over every stream, the least-squares start choosing which streams its linear model reads
+    # (forward selection by blocked cross-validation on the training windows)
+    "auto": {"use_covariate_skip": "auto"},
     # the covariate skip over the future covariates only (the streams known over the horizon)
     "cov_future": {"use_covariate_skip": "future", "clip_covariate_skip": False},
     # ... with the values it reads clipped to their training range (a spike then moves it by at most the range)
@@ -120,7 +123,7 @@ FORECAST_TIME_OPTIONS = ("gap_fill",)
 #: they share fits with, late fusion with the defaults it ablates (does the feedback still earn its cost?; on the
 #: EPF future folds the defaults ran as ``cov_future_clip``, the same options).
 PAIRED_WITH = {**{name: (reference,) for reference, fills in GAP_FILL_CONFIGS.items() for name in fills},
-               "late": ("base", "cov_future_clip"), "v2_late": ("v2",), "cov": ("base", "v2"),
+               "late": ("base", "cov_future_clip"), "auto": ("base", "cov_future_clip"), "v2_late": ("v2",), "cov": ("base", "v2"),
                "cov_future": ("v2", "base"),
                "cov_future_clip": ("cov_future", "v2"),
                "faults": ("gap_zero", "base"), "dec": ("base", "cov_future"), "wide": ("base", "cov_future"),

@@ -58,9 +58,11 @@ from pf_forecast.nn.progressive import (
     NETWORK_HYPER_PARAMETERS,
     ProgressiveFusionNetwork,
     check_hyper_parameters,
+    RIDGE_GRID,
     cross_validated_ridge,
     ridge_folds,
     ridge_solution_per_output,
+    select_feature_groups,
 )
 from pf_forecast.robustness.imputation import season_length
 
@@ -118,6 +120,12 @@ class _ProgressiveFusionModule(PLForecastingModule):
         # the modalities travel as two plain lists, as in the hparams of every checkpoint saved so far (and plain
         # lists load under torch's weights-only unpickler without an allow-list)
         modalities = [Modality.of_columns(s, i) for s, i in zip(modality_sources, modality_indices)]
+        covariate_skip = kwargs["use_covariate_skip"]
+        # "auto": the least-squares start chooses the streams of a skip over all of them; where no start can be
+        # fitted over every stream (several target components, another likelihood), the skip keeps the future ones
+        self.choose_skip_streams = covariate_skip == "auto" and self._fits_start_over_streams(target_dim, nr_params)
+        if covariate_skip == "auto" and not self.choose_skip_streams:
+            covariate_skip = "future"
         self.network = ProgressiveFusionNetwork(
             input_chunk_length=self.input_chunk_length,
             output_chunk_length=self.output_chunk_length,
@@ -128,9 +136,20 @@ class _ProgressiveFusionModule(PLForecastingModule):
             static_dim=static_dim,
             nr_params=nr_params,
             season=kwargs["season"],
-            **{name: kwargs[name] for name in NETWORK_HYPER_PARAMETERS if name != "use_target_skip"},
+            **{name: kwargs[name] for name in NETWORK_HYPER_PARAMETERS
+               if name not in ("use_target_skip", "use_covariate_skip")},
             use_target_skip=self._uses_target_skip(kwargs["use_target_skip"]),
+            use_covariate_skip=covariate_skip,
             dropout_cls=MonteCarloDropout,
+        )
+
+    def _fits_start_over_streams(self, target_dim: int, nr_params: int) -> bool:
+        """Whether the least-squares start can be one linear model over the target history and every stream: one
+        target component, a point forecast or a likelihood it can start (see ``_fit_linear_start``)."""
+        return bool(
+            self.fit_linear_skips and target_dim == 1 and not self.use_reversible_instance_norm
+            and (self.likelihood is None and nr_params == 1
+                 or isinstance(self.likelihood, QuantileRegression | GaussianLikelihood))
         )
 
     def _uses_target_skip(self, requested: bool | None) -> bool:
@@ -201,25 +220,68 @@ class _ProgressiveFusionModule(PLForecastingModule):
         if not eligible:
             return
         data = self.trainer.datamodule
-        if self.linear_skip_cv == "blocked":  # the windows in the dataset's order: per series, contiguous in time
-            n_windows = len(data.train_dataset)
-            # samples per window: one per target component with the target skip alone (see _linear_skip_batches)
-            per_window = network.target_dim if network.covariate_skip is None else 1
+        # samples per window: one per target component with the target skip alone (see _linear_skip_batches)
+        per_window = network.target_dim if network.covariate_skip is None else 1
 
-            def batches():
-                return DataLoader(data.train_dataset, batch_size=data.batch_size, shuffle=False,
-                                  **data.dataloader_kwargs)
+        def in_time_order():  # the windows in the dataset's order: per series, contiguous in time
+            return DataLoader(data.train_dataset, batch_size=data.batch_size, shuffle=False, **data.dataloader_kwargs)
 
-            def fold_of(position):  # (S,) -> (S,)
-                return ridge_folds(position // per_window, n_windows, _RIDGE_FOLDS)
+        def blocked(position):  # (S,) -> (S,): five contiguous runs of windows
+            return ridge_folds(position // per_window, len(data.train_dataset), _RIDGE_FOLDS)
+
+        def shuffled(position):  # (S,) -> (S,): every fifth sample of the shuffled order
+            return position % _RIDGE_FOLDS
+
+        sums = blocked_sums = None
+        if self.choose_skip_streams:
+            # the streams are chosen on blocked folds: with shuffled ones a held-out window's overlapping neighbours
+            # are in the training folds and a stream's overfit goes unseen. The pass in time order draws from the
+            # global generator (the loader's seed): restored, so training is as without it.
+            with torch.random.fork_rng(devices=[self.device] if self.device.type == "cuda" else []):
+                blocked_sums = sums = self._normal_equations(in_time_order(), blocked)
+        if self.linear_skip_cv != "blocked" or sums is None:
+            sums = (self._normal_equations(in_time_order(), blocked) if self.linear_skip_cv == "blocked"
+                    else self._normal_equations(data.train_dataloader(), shuffled))
+        if sums is None:
+            return
+        grams, crosses, squares = sums  # (K, F+1, F+1), (K, F+1, O), (K, O)
+        alpha_grid = RIDGE_GRID if self.linear_skip_ridge is None else (float(self.linear_skip_ridge),)
+        n_features = grams.shape[1] - 1
+        columns = list(range(n_features))
+        if blocked_sums is not None:  # the target's lags, then the streams whose lags lower the blocked-CV error
+            groups = network.linear_skip_groups()
+            n_target = groups[0][1].start
+            chosen = select_feature_groups(*blocked_sums, always=range(n_target),
+                                           groups=[range(cols.start, cols.stop) for _, cols in groups],
+                                           alphas=alpha_grid)
+            columns = [*range(n_target), *(i for g in sorted(chosen) for i in range(groups[g][1].start,
+                                                                                      groups[g][1].stop))]
+        index = torch.tensor([*columns, n_features], device=grams.device)  # the chosen features and the intercept
+        grams = grams.index_select(1, index).index_select(2, index)
+        crosses = crosses.index_select(1, index)
+        if self.linear_skip_ridge is None:  # chosen per forecast step by cross-validation over the training windows
+            alphas, _ = cross_validated_ridge(grams, crosses, squares)  # (O,)
         else:
-            batches = data.train_dataloader
+            alphas = torch.full((crosses.shape[2],), float(self.linear_skip_ridge), dtype=crosses.dtype)
+        self.linear_skip_alpha = alphas.tolist()
+        # (O, F'), (O,): the least-squares mean forecast over the chosen features; the others get zero weights
+        chosen_weight, bias = ridge_solution_per_output(grams.sum(dim=0), crosses.sum(dim=0), alphas)
+        weight = chosen_weight.new_zeros(chosen_weight.shape[0], n_features)  # (O, F)
+        weight[:, index[:-1]] = chosen_weight
+        if network.nr_params > 1:
+            loader = in_time_order() if self.linear_skip_cv == "blocked" else data.train_dataloader()
+            weight, bias = self._linear_likelihood_start(weight, bias, loader)  # (O, N, F), (O, N)
+        dtype = network.head[-1].weight.dtype
+        network.set_linear_skips(weight.to(dtype), bias.to(dtype))
+        self.linear_skips_fitted.fill_(True)
 
-            def fold_of(position):  # (S,) -> (S,): every fifth sample of the shuffled order
-                return position % _RIDGE_FOLDS
+    def _normal_equations(self, loader, fold_of) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None:
+        """Per cross-validation fold, the sums of the least-squares start's normal equations over the training
+        samples of ``loader``: grams (K, F+1, F+1), crosses (K, F+1, O) and squares (K, O); ``fold_of`` maps the
+        samples' positions in the loader's order (S,) to their folds. ``None`` for an empty loader."""
         grams = crosses = squares = None
         seen = 0
-        for features, target in self._linear_skip_batches(batches()):
+        for features, target in self._linear_skip_batches(loader):
             if grams is None:
                 n_in, n_out = features.shape[1], target.shape[1]
                 grams = features.new_zeros(_RIDGE_FOLDS, n_in, n_in)  # (K, F+1, F+1)
@@ -231,20 +293,7 @@ class _ProgressiveFusionModule(PLForecastingModule):
                 grams[k] += x.T @ x
                 crosses[k] += x.T @ y
                 squares[k] += (y**2).sum(dim=0)
-        if grams is None:
-            return
-        if self.linear_skip_ridge is None:  # chosen per forecast step by cross-validation over the training windows
-            alphas, _ = cross_validated_ridge(grams, crosses, squares)  # (O,)
-        else:
-            alphas = torch.full((crosses.shape[2],), float(self.linear_skip_ridge), dtype=crosses.dtype)
-        self.linear_skip_alpha = alphas.tolist()
-        # (O, F), (O,): the least-squares mean forecast
-        weight, bias = ridge_solution_per_output(grams.sum(dim=0), crosses.sum(dim=0), alphas)
-        if network.nr_params > 1:
-            weight, bias = self._linear_likelihood_start(weight, bias, batches())  # (O, N, F), (O, N)
-        dtype = network.head[-1].weight.dtype
-        network.set_linear_skips(weight.to(dtype), bias.to(dtype))
-        self.linear_skips_fitted.fill_(True)
+        return None if grams is None else (grams, crosses, squares)
 
     def _linear_skip_batches(self, loader):
         """(features (S, F+1) with a constant last column, target (S, O)) per training batch, in float64: one
@@ -403,7 +452,14 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
         ``"future"`` (default; chosen on rolling-origin validation folds, see BENCHMARKS.md): over the future
         covariates only (the streams known over the horizon, whose value at step h then reaches step h's forecast
         directly); lags of past covariates are where a linear map over hundreds of values overfits. Without future
-        covariates it adds nothing.
+        covariates it adds nothing. ``"auto"``: over every covariate modality, and the least-squares start
+        (``fit_linear_skips``) chooses which ones its linear model reads: starting from the target's lags it adds,
+        one at a time, the modality that lowers the 5-fold cross-validated error over the training windows most,
+        while one does, on contiguous blocks of windows (with shuffled folds a held-out window's overlapping
+        neighbours are in the training folds and a stream's overfit goes unseen); the others get zero weights (the
+        deep path still reads every modality). ``linear_skip_modalities_`` names the chosen ones after fit. Where
+        there is no such start (``fit_linear_skips=False``, several target components, a likelihood other than
+        ``QuantileRegression`` or ``GaussianLikelihood``, reversible instance norm) it acts as ``"future"``.
     fit_linear_skips
         ``True`` (default; chosen on rolling-origin validation folds, see BENCHMARKS.md): before gradient
         training, set the linear skips (target history, and covariates with
@@ -522,6 +578,13 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
                 "`modalities_` is set by `fit()`; this ProgressiveFusionForecaster has not been fitted yet."
             )
         return dict(self._resolved_modalities)
+
+    @property
+    def linear_skip_modalities_(self) -> list[str]:
+        """The covariate modalities whose values reach the forecast through the linear covariate skip (after fit):
+        with ``use_covariate_skip="auto"``, those the least-squares start chose; empty without a covariate skip."""
+        modalities = list(self.modalities_)  # raises before fit
+        return [modalities[slot] for slot in self.model.network.linear_skip_slots()]
 
     @property
     def supports_static_covariates(self) -> bool:

@@ -35,10 +35,11 @@ from pf_forecast.nn.tcn import DropoutFactory, ModalityTCN, make_dropout
 _POSITIVE_INT = partial(check_int, low=1)
 _SIZE_OR_OFF = partial(check_int, low=0, about="0 turns it off")
 _PROBABILITY = partial(check_float, low=0.0, high=1.0, high_open=True)
-#: ``use_covariate_skip``: off, over every covariate modality, or over the future-covariate modalities only (the
+#: ``use_covariate_skip``: off, over every covariate modality, over the future-covariate modalities only (the
 #: streams known over the horizon, whose value at step h a linear map uses best; lags of past streams are where a
-#: linear map over hundreds of values overfits).
-COVARIATE_SKIPS = (False, True, "future")
+#: linear map over hundreds of values overfits), or ``"auto"``: over every covariate modality, the darts model's
+#: least-squares start then choosing which of them its linear path reads (the network reads it as ``True``).
+COVARIATE_SKIPS = (False, True, "future", "auto")
 #: ``encoder``: each modality's causal TCN over patches (:mod:`pf_forecast.nn.tcn`), or a residual MLP over its
 #: whole flattened window (:mod:`pf_forecast.nn.dense`).
 ENCODERS = ("tcn", "dense")
@@ -106,7 +107,7 @@ def ridge_solution(gram: torch.Tensor, cross: torch.Tensor, alpha: float = 1e-3)
     (weight (O, F), bias (O,))
     """
     n_features = gram.shape[0] - 1
-    penalty = alpha * torch.diagonal(gram)[:n_features].mean().clamp_min(1e-12)
+    penalty = alpha * torch.diagonal(gram)[:n_features].mean().clamp_min(1e-12) if n_features else 0.0
     regularised = gram.clone()
     regularised.diagonal().add_(penalty)
     solution = torch.linalg.solve(regularised, cross)  # (F+1, O)
@@ -153,6 +154,53 @@ def cross_validated_ridge(
             errors[a] += (square - 2 * (solution * cross).sum(dim=0) + fitted).cpu()
     grid = torch.tensor(alphas, dtype=crosses.dtype)
     return grid[errors.argmin(dim=0)], errors
+
+
+def select_feature_groups(
+    grams: torch.Tensor, crosses: torch.Tensor, squares: torch.Tensor, always: Sequence[int],
+    groups: Sequence[Sequence[int]], alphas: Sequence[float] = RIDGE_GRID,
+) -> list[int]:
+    """Forward selection of groups of features by K-fold cross-validated ridge error.
+
+    Starting from the features ``always`` (the intercept, the constant last feature, is always added), add the group
+    whose features lower the cross-validated squared error the most (each output at its best strength), while one
+    does. Built for the least-squares start's streams: a stream's lags that only overfit stay out of the linear model.
+
+    Parameters
+    ----------
+    grams, crosses, squares
+        Per-fold sums, as for :func:`cross_validated_ridge` (the last feature the constant 1).
+    always
+        Feature indices always in the model (e.g. the target's lags).
+    groups
+        The candidate groups, each a sequence of feature indices.
+    alphas
+        Candidate strengths (see :func:`ridge_solution`).
+
+    Returns
+    -------
+    The indices of the chosen groups, in the order they were added.
+    """
+    intercept = grams.shape[1] - 1
+
+    def error(features: list[int]) -> float:
+        index = torch.tensor([*features, intercept], device=grams.device)
+        sub = grams.index_select(1, index).index_select(2, index)  # (K, F'+1, F'+1)
+        _, errors = cross_validated_ridge(sub, crosses.index_select(1, index), squares, alphas)  # (A, O)
+        return float(errors.min(dim=0).values.sum())
+
+    chosen: list[int] = []
+    features = list(always)
+    best = error(features)
+    while len(chosen) < len(groups):
+        trials = {g: error(features + list(groups[g])) for g in range(len(groups)) if g not in chosen}
+        group = min(trials, key=trials.get)
+        if trials[group] >= best:
+            break
+        chosen.append(group)
+        features += list(groups[group])
+        best = trials[group]
+    return chosen
 
 
 def ridge_folds(window: torch.Tensor, n_windows: int, n_folds: int) -> torch.Tensor:
@@ -228,7 +276,8 @@ class ProgressiveFusionNetwork(nn.Module):
     use_covariate_skip
         Add a linear map from the covariate values (input window, and output window for future covariates) to the
         forecast: a linear ARX path beside the deep one. Missing and dropped modalities contribute zeros.
-        ``"future"`` (default): from the future-covariate modalities' values only.
+        ``"future"`` (default): from the future-covariate modalities' values only; ``"auto"``: as ``True`` (the
+        darts model's least-squares start zeroes the modalities it leaves out).
     gap_fill, season
         How a stream's missing steps are filled where the stream has other values in the window (see
         :data:`~pf_forecast.nn.packing.GAP_FILLS`), and the steps per season for ``"seasonal"``.
@@ -490,6 +539,24 @@ class ProgressiveFusionNetwork(nn.Module):
             available[:, 0] = True
             parts.append(self._covariate_values(packed, available))  # (B, Ms*W*T)
         return torch.cat(parts, dim=1)
+
+    def linear_skip_groups(self) -> list[tuple[int, slice]]:
+        """The covariate modalities the covariate skip reads, each as (its slot index, its columns in
+        :meth:`linear_skip_features`); empty without a covariate skip."""
+        if self.covariate_skip is None:
+            return []
+        n_target = self.input_chunk_length if self.target_skip is not None else 0
+        n_values = self.covariate_skip.in_features // len(self.skip_slots)  # W*T values per modality
+        return [(int(slot), slice(n_target + i * n_values, n_target + (i + 1) * n_values))
+                for i, slot in enumerate(self.skip_slots)]
+
+    def linear_skip_slots(self) -> list[int]:
+        """The slot indices of the covariate modalities whose values reach the forecast through the covariate skip:
+        those with a non-zero weight (a least-squares start that left a modality out zeroed its weights)."""
+        n_target = self.input_chunk_length if self.target_skip is not None else 0
+        weight = self.covariate_skip.weight if self.covariate_skip is not None else None  # (O*C*N, Ms*W*T)
+        return [slot for slot, columns in self.linear_skip_groups()
+                if bool(weight[:, slice(columns.start - n_target, columns.stop - n_target)].any())]
 
     @torch.no_grad()
     def set_linear_skips(self, weight: torch.Tensor, bias: torch.Tensor) -> None:
