@@ -440,6 +440,39 @@ def test_fit_linear_skips_starts_from_least_squares(tiny_kwargs, cv):
     assert bool(m.model.linear_skips_fitted)
 
 
+def test_covariate_skip_auto_reads_the_stream_that_predicts_and_leaves_out_noise(tiny_kwargs):
+    """``use_covariate_skip="auto"``: the least-squares start's linear model reads a past stream that drives the
+    target and zero-weights one of noise; the deep path (lr 0 here) is untouched, the training data too."""
+    rng = np.random.default_rng(0)
+    n = 600
+    x = rng.standard_normal((n, 2)).astype(np.float32)  # a: drives the target, b: noise
+    y = np.zeros(n, dtype=np.float32)
+    for t in range(2, n):
+        y[t] = 0.5 * y[t - 1] + 0.8 * x[t - 1, 0] + 0.1 * rng.standard_normal()
+    target = TimeSeries.from_values(y[:, None], columns=["y"])
+    covs = TimeSeries.from_values(x, columns=["a", "b"])
+    before = covs.values().copy()
+    m = model(tiny_kwargs, n_epochs=1, optimizer_kwargs={"lr": 0.0}, use_covariate_skip="auto",
+              modalities={"driver": ["a"], "noise": ["b"]})
+    m.fit(target, past_covariates=covs)
+    assert m.linear_skip_modalities_ == ["driver"]
+    np.testing.assert_array_equal(covs.values(), before)
+    pred = m.predict(1, series=target[:-1], past_covariates=covs)
+    assert abs(pred.values()[0, 0] - y[-1]) < 0.5
+    with_future = model(tiny_kwargs, n_epochs=1, use_covariate_skip="future", modalities={"driver": ["a"], "noise": ["b"]})
+    with_future.fit(target, past_covariates=covs)
+    assert with_future.linear_skip_modalities_ == []  # past streams only: no covariate skip
+
+
+def test_covariate_skip_auto_without_a_start_keeps_the_future_streams(tiny_kwargs):
+    """Without the least-squares start nothing can choose the streams: "auto" builds the skip "future" builds."""
+    y, x = make_series(n=200, n_covariates=2)
+    auto = model(tiny_kwargs, n_epochs=1, use_covariate_skip="auto", fit_linear_skips=False).fit(y, past_covariates=x)
+    assert auto.model.network.covariate_skip is None and auto.linear_skip_modalities_ == []
+    with pytest.raises(AttributeError, match="fit"):
+        _ = model(tiny_kwargs).linear_skip_modalities_
+
+
 def test_linear_skip_cv_rejects_an_unknown_scheme(tiny_kwargs):
     with pytest.raises(ValueError, match=r"`linear_skip_cv` must be one of \('shuffled', 'blocked'\), got 'random'"):
         model(tiny_kwargs, linear_skip_cv="random")

@@ -250,6 +250,41 @@ def test_cross_validated_ridge_shrinks_only_where_it_helps():
     assert alphas[0] <= 1e-2 and alphas[1] >= 10.0
 
 
+def test_select_feature_groups_adds_the_groups_that_predict_and_leaves_out_noise():
+    """Forward selection on cross-validated error: a group that carries the signal is added, one of pure noise
+    features (which only a ridge fit to noise would use) is not, and with nothing to add the result is empty."""
+    from pf_forecast.nn.progressive import select_feature_groups
+
+    g = torch.Generator().manual_seed(0)
+    n, k = 400, 5
+    lags, useful, noise = (torch.randn(n, w, generator=g, dtype=torch.float64) for w in (4, 6, 40))
+    y = (lags[:, :1] + useful @ torch.linspace(-1, 1, 6, dtype=torch.float64)[:, None]
+         + 0.1 * torch.randn(n, 1, generator=g, dtype=torch.float64))  # (n, 1)
+    xa = torch.cat([lags, noise, useful, torch.ones(n, 1, dtype=torch.float64)], dim=1)  # (n, 51)
+    folds = torch.arange(n) * k // n
+    grams = torch.stack([xa[folds == i].T @ xa[folds == i] for i in range(k)])
+    crosses = torch.stack([xa[folds == i].T @ y[folds == i] for i in range(k)])
+    squares = torch.stack([(y[folds == i] ** 2).sum(dim=0) for i in range(k)])
+    groups = [range(4, 44), range(44, 50)]  # noise, useful
+    assert select_feature_groups(grams, crosses, squares, always=range(4), groups=groups) == [1]
+    assert select_feature_groups(grams, crosses, squares, always=range(4), groups=groups[:1]) == []
+    # without any feature always in (the intercept alone to start from) the useful group is still found
+    assert select_feature_groups(grams, crosses, squares, always=[], groups=groups) == [1]
+
+
+def test_linear_skip_groups_name_each_modality_columns_in_the_skip_features():
+    net = network(nr_params=1)
+    inputs = batch()
+    features = net.linear_skip_features(*inputs)  # (B, L + Ms*W*T)
+    groups = net.linear_skip_groups()
+    assert [slot for slot, _ in groups] == net.skip_slots.tolist()
+    assert groups[0][1].start == IN and groups[-1][1].stop == features.shape[1]
+    weight = torch.zeros(OUT, features.shape[1])
+    weight[:, groups[-1][1]] = 0.01  # only the last skipped modality is read
+    net.set_linear_skips(weight, torch.zeros(OUT))
+    assert net.linear_skip_slots() == [groups[-1][0]]
+
+
 def test_set_linear_skips_makes_the_network_that_linear_model():
     net = network(nr_params=1)
     inputs = batch()
