@@ -243,6 +243,8 @@ def run_cell(name: str, task: ForecastingTask, origin: int, seed: int, settings:
         scores.update(fault_scores(model, task, seed))
     return {"config": name, "dataset": task.name, "track": task.track, "fold": origin, "seed": seed, **scores,
             "n_windows": len(forecasts), "fit_seconds": fit_seconds, "epochs": facts.get("epochs_trained"),
+            # pf: the covariate modalities its least-squares start's linear model reads
+            "linear_skip_modalities": json.dumps(facts.get("linear_skip_modalities")),
             "overrides": json.dumps(CONFIGS.get(name, {"model": name}), sort_keys=True, default=repr),
             # every hyper-parameter as built: "base" means the defaults of the code that ran it
             "model_config": json.dumps(config, sort_keys=True)}

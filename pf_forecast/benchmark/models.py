@@ -491,7 +491,8 @@ def fit_model(model: ForecastingModel, name: str, task: ForecastingTask, setting
     dict
         Facts about the fit: ``train_stride`` and, for neural models, ``epochs_trained``, ``best_epoch`` (-1: the
         weights training started from), ``averaged_epochs`` (the epochs whose weight average was kept, else None) and
-        ``device`` (LightGBM: ``trees``, the mean number of trees per booster kept by early stopping).
+        ``device``; for pf, ``linear_skip_modalities`` (the covariate modalities its linear covariate skip reads)
+        (LightGBM: ``trees``, the mean number of trees per booster kept by early stopping).
     """
     inputs = model_inputs(name, task, settings.impute) if inputs is None else inputs
     facts: dict[str, Any] = {}
@@ -515,6 +516,8 @@ def fit_model(model: ForecastingModel, name: str, task: ForecastingTask, setting
                      best_epoch=restore[0].best_epoch if restore else None,
                      averaged_epochs=restore[0].averaged_epochs if restore else None,
                      device=str(trainer.strategy.root_device) if trainer is not None else None)
+        if isinstance(model, ProgressiveFusionForecaster):  # the streams its least-squares start reads
+            facts.update(linear_skip_modalities=model.linear_skip_modalities_)
     elif name == "linear":
         model.fit(task.train_series(), past_covariates=inputs["past_covariates"],
                   future_covariates=inputs["future_covariates"])
