@@ -980,12 +980,16 @@ def selection_section(full: bool = False) -> list[str]:
     # configurations that only change how gaps are read share base's fit: the gap-fill table below shows them
     gap_only = [name for fills in select_defaults.GAP_FILL_CONFIGS.values() for name in fills]
     shown = frame[frame.config.isin(list(select_defaults.CONFIGS)) & ~frame.config.isin(gap_only)]
-    if not full:  # late fusion: pooled over the tasks below the table (feedback_ablation)
+    if not full:  # the pooled ablations: below the table (pooled_ablation)
         shown = shown[(shown.config.isin(CURRENT_CONFIGS) | shown.reference.isin(CURRENT_CONFIGS))
-                      & (shown.config != "late")]
+                      & ~shown.config.isin(list(POOLED_ABLATIONS))]
+    listed = []  # the configurations in the table's rows
     for _, row in shown.iterrows():  # peers: their reports
         dataset, track = row.task.split(" / ")
         sub = cells[(cells.dataset == dataset) & (cells.track == track) & (cells.config == row.config)]
+        if not full and sub.fold.nunique() * sub.seed.nunique() == 1:
+            continue  # a single fit ranks nothing: the report has it
+        listed += [row.config, row.reference]
         against = "" if row.reference == "v1" else f" vs {row.reference}"
         paired = "—" if row.config == row.reference or np.isnan(row.vs_base) else (
             f"{row.vs_base:+.1%}" + ("" if np.isnan(row.se) else f" ± {row.se:.1%}") + against)
@@ -1006,52 +1010,63 @@ def selection_section(full: bool = False) -> list[str]:
         f"`{name}`: " + (", ".join(f"`{k}={v.__name__ if isinstance(v, type) else repr(v)}`"
                                    for k, v in select_defaults.CONFIGS[name].items()
                                    if k not in defaults or v != defaults[k]) or "the defaults")
-        for name in dict.fromkeys([*shown.config, *shown.reference]) if name in select_defaults.CONFIGS)
+        for name in dict.fromkeys(listed) if name in select_defaults.CONFIGS)
     header = ["task", "config", "validation MSE", "vs v1 (paired) ± s.e.", "under faults (vs v1)", "folds x seeds",
               "fit s"]
     if not full:  # one line per task (the full table is in the report), without the fit seconds
         header, rows = compact_selection_rows(rows)
-    return [*table(header, rows), "", *feedback_ablation(cells, full),
+    return [*table(header, rows), "", *(line for name in POOLED_ABLATIONS for line in pooled_ablation(cells, name, full)),
             f"Configurations (options other than the defaults): {legend}.", "",
             "Folds x windows per fold: " + "; ".join(folds) + ". Changes paired per (fold, seed) with `v1` or the "
             "named configuration. *Under faults*: mean MSE over every (fault, stream), one stream failing at the "
             "fault's middle severity.", "",
             *peers_on_folds(cells, full),
             *(gap_fill_table(cells) if full else [
-                f"Every configuration measured so far (the previous defaults `v1`, `v2` and their ablations) and what "
+                f"Every configuration measured so far (those fitted once, the previous defaults `v1`, `v2`) and what "
                 f"pf reads at a stream's missing steps (`gap_fill`): [selection report]"
                 f"({SELECTION_REPORT.relative_to(ROOT).as_posix()}).", ""])]
 
 
-def feedback_ablation(cells: pd.DataFrame, full: bool = True) -> list[str]:
-    """Progressive Fusion's feedback (the defaults' ``n_refinements``) against late fusion (``late``, one step) on
-    every validation fold both ran: the paired change of late fusion's MSE, pooled over every (task, fold, seed),
-    the tasks where it is lower, under faults where measured, and the fit time; the issue's rule: the feedback
-    stays the default only where it is at least as good as late fusion. Unless ``full``, the tasks are counted,
-    not named."""
+#: Ablations pooled over every task below the selection table (not in its rows): configuration -> (its title, what
+#: it changes, its verdicts where it is worse, better, and within noise beyond two standard errors). Late fusion:
+#: the issue's rule (the feedback stays the default only where it is at least as good as late fusion).
+POOLED_ABLATIONS = {
+    "late": ("Feedback against late fusion", "`late`, `n_refinements=1`, against the defaults' {n_refinements}",
+             "the feedback stays the default", "late fusion is better: the default should be one step",
+             "within two standard errors"),
+    "auto": ("Streams chosen by the least-squares start",
+             "`auto`, `use_covariate_skip='auto'`, against the defaults' {use_covariate_skip!r}",
+             "the default stays", "`auto` is better: it should be the default",
+             "within two standard errors: the default stays"),
+}
+
+
+def pooled_ablation(cells: pd.DataFrame, config: str, full: bool = True) -> list[str]:
+    """Configuration ``config`` of :data:`POOLED_ABLATIONS` against the defaults on every validation fold both ran:
+    its paired change of MSE pooled over every (task, fold, seed), the mean over tasks, the tasks where it is lower,
+    under faults where measured, the fit time and the verdict at two standard errors. Unless ``full``, the tasks are
+    counted, not named."""
     import select_defaults
 
     frame = select_defaults.per_fit(cells)
     keys = ["dataset", "track", "fold", "seed"]
-    late = frame[frame.config == "late"].set_index(keys)
-    if late.empty:
+    ablation = frame[frame.config == config].set_index(keys)
+    if ablation.empty:
         return []
     # the defaults of each (task, fold, seed): "base", or the configuration that set the same values before
     current = frame[frame.config.isin(CURRENT_CONFIGS[:2])].sort_values("config").groupby(keys).first()
-    pairs = late.join(current, rsuffix="_pf", how="inner")
+    pairs = ablation.join(current, rsuffix="_pf", how="inner")
     if pairs.empty:
         return []
-    change = pairs.mse / pairs.mse_pf - 1  # late fusion against the defaults: > 0 where the feedback helps
+    change = pairs.mse / pairs.mse_pf - 1  # the ablation against the defaults: > 0 where the defaults are better
     per_task = change.groupby(level=["dataset", "track"]).mean()
     lower = [f"{d} / {t}" for (d, t), v in per_task.items() if v < 0]
     mean, se = change.mean(), change.std(ddof=1) / np.sqrt(len(change))
-    verdict = ("the feedback stays the default" if mean > 2 * se else
-               "late fusion is better: the default should be one step" if mean < -2 * se else
-               "no difference beyond two standard errors")
-    text = (f"**Feedback against late fusion** (`late`, `n_refinements=1`, against the defaults' "
-            f"{pf_defaults()['n_refinements']}), paired on {len(change)} (task, fold, "
-            f"seed) cells of {len(per_task)} tasks: late fusion's validation MSE {mean:+.1%} ± {se:.1%} (mean over "
-            f"the tasks {per_task.mean():+.1%}); lower on {len(lower)} of {len(per_task)} tasks"
+    title, what, worse, better, tie = POOLED_ABLATIONS[config]
+    verdict = worse if mean > 2 * se else better if mean < -2 * se else tie
+    text = (f"**{title}** ({what.format(**pf_defaults())}), {len(change)} paired (task, fold, seed) cells, "
+            f"{len(per_task)} tasks: validation MSE {mean:+.1%} ± {se:.1%} (task mean "
+            f"{per_task.mean():+.1%}); lower on {len(lower)} of {len(per_task)} tasks"
             + (f" ({', '.join(lower)})" if lower and full else ""))
     faulty = pairs.dropna(subset=["fault_mse", "fault_mse_pf"])
     if len(faulty) > 1:
@@ -1071,7 +1086,7 @@ def compact_selection_rows(rows: list[list[str]]) -> tuple[list[str], list[list[
         text = f"`{config}` {mse}" + ("" if paired == "—" else f" ({paired})") + (
             "" if faults == "—" else f", faults {faults}") + f" [{layout}]"
         by_task.setdefault(task, []).append(text)
-    # a task where only the defaults are left (late fusion is pooled below the table) is left out
+    # a task where only the defaults are left (the pooled ablations are below the table) is left out
     return (["task", "configuration: validation MSE (paired change ± s.e.), under faults [folds x seeds]"],
             [[task, "; ".join(entries)] for task, entries in by_task.items() if len(entries) > 1])
 
@@ -1100,8 +1115,8 @@ def peers_on_folds(cells: pd.DataFrame, full: bool = True) -> list[str]:
         by_task: dict[str, list[str]] = {}
         for task, peer, _, _, ratio, _ in rows:
             by_task.setdefault(task, []).append(f"{peer} {ratio}")
-        return ["Other models on the same folds, pf's defaults / model (every window, early stopping; the MSEs in the "
-                "selection report): " + "; ".join(f"{task}: {', '.join(r)}" for task, r in by_task.items()) + ".", ""]
+        return ["Other models on the same folds, pf's defaults / model (every window, early stopping; MSEs: the "
+                "report): " + "; ".join(f"{task}: {', '.join(r)}" for task, r in by_task.items()) + ".", ""]
     return ["Other models on the same folds (every window, early stopping; mean over the folds both ran):", "",
             *table(["task", "model", "validation MSE", "pf's defaults", "pf / model", "folds x seeds"], rows), ""]
 
