@@ -56,9 +56,9 @@ from pf_forecast.modalities import (
 )
 from pf_forecast.nn.progressive import (
     NETWORK_HYPER_PARAMETERS,
+    RIDGE_GRID,
     ProgressiveFusionNetwork,
     check_hyper_parameters,
-    RIDGE_GRID,
     cross_validated_ridge,
     ridge_folds,
     ridge_solution_per_output,
@@ -232,16 +232,17 @@ class _ProgressiveFusionModule(PLForecastingModule):
         def shuffled(position):  # (S,) -> (S,): every fifth sample of the shuffled order
             return position % _RIDGE_FOLDS
 
-        sums = blocked_sums = None
+        blocked_sums = None
         if self.choose_skip_streams:
             # the streams are chosen on blocked folds: with shuffled ones a held-out window's overlapping neighbours
             # are in the training folds and a stream's overfit goes unseen. The pass in time order draws from the
             # global generator (the loader's seed): restored, so training is as without it.
             with torch.random.fork_rng(devices=[self.device] if self.device.type == "cuda" else []):
-                blocked_sums = sums = self._normal_equations(in_time_order(), blocked)
-        if self.linear_skip_cv != "blocked" or sums is None:
-            sums = (self._normal_equations(in_time_order(), blocked) if self.linear_skip_cv == "blocked"
-                    else self._normal_equations(data.train_dataloader(), shuffled))
+                blocked_sums = self._normal_equations(in_time_order(), blocked)
+        if self.linear_skip_cv == "blocked":  # the ridge's strength on the same folds
+            sums = blocked_sums or self._normal_equations(in_time_order(), blocked)
+        else:
+            sums = self._normal_equations(data.train_dataloader(), shuffled)
         if sums is None:
             return
         grams, crosses, squares = sums  # (K, F+1, F+1), (K, F+1, O), (K, O)
