@@ -315,8 +315,9 @@ def per_fit(cells: pd.DataFrame) -> pd.DataFrame:
 
 
 def summary() -> pd.DataFrame:
-    """Per task and configuration: mean MSE, and the mean paired change against the reference (``v1``, the former
-    defaults, where it ran; else ``base``; :data:`PAIRED_WITH` names others) with its standard error."""
+    """Per task and configuration: mean MSE on the folds every configuration of the task ran, and the mean paired
+    change against the reference (``v1``, the former defaults, where it ran; else ``base``; :data:`PAIRED_WITH`
+    names others) over every (fold, seed) both ran, with its standard error."""
     frames = [pd.read_csv(p) for p in sorted(CELLS.glob("*.csv"))]
     if not frames:
         raise SystemExit("no selection cells yet")
@@ -342,6 +343,11 @@ def summary() -> pd.DataFrame:
     for (dataset, track), group in cells.groupby(["dataset", "track"]):
         # the oldest defaults measured on the task: v1, else v2, else the current ones
         task_reference = next((r for r in ("v1", "v2") if (group.config == r).any()), "base")
+        # the folds every pf configuration of the task ran: each model's MSE is shown on these (comparable across
+        # them), its paired change uses every (fold, seed) it shares with its reference
+        ours = group[group.config.isin(list(CONFIGS))]
+        shared = set.intersection(*(set(sub.fold) for _, sub in ours.groupby("config"))) if len(ours) else set()
+        shared = shared or set(group.fold)
         for config, sub in group.groupby("config"):
             ran = set(group.config)
             reference = next((r for r in PAIRED_WITH.get(config, ()) if r in ran), task_reference)
@@ -355,7 +361,8 @@ def summary() -> pd.DataFrame:
                     values = values.droplevel("seed").reindex(base.index, level="fold")
                 paired = (values / base[metric].reindex(values.index) - 1).dropna()
                 prefix = "" if metric == "mse" else "fault_"
-                row.update({metric: values.mean(), f"{prefix}vs_base": paired.mean() if len(paired) else np.nan,
+                on_shared = values[values.index.get_level_values("fold").isin(shared)]
+                row.update({metric: on_shared.mean(), f"{prefix}vs_base": paired.mean() if len(paired) else np.nan,
                             f"{prefix}se": paired.std(ddof=1) / np.sqrt(len(paired)) if len(paired) > 1 else np.nan})
             rows.append(row)
     frame = pd.DataFrame(rows).sort_values(["task", "mse"])

@@ -1087,7 +1087,8 @@ def compact_selection_rows(rows: list[list[str]]) -> tuple[list[str], list[list[
             "" if faults == "—" else f", faults {faults}") + f" [{layout}]"
         by_task.setdefault(task, []).append(text)
     # a task where only the defaults are left (the pooled ablations are below the table) is left out
-    return (["task", "configuration: validation MSE (paired change ± s.e.), under faults [folds x seeds]"],
+    return (["task", "configuration: validation MSE on the folds all ran (paired change ± s.e.), under faults "
+             "[folds x seeds]"],
             [[task, "; ".join(entries)] for task, entries in by_task.items() if len(entries) > 1])
 
 
