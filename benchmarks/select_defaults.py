@@ -123,7 +123,8 @@ FORECAST_TIME_OPTIONS = ("gap_fill",)
 #: they share fits with, late fusion with the defaults it ablates (does the feedback still earn its cost?; on the
 #: EPF future folds the defaults ran as ``cov_future_clip``, the same options).
 PAIRED_WITH = {**{name: (reference,) for reference, fills in GAP_FILL_CONFIGS.items() for name in fills},
-               "late": ("base", "cov_future_clip"), "auto": ("base", "cov_future_clip"), "v2_late": ("v2",), "cov": ("base", "v2"),
+               "late": ("base", "cov_future_clip"), "auto": ("base", "cov_future_clip"), "v2_late": ("v2",),
+               "cov": ("base", "v2"),
                "cov_future": ("v2", "base"),
                "cov_future_clip": ("cov_future", "v2"),
                "faults": ("gap_zero", "base"), "dec": ("base", "cov_future"), "wide": ("base", "cov_future"),
@@ -315,7 +316,7 @@ def per_fit(cells: pd.DataFrame) -> pd.DataFrame:
 
 
 def summary() -> pd.DataFrame:
-    """Per task and configuration: mean MSE on the folds every configuration of the task ran, and the mean paired
+    """Per task and configuration: mean MSE on the folds every pf configuration of the task ran, and the mean paired
     change against the reference (``v1``, the former defaults, where it ran; else ``base``; :data:`PAIRED_WITH`
     names others) over every (fold, seed) both ran, with its standard error."""
     frames = [pd.read_csv(p) for p in sorted(CELLS.glob("*.csv"))]

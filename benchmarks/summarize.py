@@ -1015,7 +1015,8 @@ def selection_section(full: bool = False) -> list[str]:
               "fit s"]
     if not full:  # one line per task (the full table is in the report), without the fit seconds
         header, rows = compact_selection_rows(rows)
-    return [*table(header, rows), "", *(line for name in POOLED_ABLATIONS for line in pooled_ablation(cells, name, full)),
+    pooled = [line for name in POOLED_ABLATIONS for line in pooled_ablation(cells, name, full)]
+    return [*table(header, rows), "", *pooled,
             f"Configurations (options other than the defaults): {legend}.", "",
             "Folds x windows per fold: " + "; ".join(folds) + ". Changes paired per (fold, seed) with `v1` or the "
             "named configuration. *Under faults*: mean MSE over every (fault, stream), one stream failing at the "
@@ -1028,8 +1029,8 @@ def selection_section(full: bool = False) -> list[str]:
 
 
 #: Ablations pooled over every task below the selection table (not in its rows): configuration -> (its title, what
-#: it changes, its verdicts where it is worse, better, and within noise beyond two standard errors). Late fusion:
-#: the issue's rule (the feedback stays the default only where it is at least as good as late fusion).
+#: it changes, the verdict where the defaults are better beyond two standard errors, where it is, where neither).
+#: Late fusion: the issue's rule (the feedback stays the default only where it is at least as good as late fusion).
 POOLED_ABLATIONS = {
     "late": ("Feedback against late fusion", "`late`, `n_refinements=1`, against the defaults' {n_refinements}",
              "the feedback stays the default", "late fusion is better: the default should be one step",
