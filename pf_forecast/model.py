@@ -60,6 +60,7 @@ from pf_forecast.nn.progressive import (
     ProgressiveFusionNetwork,
     check_hyper_parameters,
     cross_validated_ridge,
+    normal_equations_of,
     ridge_folds,
     ridge_solution_per_output,
     select_feature_groups,
@@ -123,7 +124,7 @@ class _ProgressiveFusionModule(PLForecastingModule):
         covariate_skip = kwargs["use_covariate_skip"]
         # "auto": the least-squares start chooses the streams of a skip over all of them; where no start can be
         # fitted over every stream (several target components, another likelihood), the skip keeps the future ones
-        self.choose_skip_streams = covariate_skip == "auto" and self._fits_start_over_streams(target_dim, nr_params)
+        self.choose_skip_streams = covariate_skip == "auto" and target_dim == 1 and self._can_start(nr_params)
         if covariate_skip == "auto" and not self.choose_skip_streams:
             covariate_skip = "future"
         self.network = ProgressiveFusionNetwork(
@@ -143,11 +144,11 @@ class _ProgressiveFusionModule(PLForecastingModule):
             dropout_cls=MonteCarloDropout,
         )
 
-    def _fits_start_over_streams(self, target_dim: int, nr_params: int) -> bool:
-        """Whether the least-squares start can be one linear model over the target history and every stream: one
-        target component, a point forecast or a likelihood it can start (see ``_fit_linear_start``)."""
+    def _can_start(self, nr_params: int) -> bool:
+        """Whether ``fit_linear_skips`` applies to this model's forecasts: a point forecast or a likelihood the
+        least-squares start can set, without reversible instance norm (see ``_fit_linear_start``)."""
         return bool(
-            self.fit_linear_skips and target_dim == 1 and not self.use_reversible_instance_norm
+            self.fit_linear_skips and not self.use_reversible_instance_norm
             and (self.likelihood is None and nr_params == 1
                  or isinstance(self.likelihood, QuantileRegression | GaussianLikelihood))
         )
@@ -208,13 +209,10 @@ class _ProgressiveFusionModule(PLForecastingModule):
         """
         network = self.network
         eligible = (
-            self.fit_linear_skips
+            self._can_start(network.nr_params)
             and not bool(self.linear_skips_fitted)
             # one linear model: the covariate skip is per target component, the target skip shared by them all
             and (network.target_dim == 1 or network.covariate_skip is None)
-            and (self.likelihood is None and network.nr_params == 1
-                 or isinstance(self.likelihood, QuantileRegression | GaussianLikelihood))
-            and not self.use_reversible_instance_norm
             and (network.target_skip is not None or network.covariate_skip is not None)
         )
         if not eligible:
@@ -250,16 +248,12 @@ class _ProgressiveFusionModule(PLForecastingModule):
         n_features = grams.shape[1] - 1
         columns = list(range(n_features))
         if blocked_sums is not None:  # the target's lags, then the streams whose lags lower the blocked-CV error
-            groups = network.linear_skip_groups()
-            n_target = groups[0][1].start
-            chosen = select_feature_groups(*blocked_sums, always=range(n_target),
-                                           groups=[range(cols.start, cols.stop) for _, cols in groups],
-                                           alphas=alpha_grid)
-            columns = [*range(n_target), *(i for g in sorted(chosen) for i in range(groups[g][1].start,
-                                                                                      groups[g][1].stop))]
+            groups = [range(cols.start, cols.stop) for _, cols in network.linear_skip_groups()]
+            n_target = groups[0].start
+            chosen = select_feature_groups(*blocked_sums, always=range(n_target), groups=groups, alphas=alpha_grid)
+            columns = [*range(n_target), *(i for g in sorted(chosen) for i in groups[g])]
         index = torch.tensor([*columns, n_features], device=grams.device)  # the chosen features and the intercept
-        grams = grams.index_select(1, index).index_select(2, index)
-        crosses = crosses.index_select(1, index)
+        grams, crosses = normal_equations_of(grams, crosses, index)
         if self.linear_skip_ridge is None:  # chosen per forecast step by cross-validation over the training windows
             alphas, _ = cross_validated_ridge(grams, crosses, squares)  # (O,)
         else:

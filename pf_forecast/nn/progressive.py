@@ -156,6 +156,12 @@ def cross_validated_ridge(
     return grid[errors.argmin(dim=0)], errors
 
 
+def normal_equations_of(grams: torch.Tensor, crosses: torch.Tensor, index: torch.Tensor
+                        ) -> tuple[torch.Tensor, torch.Tensor]:
+    """The per-fold normal equations (K, F+1, F+1) and (K, F+1, O) restricted to the features ``index`` (F'+1,)."""
+    return grams.index_select(1, index).index_select(2, index), crosses.index_select(1, index)
+
+
 def select_feature_groups(
     grams: torch.Tensor, crosses: torch.Tensor, squares: torch.Tensor, always: Sequence[int],
     groups: Sequence[Sequence[int]], alphas: Sequence[float] = RIDGE_GRID,
@@ -185,8 +191,7 @@ def select_feature_groups(
 
     def error(features: list[int]) -> float:
         index = torch.tensor([*features, intercept], device=grams.device)
-        sub = grams.index_select(1, index).index_select(2, index)  # (K, F'+1, F'+1)
-        _, errors = cross_validated_ridge(sub, crosses.index_select(1, index), squares, alphas)  # (A, O)
+        _, errors = cross_validated_ridge(*normal_equations_of(grams, crosses, index), squares, alphas)  # (A, O)
         return float(errors.min(dim=0).values.sum())
 
     chosen: list[int] = []
@@ -553,10 +558,11 @@ class ProgressiveFusionNetwork(nn.Module):
     def linear_skip_slots(self) -> list[int]:
         """The slot indices of the covariate modalities whose values reach the forecast through the covariate skip:
         those with a non-zero weight (a least-squares start that left a modality out zeroed its weights)."""
-        n_target = self.input_chunk_length if self.target_skip is not None else 0
-        weight = self.covariate_skip.weight if self.covariate_skip is not None else None  # (O*C*N, Ms*W*T)
-        return [slot for slot, columns in self.linear_skip_groups()
-                if bool(weight[:, slice(columns.start - n_target, columns.stop - n_target)].any())]
+        if self.covariate_skip is None:
+            return []
+        weight = self.covariate_skip.weight  # (O*C*N, Ms*W*T), one block of W*T columns per skipped modality
+        read = weight.view(weight.shape[0], len(self.skip_slots), -1).ne(0).any(dim=2).any(dim=0)  # (Ms,)
+        return [int(slot) for slot, kept in zip(self.skip_slots, read) if kept]
 
     @torch.no_grad()
     def set_linear_skips(self, weight: torch.Tensor, bias: torch.Tensor) -> None:
