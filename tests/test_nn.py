@@ -450,6 +450,33 @@ def test_auto_gap_fill_reads_each_stream_by_its_own_most_accurate_guess():
     assert filled.flatten().tolist() == [0, 5, 5, 5] and held.flatten().tolist() == [False, True, True, True]
 
 
+def test_lagged_square_differences_match_the_sums_over_observed_pairs():
+    """The FFT's D(k) against the definition, a loop over lags: gaps, a large offset, a constant column, a column
+    with one observed value and one with none."""
+    from pf_forecast.nn.packing import lagged_square_differences
+
+    torch.manual_seed(0)
+    batch, steps = 3, 50
+    values = torch.randn(batch, steps, 5) + torch.tensor([0.0, 1000.0, 0.0, 0.0, 0.0])
+    values[:, :, 2] = 7.0  # constant: D(k) = 0
+    observed = torch.rand(batch, steps, 5) > 0.3
+    observed[:, :, 3] = False
+    observed[:, 10, 3] = True  # one observed value: no pair at any lag
+    observed[:, :, 4] = False  # never observed
+    values = torch.where(observed, values, torch.zeros_like(values))
+    expected = torch.full((batch, steps, 5), float("inf"), dtype=torch.float64)
+    x, w = values.double(), observed.double()
+    for lag in range(1, steps):
+        pairs = (w[:, lag:] * w[:, :-lag]).sum(dim=1)  # (B, C')
+        squares = (w[:, lag:] * w[:, :-lag] * (x[:, lag:] - x[:, :-lag]) ** 2).sum(dim=1)
+        expected[:, lag] = torch.where(pairs > 0, squares / pairs.clamp_min(1), float("inf"))
+    got = lagged_square_differences(values, observed)
+    assert got.dtype == values.dtype
+    assert torch.equal(torch.isinf(got), torch.isinf(expected))
+    finite = torch.isfinite(expected)
+    torch.testing.assert_close(got[finite].double(), expected[finite], rtol=1e-5, atol=1e-6)
+
+
 def test_fill_gaps_falls_back_to_the_last_value_and_leaves_leading_gaps():
     from pf_forecast.nn.packing import fill_gaps
 

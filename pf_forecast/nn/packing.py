@@ -87,6 +87,33 @@ def fill_gaps(values: torch.Tensor, observed: torch.Tensor, gaps: torch.Tensor, 
     return torch.where(take, torch.gather(values, 1, last.clamp_min(0)), values), known | take
 
 
+def lagged_square_differences(values: torch.Tensor, observed: torch.Tensor) -> torch.Tensor:
+    """(B, T, C'): at index k >= 1, D(k), the mean of (x_t - x_{t-k})^2 over the pairs of observed steps k apart in
+    each column of ``values`` (B, T, C'); inf where no pair is observed, and at k = 0.
+
+    The sums over t for every lag at once are cross-correlations, computed by FFT in float64 (a loop over the lags
+    made a training step on windows with gaps about 1.8x slower than on complete ones; by FFT about 1.2x): with w
+    the observed mask and x the values (centred by the caller: smaller squares, less rounding),
+    sum w_t w_{t-k} (x_t - x_{t-k})^2 = corr(w x^2, w)_k + corr(w, w x^2)_k - 2 corr(w x, w x)_k.
+    """
+    steps = values.shape[1]
+    weight = observed.to(torch.float64).transpose(1, 2)  # (B, C', T)
+    x = values.to(torch.float64).transpose(1, 2) * weight  # (B, C', T): zero where unobserved
+    size = 2 * steps  # zero-padded: the circular correlation of length 2T holds every lag 0..T-1 unwrapped
+
+    def correlation(spectrum: torch.Tensor) -> torch.Tensor:
+        """sum_t a_t b_{t-k} for k = 0..T-1, from the cross-spectrum A conj(B)."""
+        return torch.fft.irfft(spectrum, n=size)[..., :steps]  # (B, C', T + 1) -> (B, C', T)
+
+    w, xx, sq = (torch.fft.rfft(a, n=size) for a in (weight, x, x * x))  # (B, C', T + 1) each
+    pairs = correlation(w * w.conj()).round()  # (B, C', K): observed pairs k apart (integers)
+    # corr(w x^2, w) + corr(w, w x^2) has the spectrum 2 Re(S conj(W)); corr(w x, w x) has |X|^2
+    squares = correlation(2 * (sq * w.conj()).real - 2 * (xx * xx.conj()).real).clamp_min(0)  # (B, C', K)
+    structure = torch.where(pairs > 0, squares / pairs.clamp_min(1), float("inf"))  # (B, C', K)
+    structure[..., 0] = float("inf")
+    return structure.transpose(1, 2).to(values.dtype)  # (B, K, C')
+
+
 def fill_by_lowest_error(values: torch.Tensor, observed: torch.Tensor, gaps: torch.Tensor, season: int
                          ) -> tuple[torch.Tensor, torch.Tensor]:
     """:func:`fill_gaps` with ``"auto"``: each gap step takes the candidate of lowest expected squared error, measured
@@ -100,12 +127,7 @@ def fill_by_lowest_error(values: torch.Tensor, observed: torch.Tensor, gaps: tor
     mean = (values * weight).sum(dim=1, keepdim=True) / count.clamp_min(1)  # (B, 1, C')
     variance = ((values - mean) ** 2 * weight).sum(dim=1, keepdim=True) / count.clamp_min(1)  # (B, 1, C')
     inf = torch.full_like(variance, float("inf"))
-    structure = values.new_full((batch, steps, columns), float("inf"))  # (B, K=T, C'): D(k) at index k >= 1
-    for lag in range(1, steps):
-        pairs = weight[:, lag:] * weight[:, :-lag]  # (B, T-k, C')
-        n = pairs.sum(dim=1)  # (B, C')
-        squares = (pairs * (values[:, lag:] - values[:, :-lag]) ** 2).sum(dim=1)  # (B, C')
-        structure[:, lag] = torch.where(n > 0, squares / n.clamp_min(1), inf[:, 0])
+    structure = lagged_square_differences(values - mean, observed)  # (B, K=T, C'): D(k) at index k >= 1
 
     time = torch.arange(steps, device=values.device).view(1, steps, 1).expand_as(values)  # (B, T, C')
     last = last_known_step(observed)  # (B, T, C')
@@ -120,11 +142,13 @@ def fill_by_lowest_error(values: torch.Tensor, observed: torch.Tensor, gaps: tor
             seasonal_value = torch.where(earlier, steps_earlier(values, lag), seasonal_value)
             seasonal_error = torch.where(earlier, structure[:, lag:lag + 1].expand_as(values), seasonal_error)
     mean_error = torch.where(count >= 2, variance, inf).expand_as(values)  # (B, T, C')
-    errors = torch.stack([last_error, seasonal_error, mean_error])  # (3, B, T, C')
-    candidates = torch.stack([last_value, seasonal_value, mean.expand_as(values)])  # (3, B, T, C')
-    best = errors.argmin(dim=0, keepdim=True)  # (1, B, T, C')
-    measured = torch.isfinite(errors.min(dim=0).values)  # (B, T, C'): some guess has a measured error
-    filled = torch.where(gaps & measured, torch.gather(candidates, 0, best)[0], values)
+    # the lowest error, the first of equal ones (as argmin, which is several times slower over a leading dim of 3)
+    last_best = (last_error <= seasonal_error) & (last_error <= mean_error)  # (B, T, C')
+    guess = torch.where(last_best, last_value,
+                        torch.where(seasonal_error <= mean_error, seasonal_value, mean.expand_as(values)))
+    lowest = torch.minimum(torch.minimum(last_error, seasonal_error), mean_error)  # (B, T, C')
+    measured = torch.isfinite(lowest)  # (B, T, C'): some guess has a measured error
+    filled = torch.where(gaps & measured, guess, values)
     # too few observed values to measure any guess (a single one): its last value, as "ffill" does
     unmeasured = gaps & ~measured & has_last
     filled = torch.where(unmeasured, last_value, filled)
