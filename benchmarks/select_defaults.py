@@ -59,6 +59,8 @@ CONFIGS: dict[str, dict] = {
     # the defaults before the future-covariate skip (pf-v2)
     "v2": {"use_covariate_skip": False},
     "late": {"n_refinements": 1},
+    # the context fed into the last residual layer's input (the stem and the layers below run once per forward)
+    "ctx_last": {"context_layer": 3},
     # the least-squares start with the former fixed ridge (1e-3 of the mean feature energy) instead of the
     # cross-validated one: target skip only, or with the covariate skip (a linear path over every covariate value)
     "lsq_target_r1e-3": {"fit_linear_skips": True, "linear_skip_ridge": 1e-3, "use_covariate_skip": False,

@@ -252,6 +252,24 @@ def test_dense_encoder_fits_saves_loads_and_forecasts_through_nan(tiny_kwargs, d
     assert np.isfinite(pred.values()).all() and not np.allclose(pred.values(), expected.values())
 
 
+def test_context_in_the_last_layer_fits_saves_loads_and_forecasts_through_nan(tiny_kwargs, data, tmp_path):
+    y, x = data
+    with pytest.raises(ValueError, match=r"`context_layer` must be < `num_layers` \(2\).*Pass context_layer=1"):
+        model(tiny_kwargs, context_layer=2)  # at construction, before any training
+    m = model(tiny_kwargs, context_layer=1, modalities={"a": ["c0"], "b": ["c1", "c2"]}).fit(y, past_covariates=x)
+    assert m.model.network.context_layer == 1
+    expected = m.predict(OUT, series=y, past_covariates=x)
+    path = tmp_path / "pf.pt"
+    m.save(str(path))
+    loaded = ProgressiveFusionForecaster.load(str(path))
+    assert loaded.context_layer == 1
+    np.testing.assert_array_equal(loaded.predict(OUT, series=y, past_covariates=x).values(), expected.values())
+    gappy = x.values().copy()
+    gappy[-5:, 1] = np.nan  # a late feed in modality b
+    pred = m.predict(OUT, series=y, past_covariates=x.with_values(gappy))
+    assert np.isfinite(pred.values()).all() and not np.allclose(pred.values(), expected.values())
+
+
 def test_gap_fill_reads_the_season_of_the_training_series_and_survives_save_load(tiny_kwargs, tmp_path):
     y, x = make_series(n=200, freq="h")
     m = model(tiny_kwargs).fit(y, past_covariates=x)

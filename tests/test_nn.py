@@ -140,6 +140,34 @@ def test_zero_init_feedback_starts_as_late_fusion_and_learns(injection):
     assert progressive.context_injection.weight.grad.abs().sum() > 0
 
 
+def test_encoder_layers_split_at_any_layer_compose_to_the_whole_encoder():
+    torch.manual_seed(0)
+    tcn = ModalityTCN(n_modalities=3, in_channels=4, hidden_size=5, kernel_size=3, num_layers=4, patch_size=2)
+    first = tcn.first_layer(torch.randn(2, 3 * 4, 20))
+    for layer in range(4):
+        torch.testing.assert_close(tcn.above(tcn.below(first, layer), layer), tcn(first))
+
+
+@pytest.mark.parametrize("injection", ["add", "film"])
+def test_context_fed_into_a_later_layer_starts_as_late_fusion_and_reaches_the_forecast(injection):
+    """context_layer = j: the layers below j run once (shared by the steps), the context enters layer j's input;
+    at zero-initialised feedback R = 2 is R = 1, the injection and the shared layers learn, and the context moves
+    the forecast once the injection is non-zero."""
+    late = network(n_refinements=1, context_injection=injection, context_layer=2)
+    progressive = network(n_refinements=2, context_injection=injection, context_layer=2)
+    inputs = batch()
+    out = progressive(*inputs)
+    torch.testing.assert_close(out, late(*inputs))
+    torch.testing.assert_close(out, network(n_refinements=1, context_injection=injection)(*inputs))
+    out.square().mean().backward()
+    assert progressive.context_injection.weight.grad.abs().sum() > 0
+    assert progressive.encoders.input_layer.conv.weight.grad.abs().sum() > 0
+    with torch.no_grad():
+        for p in progressive.context_injection.parameters():
+            p.add_(torch.randn_like(p))
+    assert not torch.allclose(progressive(*inputs), out)
+
+
 def test_fully_missing_modality_uses_missing_embedding():
     net = network()
     pt, pc, hf, fc = batch()
@@ -387,6 +415,9 @@ def test_hyper_parameters_are_the_constructor_arguments_beyond_the_layout():
         ({"fusion": "sum"}, r"`fusion` must be one of \('concat', 'gated'\), got 'sum'\."),
         ({"gap_fill": "mean"}, r"`gap_fill` must be one of \('zero', 'ffill', 'seasonal', 'auto'\), got 'mean'\."),
         ({"encoder": "mlp"}, r"`encoder` must be one of \('tcn', 'dense'\), got 'mlp'\."),
+        ({"context_layer": 3}, r"`context_layer` must be < `num_layers` \(3\).*got 3\. Pass context_layer=2"),
+        ({"context_layer": -1}, r"`context_layer` \(the encoder layer .*\) must be an integer >= 0, got -1\."),
+        ({"context_layer": 1, "encoder": "dense"}, r"`context_layer` must be 0 with encoder='dense'"),
     ],
 )
 def test_network_checks_its_hyper_parameters(overrides, match):

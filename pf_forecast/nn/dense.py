@@ -94,6 +94,14 @@ class ModalityMLP(nn.Module):
             h = h + torch.einsum("bme,meh->bmh", inner, w2) + b2  # (B, M, H)
         return h.reshape(batch, -1, 1)  # (B, M*H, 1)
 
+    def below(self, first: torch.Tensor, layer: int) -> torch.Tensor:
+        """The context enters the stem's output (``layer`` 0 only): nothing is shared beyond :meth:`first_layer`."""
+        return first
+
+    def above(self, first: torch.Tensor, layer: int) -> torch.Tensor:
+        """:meth:`forward` (``layer`` 0 only)."""
+        return self(first)
+
     def forward_per_modality(self, x: torch.Tensor) -> torch.Tensor:
         """Reference implementation looping over modalities; numerically equal to the batched path."""
         batch = x.shape[0]

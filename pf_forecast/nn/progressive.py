@@ -76,6 +76,7 @@ _HYPER_PARAMETER_CHECKS: dict[str, Callable[[str, object], object] | None] = {
     "gap_fill": partial(check_choice, choices=GAP_FILLS),
     "clip_covariate_skip": None,
     "encoder": partial(check_choice, choices=ENCODERS),
+    "context_layer": partial(check_int, low=0, about="the encoder layer whose input the fed-back context shifts"),
 }
 NETWORK_HYPER_PARAMETERS: tuple[str, ...] = tuple(_HYPER_PARAMETER_CHECKS)
 
@@ -86,6 +87,13 @@ def check_hyper_parameters(values: Mapping[str, object]) -> None:
     for name, check in _HYPER_PARAMETER_CHECKS.items():
         if check is not None and name in values:
             check(name, values[name])
+    layer, depth = values.get("context_layer", 0), values.get("num_layers", 1)
+    if layer >= depth:
+        raise ValueError(f"`context_layer` must be < `num_layers` ({depth}): the encoders have layers 0..{depth - 1}, "
+                         f"got {layer}. Pass context_layer={depth - 1} to feed the context into the last layer.")
+    if layer and values.get("encoder", "tcn") != "tcn":
+        raise ValueError(f"`context_layer` must be 0 with encoder={values['encoder']!r} (the context enters its stem), "
+                         f"got {layer}. Pass context_layer=0, or encoder='tcn'.")
 
 
 def ridge_solution(gram: torch.Tensor, cross: torch.Tensor, alpha: float = 1e-3) -> tuple[torch.Tensor, torch.Tensor]:
@@ -292,6 +300,10 @@ class ProgressiveFusionNetwork(nn.Module):
     encoder
         ``"tcn"``: causal TCN encoders over patches (``kernel_size``, ``patch_size`` apply); ``"dense"``: a
         residual MLP per modality over its whole flattened window (``num_layers`` layers, ``hidden_size`` wide).
+    context_layer
+        Where the context enters the TCN encoders: 0, the stem's output (every layer is run again per refinement
+        step); j >= 1, the input of residual layer j (layers below it are run once and shared by the steps, so
+        each extra step costs the top ``num_layers - j`` layers only).
     dropout_cls
         Dropout class (darts' Monte-Carlo dropout in the adapter).
     """
@@ -325,6 +337,7 @@ class ProgressiveFusionNetwork(nn.Module):
         gap_fill: str = "zero",
         clip_covariate_skip: bool = False,
         encoder: str = "tcn",
+        context_layer: int = 0,
         season: int = 1,
         dropout_cls: DropoutFactory = nn.Dropout,
     ):
@@ -337,6 +350,7 @@ class ProgressiveFusionNetwork(nn.Module):
         self.target_dim = target_dim
         self.nr_params = nr_params
         self.n_refinements = n_refinements
+        self.context_layer = context_layer
         self.modality_dropout = modality_dropout
         self.fault_dropout = fault_dropout
         self.gap_fill, self.season = gap_fill, season
@@ -424,12 +438,13 @@ class ProgressiveFusionNetwork(nn.Module):
             available = available & ~dropped  # (B, M)
 
         step_features = self._step_features(packed, available) if self.temporal_decoder is not None else None
-        first = self.encoders.first_layer(packed.inputs)  # (B, M*2W, T) -> (B, M*H, T'), shared by all steps
+        first = self.encoders.first_layer(packed.inputs)  # (B, M*2W, T) -> (B, M*H, T')
+        shared = self.encoders.below(first, self.context_layer)  # (B, M*H, T'): the layers every step shares
         context = None
         earlier_steps = []
         for step in range(self.n_refinements):
-            modulated = first if context is None else self.context_injection(first, context)  # (B, M*H, T')
-            states = self.encoders(modulated)  # (B, M*H, T')
+            modulated = shared if context is None else self.context_injection(shared, context)  # (B, M*H, T')
+            states = self.encoders.above(modulated, self.context_layer)  # (B, M*H, T')
             states = states.view(batch, self.n_modalities, -1, states.shape[-1])  # (B, M, H, T')
             embeddings = self.embedding_dropout(self.readout(states))  # (B, M, H)
             embeddings = torch.where(available.unsqueeze(-1), embeddings, self.missing_embedding)  # (B, M, H)

@@ -61,12 +61,13 @@ class GroupedCausalConv(nn.Module):
 
 
 class ModalityTCN(nn.Module):
-    """Per-modality causal TCN encoders with a context-injection point at the first layer.
+    """Per-modality causal TCN encoders with a context-injection point at the input of any layer.
 
     Layer 0 (the stem) embeds non-overlapping patches of ``patch_size`` steps of each modality's input channels into
     ``hidden_size`` channels; layers 1..L-1 are residual blocks with dilation 2**(i-1) over patches. Progressive
-    Fusion feeds the fused context back into the stem's pre-activation output, so :meth:`first_layer` is computed
-    once per forward pass and only the later layers are re-run per refinement step.
+    Fusion feeds the fused context back into the input of one layer j (by default the stem's pre-activation output):
+    :meth:`first_layer` and :meth:`below` are computed once per forward pass and only :meth:`above` (the layers from
+    j on) is re-run per refinement step.
 
     Parameters
     ----------
@@ -134,9 +135,25 @@ class ModalityTCN(nn.Module):
         torch.Tensor
             (B, M*H, T') hidden states.
         """
+        return self.above(first, 0)
+
+    def below(self, first: torch.Tensor, layer: int) -> torch.Tensor:
+        """The input of layer ``layer`` (where the context enters) from :meth:`first_layer`'s output: ``first``
+        itself for 0 (the stem's pre-activation), else the output of residual layer ``layer - 1``."""
+        if layer == 0:
+            return first
         h = F.relu(first)  # (B, M*H, T')
-        for layer in self.residual_layers:
-            h = h + F.relu(layer(h))  # (B, M*H, T') -> (B, M*H, T')
+        for block in self.residual_layers[:layer - 1]:
+            h = h + F.relu(block(h))  # (B, M*H, T') -> (B, M*H, T')
+        return h
+
+    def above(self, h: torch.Tensor, layer: int) -> torch.Tensor:
+        """The hidden states (B, M*H, T') from the input ``h`` of layer ``layer`` (see :meth:`below`)."""
+        if layer == 0:
+            h = F.relu(h)  # the stem's activation
+            layer = 1
+        for block in self.residual_layers[layer - 1:]:
+            h = h + F.relu(block(h))  # (B, M*H, T') -> (B, M*H, T')
         return h
 
     def forward_per_modality(self, x: torch.Tensor) -> torch.Tensor:
