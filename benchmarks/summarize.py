@@ -1039,6 +1039,9 @@ POOLED_ABLATIONS = {
              "`auto`, `use_covariate_skip='auto'`, against the defaults' {use_covariate_skip!r}",
              "the default stays", "`auto` is better: it should be the default",
              "within two standard errors: the default stays"),
+    "ctx_last": ("Feedback into the last encoder layer", "`ctx_last`, `context_layer=3`, against the defaults' "
+                 "{context_layer}: the layers below it run once", "the default stays",
+                 "`ctx_last` is better: it should be the default", "within two standard errors"),
 }
 
 
