@@ -91,14 +91,15 @@ def lagged_square_differences(values: torch.Tensor, observed: torch.Tensor) -> t
     """(B, T, C'): at index k >= 1, D(k), the mean of (x_t - x_{t-k})^2 over the pairs of observed steps k apart in
     each column of ``values`` (B, T, C'); inf where no pair is observed, and at k = 0.
 
-    The sums over t for every lag at once are cross-correlations, computed by FFT in float64 (a loop over the lags
-    made a training step on windows with gaps about 1.8x slower than on complete ones; by FFT about 1.2x): with w
-    the observed mask and x the values (centred by the caller: smaller squares, less rounding),
+    The sums over t for every lag at once are cross-correlations, computed by FFT, in float64 where the device has
+    it (a loop over the lags made a training step on windows with gaps about 1.8x slower than on complete ones; by
+    FFT about 1.2x): with w the observed mask and x the values (centred by the caller: less rounding),
     sum w_t w_{t-k} (x_t - x_{t-k})^2 = corr(w x^2, w)_k + corr(w, w x^2)_k - 2 corr(w x, w x)_k.
     """
     steps = values.shape[1]
-    weight = observed.to(torch.float64).transpose(1, 2)  # (B, C', T)
-    x = values.to(torch.float64).transpose(1, 2) * weight  # (B, C', T): zero where unobserved
+    precise = torch.float32 if values.device.type == "mps" else torch.float64  # MPS has no float64
+    weight = observed.to(precise).transpose(1, 2)  # (B, C', T)
+    x = values.to(precise).transpose(1, 2) * weight  # (B, C', T): zero where unobserved
     size = 2 * steps  # zero-padded: the circular correlation of length 2T holds every lag 0..T-1 unwrapped
 
     def correlation(spectrum: torch.Tensor) -> torch.Tensor:
