@@ -122,7 +122,7 @@ def fill_by_lowest_error(values: torch.Tensor, observed: torch.Tensor, gaps: tor
     of (x_t - x_{t-d})^2 over observed pairs), the nearest observed value a whole number of seasons back (D(lag)),
     or the window's mean (its variance). A stream that barely repeats itself (wind) is read as its mean, a daily
     profile (load) as the day before, a slow signal as its last value."""
-    batch, steps, columns = values.shape
+    steps = values.shape[1]
     weight = observed.to(values.dtype)  # (B, T, C')
     count = weight.sum(dim=1, keepdim=True)  # (B, 1, C')
     mean = (values * weight).sum(dim=1, keepdim=True) / count.clamp_min(1)  # (B, 1, C')
