@@ -385,11 +385,11 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
         Size of the fused context c fed back to the encoders.
     n_refinements
         Number of unrolled fusion steps R; ``1`` is exactly late fusion (no feedback), the paper's ablation.
-        Each step runs the encoders again (from ``context_layer`` up), so R = 2 costs about twice R = 1's fit time
-        with the default ``context_layer=0``; on the rolling-origin
-        validation folds (EPF past and future, ETTh1, stocks) R = 1 was as accurate, clean and (EPF future)
-        under stream faults, while on the benchmark's test segments R = 2 beat every peer under stream faults
-        in more cases (BENCHMARKS.md): ``1`` where fit time matters more than robustness.
+        Each step runs the encoders again (from ``context_layer`` up), so with the default ``context_layer=0``
+        R = 2 costs about twice R = 1's fit time; on the rolling-origin validation folds (EPF past and future,
+        ETTh1, stocks) R = 1 was as accurate, clean and (EPF future) under stream faults, while on the benchmark's
+        test segments R = 2 beat every peer under stream faults in more cases (BENCHMARKS.md): ``1`` where fit time
+        matters more than robustness.
     fusion
         ``"concat"`` (MLP over concatenated modality embeddings) or ``"gated"`` (one softmax weight per modality,
         readable with :meth:`fusion_weights`).
