@@ -12,6 +12,10 @@ Usage (what wrote ``fit_time.txt``)::
 
     python benchmarks/probes/fit_time.py --tasks epf-PJM:future --configs ctx_last
     python benchmarks/probes/fit_time.py --tasks epf-DE:past --configs ctx_last
+
+What it measured is in ``fit_time.txt`` (the two commands side by side, one seed): an epoch of ``ctx_last`` costs
+0.71-0.79x the default's, and with fewer epochs to early stopping it fitted in 1.05x and 1.43x TiDE's time where the
+default took 2.45x and 4.02x (late fusion 0.86x and 0.78x).
 """
 
 from __future__ import annotations
