@@ -1006,11 +1006,14 @@ def selection_section(full: bool = False) -> list[str]:
         layouts.setdefault(f"{g.fold.nunique()} x {int(g.n_windows.median()):,}", []).append(f"{dataset} / {track}")
     folds = [f"{by_track(tasks)}: {layout}" for layout, tasks in layouts.items()]
     defaults = pf_defaults()
-    legend = "; ".join(  # each configuration by the options it sets to other values than the current defaults
-        f"`{name}`: " + (", ".join(f"`{k}={v.__name__ if isinstance(v, type) else repr(v)}`"
-                                   for k, v in select_defaults.CONFIGS[name].items()
-                                   if k not in defaults or v != defaults[k]) or "the defaults")
-        for name in dict.fromkeys(listed) if name in select_defaults.CONFIGS)
+    described: dict[str, list[str]] = {}  # the options a configuration sets to other values than the defaults
+    for name in dict.fromkeys(listed):  # -> the configurations that set them (several can be the defaults)
+        if name in select_defaults.CONFIGS:
+            options = ", ".join(f"`{k}={v.__name__ if isinstance(v, type) else repr(v)}`"
+                                for k, v in select_defaults.CONFIGS[name].items()
+                                if k not in defaults or v != defaults[k]) or "the defaults"
+            described.setdefault(options, []).append(f"`{name}`")
+    legend = "; ".join(f"{', '.join(names)}: {options}" for options, names in described.items())
     header = ["task", "config", "validation MSE", "vs v1 (paired) ± s.e.", "under faults (vs v1)", "folds x seeds",
               "fit s"]
     if not full:  # one line per task (the full table is in the report), without the fit seconds
@@ -1023,25 +1026,26 @@ def selection_section(full: bool = False) -> list[str]:
             "fault's middle severity.", "",
             *peers_on_folds(cells, full),
             *(gap_fill_table(cells) if full else [
-                f"Every configuration measured so far (those fitted once, the previous defaults `v1`, `v2`) and what "
-                f"pf reads at a stream's missing steps (`gap_fill`): [selection report]"
+                f"Every configuration measured (single fits, the former defaults `v1`, `v2`, `gap_fill`): "
+                f"[selection report]"
                 f"({SELECTION_REPORT.relative_to(ROOT).as_posix()}).", ""])]
 
 
 #: Ablations pooled over every task below the selection table (not in its rows): configuration -> (its title, what
 #: it changes, the verdict where the defaults are better beyond two standard errors, where it is, where neither).
 #: Late fusion: the issue's rule (the feedback stays the default only where it is at least as good as late fusion).
+#: Last, whether its cells ran beside the defaults' (one command): only then is the fit-time ratio side by side.
 POOLED_ABLATIONS = {
     "late": ("Feedback against late fusion", "`late`, `n_refinements=1`, against the defaults' {n_refinements}",
              "the feedback stays the default", "late fusion is better: the default should be one step",
-             "within two standard errors"),
+             "within two standard errors", True),
     "auto": ("Streams chosen by the least-squares start",
              "`auto`, `use_covariate_skip='auto'`, against the defaults' {use_covariate_skip!r}",
              "the default stays", "`auto` is better: it should be the default",
-             "within two standard errors: the default stays"),
-    "ctx_last": ("Feedback into the last encoder layer", "`ctx_last`, `context_layer=3`, against the defaults' "
-                 "{context_layer}: the layers below it run once", "the default stays",
-                 "`ctx_last` is better: it should be the default", "within two standard errors"),
+             "within two standard errors", False),
+    "ctx_last": ("Feedback into the last layer", "`ctx_last`, `context_layer=3`, against the defaults' "
+                 "{context_layer}", "the default stays", "`ctx_last` is better: it should be the default",
+                 "within two standard errors", False),
 }
 
 
@@ -1066,19 +1070,19 @@ def pooled_ablation(cells: pd.DataFrame, config: str, full: bool = True) -> list
     per_task = change.groupby(level=["dataset", "track"]).mean()
     lower = [f"{d} / {t}" for (d, t), v in per_task.items() if v < 0]
     mean, se = change.mean(), change.std(ddof=1) / np.sqrt(len(change))
-    title, what, worse, better, tie = POOLED_ABLATIONS[config]
+    title, what, worse, better, tie, side_by_side = POOLED_ABLATIONS[config]
     verdict = worse if mean > 2 * se else better if mean < -2 * se else tie
-    text = (f"**{title}** ({what.format(**pf_defaults())}), {len(change)} paired (task, fold, seed) cells, "
-            f"{len(per_task)} tasks: validation MSE {mean:+.1%} ± {se:.1%} (task mean "
-            f"{per_task.mean():+.1%}); lower on {len(lower)} of {len(per_task)} tasks"
+    text = (f"**{title}** ({what.format(**pf_defaults())}), {len(change)} paired cells: "
+            f"validation MSE {mean:+.1%} ± {se:.1%}; lower on {len(lower)} of {len(per_task)} tasks"
             + (f" ({', '.join(lower)})" if lower and full else ""))
     faulty = pairs.dropna(subset=["fault_mse", "fault_mse_pf"])
     if len(faulty) > 1:
         fault_change = faulty.fault_mse / faulty.fault_mse_pf - 1
         text += (f"; under faults {fault_change.mean():+.1%} ± {fault_change.std(ddof=1) / np.sqrt(len(faulty)):.1%}"
                  f" ({len(faulty)} cells)")
-    ratio = (pairs.fit_seconds / pairs.fit_seconds_pf).median()
-    return [f"{text}; fit time {ratio:.2f}x (median): {verdict}.", ""]
+    if side_by_side:
+        text += f"; fit time {(pairs.fit_seconds / pairs.fit_seconds_pf).median():.2f}x (median)"
+    return [f"{text}: {verdict}.", ""]
 
 
 def compact_selection_rows(rows: list[list[str]]) -> tuple[list[str], list[list[str]]]:
