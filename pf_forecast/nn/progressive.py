@@ -87,8 +87,8 @@ def check_hyper_parameters(values: Mapping[str, object]) -> None:
     for name, check in _HYPER_PARAMETER_CHECKS.items():
         if check is not None and name in values:
             check(name, values[name])
-    layer, depth = values.get("context_layer", 0), values.get("num_layers", 1)
-    if layer >= depth:
+    layer, depth = values.get("context_layer", 0), values.get("num_layers")
+    if depth is not None and layer >= depth:
         raise ValueError(f"`context_layer` must be < `num_layers` ({depth}): the encoders have layers 0..{depth - 1}, "
                          f"got {layer}. Pass context_layer={depth - 1} to feed the context into the last layer.")
     if layer and values.get("encoder", "tcn") != "tcn":

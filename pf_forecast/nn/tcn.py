@@ -142,17 +142,17 @@ class ModalityTCN(nn.Module):
         itself for 0 (the stem's pre-activation), else the output of residual layer ``layer - 1``."""
         if layer == 0:
             return first
-        h = F.relu(first)  # (B, M*H, T')
-        for block in self.residual_layers[:layer - 1]:
-            h = h + F.relu(block(h))  # (B, M*H, T') -> (B, M*H, T')
-        return h
+        return self._residual(F.relu(first), self.residual_layers[:layer - 1])
 
     def above(self, h: torch.Tensor, layer: int) -> torch.Tensor:
         """The hidden states (B, M*H, T') from the input ``h`` of layer ``layer`` (see :meth:`below`)."""
         if layer == 0:
             h = F.relu(h)  # the stem's activation
-            layer = 1
-        for block in self.residual_layers[layer - 1:]:
+        return self._residual(h, self.residual_layers[max(layer, 1) - 1:])
+
+    @staticmethod
+    def _residual(h: torch.Tensor, blocks) -> torch.Tensor:
+        for block in blocks:
             h = h + F.relu(block(h))  # (B, M*H, T') -> (B, M*H, T')
         return h
 
