@@ -61,6 +61,9 @@ CONFIGS: dict[str, dict] = {
     "late": {"n_refinements": 1},
     # the context fed into the last residual layer's input (the stem and the layers below run once per forward)
     "ctx_last": {"context_layer": 3},
+    # calendar features as one more stream (darts' cyclic encoders, known over the horizon): the hour of day and the
+    # day of the week of every input and forecast step (constant, so harmless, on daily data for the hour)
+    "calendar": {"add_encoders": {"cyclic": {"future": ["hour", "dayofweek"]}}},
     # the least-squares start with the former fixed ridge (1e-3 of the mean feature energy) instead of the
     # cross-validated one: target skip only, or with the covariate skip (a linear path over every covariate value)
     "lsq_target_r1e-3": {"fit_linear_skips": True, "linear_skip_ridge": 1e-3, "use_covariate_skip": False,
