@@ -64,6 +64,8 @@ CONFIGS: dict[str, dict] = {
     # calendar features as one more stream (darts' cyclic encoders, known over the horizon): the hour of day and the
     # day of the week of every input and forecast step (constant, so harmless, on daily data for the hour)
     "calendar": {"add_encoders": {"cyclic": {"future": ["hour", "dayofweek"]}}},
+    # what modality dropout (training with whole streams hidden, for forecasts without them) costs on clean data
+    "mdrop0": {"modality_dropout": 0.0},
     # the least-squares start with the former fixed ridge (1e-3 of the mean feature energy) instead of the
     # cross-validated one: target skip only, or with the covariate skip (a linear path over every covariate value)
     "lsq_target_r1e-3": {"fit_linear_skips": True, "linear_skip_ridge": 1e-3, "use_covariate_skip": False,
@@ -136,7 +138,8 @@ PAIRED_WITH = {**{name: (reference,) for reference, fills in GAP_FILL_CONFIGS.it
                "patch1": ("base", "cov_future"), "deep6": ("base", "cov_future"),
                "lr_plateau": ("base", "cov_future"), "lr_exp": ("base", "cov_future"),
                "cv_blocked": ("base", "cov_future"), "cov_blocked": ("cov", "base"),
-               "lr_low": ("base", "cov_future"), "dense": ("base", "cov_future")}
+               "lr_low": ("base", "cov_future"), "dense": ("base", "cov_future"),
+               "calendar": ("base", "cov_future_clip"), "mdrop0": ("base", "cov_future_clip")}
 
 
 def without_future_effect(config: dict[str, str]) -> dict[str, str]:

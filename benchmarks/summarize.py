@@ -1046,6 +1046,13 @@ POOLED_ABLATIONS = {
     "ctx_last": ("Feedback into the last layer", "`ctx_last`, `context_layer=3`, against the defaults' "
                  "{context_layer}", "the default stays", "`ctx_last` is better: it should be the default",
                  "within two standard errors", False),
+    "calendar": ("Calendar features as a stream", "`calendar`, the hour of day and the day of the week through darts' "
+                 "cyclic `add_encoders`, against the defaults (none)", "the default stays",
+                 "`calendar` is better: calendar features should be on by default", "within two standard errors",
+                 False),
+    "mdrop0": ("Price of modality dropout", "`mdrop0`, `modality_dropout=0`, against the defaults' "
+               "{modality_dropout}", "modality dropout costs nothing on clean data",
+               "modality dropout costs clean accuracy", "within two standard errors", False),
 }
 
 
