@@ -201,12 +201,12 @@ def rule_lines() -> list[str]:
             change = paired.change[paired.model == model]
             se = change.std(ddof=1) / np.sqrt(len(change)) if len(change) > 1 else float("nan")
             effects.append(f"{model} {change.mean():+.1%}" + (f" ± {se:.1%}" if np.isfinite(se) else "")
-                           + f" ({plural(len(change), 'fit')})")
+                           + f" ({len(change)})")
         kept = [(json.loads(p.read_text()).get("fit") or {}).get("averaged_epochs") is not None
                 for rerun, _, _ in reruns for p in sorted((HERE / rerun / "cells").glob("*.json"))]
         lines += [f"{', '.join(f'`{rerun}`' for rerun, _, _ in reruns)} (`{option}`: {reruns[0][2]}; kept in "
                   f"{sum(kept)} of {len(kept)} fits) rerun the neural models of {by_track(tasks)}. Clean MSE against "
-                  f"the best epoch, paired by task and seed: {'; '.join(effects)}."
+                  f"the best epoch, paired by task and seed (fits): {'; '.join(effects)}."
                   + (" Not rerun yet: "
                      + "; ".join(f"{task}: {', '.join(ordered_models(models))}" for task, models in sorted(left.items()))
                      + "." if left else ""), ""]
@@ -990,7 +990,9 @@ def selection_section(full: bool = False) -> list[str]:
         if not full and sub.fold.nunique() * sub.seed.nunique() == 1:
             continue  # a single fit ranks nothing: the report has it
         listed += [row.config, row.reference]
-        against = "" if row.reference == "v1" else f" vs {row.reference}"
+        # compact: a change against the defaults is not named (the caption says so)
+        against = "" if row.reference == "v1" or not full and row.reference in CURRENT_CONFIGS[:2] else (
+            f" vs {row.reference}")
         paired = "—" if row.config == row.reference or np.isnan(row.vs_base) else (
             f"{row.vs_base:+.1%}" + ("" if np.isnan(row.se) else f" ± {row.se:.1%}") + against)
         faults = "—"
@@ -1018,78 +1020,78 @@ def selection_section(full: bool = False) -> list[str]:
               "fit s"]
     if not full:  # one line per task (the full table is in the report), without the fit seconds
         header, rows = compact_selection_rows(rows)
-    pooled = [line for name in POOLED_ABLATIONS for line in pooled_ablation(cells, name, full)]
-    return [*table(header, rows), "", *pooled,
+    return [*table(header, rows), "", *pooled_ablations(cells, full),
             f"Configurations (options other than the defaults): {legend}.", "",
-            "Folds x windows per fold: " + "; ".join(folds) + ". Changes paired per (fold, seed) with `v1` or the "
-            "named configuration. *Under faults*: mean MSE over every (fault, stream), one stream failing at the "
-            "fault's middle severity.", "",
+            "Folds x windows per fold: " + "; ".join(folds) + ". Changes paired per (fold, seed) with "
+            + ("`v1` or the named configuration." if full
+               else "the named configuration, else the defaults (the defaults' own change: with `v1`).")
+            + " *Under faults*: mean MSE over every (fault, stream), one stream failing at the fault's middle severity.",
+            "",
             *peers_on_folds(cells, full),
             *(gap_fill_table(cells) if full else [
-                f"Every configuration measured (single fits, the former defaults `v1`, `v2`, `gap_fill`): "
-                f"[selection report]"
+                f"Every configuration, single fits included: [selection report]"
                 f"({SELECTION_REPORT.relative_to(ROOT).as_posix()}).", ""])]
 
 
-#: Ablations pooled over every task below the selection table (not in its rows): configuration -> (its title, what
-#: it changes, the verdict where the defaults are better beyond two standard errors, where it is, where neither).
-#: Late fusion: the issue's rule (the feedback stays the default only where it is at least as good as late fusion).
-#: Last, whether its cells ran beside the defaults' (one command): only then is the fit-time ratio side by side.
+#: Ablations pooled over every task in one table below the selection table (not in its rows): configuration -> (what
+#: it changes against the defaults, the verdict where the defaults are better beyond two standard errors, where it is,
+#: where neither), and whether its cells ran beside the defaults' in one command: only then is the fit-time ratio
+#: side by side. Late fusion: the issue's rule (the feedback stays the default only where it is at least as good).
 POOLED_ABLATIONS = {
-    "late": ("Feedback against late fusion", "`late`, `n_refinements=1`, against the defaults' {n_refinements}",
-             "the feedback stays the default", "late fusion is better: the default should be one step",
-             "within two standard errors", True),
-    "auto": ("Streams chosen by the least-squares start",
-             "`auto`, `use_covariate_skip='auto'`, against the defaults' {use_covariate_skip!r}",
-             "the default stays", "`auto` is better: it should be the default",
-             "within two standard errors", False),
-    "ctx_last": ("Feedback into the last layer", "`ctx_last`, `context_layer=3`, against the defaults' "
-                 "{context_layer}", "the default stays", "`ctx_last` is better: it should be the default",
-                 "within two standard errors", False),
-    "calendar": ("Calendar features as a stream", "`calendar`, the hour of day and the day of the week through darts' "
-                 "cyclic `add_encoders`, against the defaults (none)", "the default stays",
-                 "`calendar` is better: calendar features should be on by default", "within two standard errors",
-                 False),
-    "mdrop0": ("Price of modality dropout", "`mdrop0`, `modality_dropout=0`, against the defaults' "
-               "{modality_dropout}", "modality dropout costs nothing on clean data",
-               "modality dropout costs clean accuracy", "within two standard errors", False),
+    "late": ("`n_refinements=1` (defaults: {n_refinements})", "the feedback stays the default",
+             "late fusion is better: the default should be one step", True),
+    "auto": ("`use_covariate_skip='auto'` (defaults: {use_covariate_skip!r})", "the default stays",
+             "`auto` is better: it should be the default", False),
+    "ctx_last": ("`context_layer=3` (defaults: {context_layer})", "the default stays",
+                 "`ctx_last` is better: it should be the default", False),
+    "calendar": ("hour and weekday as a stream (cyclic `add_encoders`; defaults: none)",
+                 "the default stays", "calendar features should be on by default", False),
+    "mdrop0": ("`modality_dropout=0` (defaults: {modality_dropout})", "modality dropout costs nothing clean",
+               "modality dropout costs clean accuracy", False),
 }
+POOLED_TIE = "within 2 s.e."
 
 
-def pooled_ablation(cells: pd.DataFrame, config: str, full: bool = True) -> list[str]:
-    """Configuration ``config`` of :data:`POOLED_ABLATIONS` against the defaults on every validation fold both ran:
-    its paired change of MSE pooled over every (task, fold, seed), the mean over tasks, the tasks where it is lower,
-    under faults where measured, the fit time and the verdict at two standard errors. Unless ``full``, the tasks are
-    counted, not named."""
+def pooled_ablation(cells: pd.DataFrame, config: str, full: bool = True) -> list[str] | None:
+    """Configuration ``config`` of :data:`POOLED_ABLATIONS` against the defaults on every validation fold both ran,
+    as a row of :func:`pooled_ablations`: its paired change of MSE pooled over every (task, fold, seed), the tasks
+    where it is lower (named if ``full``, else counted), under faults where measured, the fit time where side by side
+    and the verdict at two standard errors; ``None`` where it has no paired cell."""
     import select_defaults
 
     frame = select_defaults.per_fit(cells)
     keys = ["dataset", "track", "fold", "seed"]
     ablation = frame[frame.config == config].set_index(keys)
     if ablation.empty:
-        return []
+        return None
     # the defaults of each (task, fold, seed): "base", or the configuration that set the same values before
     current = frame[frame.config.isin(CURRENT_CONFIGS[:2])].sort_values("config").groupby(keys).first()
     pairs = ablation.join(current, rsuffix="_pf", how="inner")
     if pairs.empty:
-        return []
+        return None
     change = pairs.mse / pairs.mse_pf - 1  # the ablation against the defaults: > 0 where the defaults are better
     per_task = change.groupby(level=["dataset", "track"]).mean()
     lower = [f"{d} / {t}" for (d, t), v in per_task.items() if v < 0]
     mean, se = change.mean(), change.std(ddof=1) / np.sqrt(len(change))
-    title, what, worse, better, tie, side_by_side = POOLED_ABLATIONS[config]
-    verdict = worse if mean > 2 * se else better if mean < -2 * se else tie
-    text = (f"**{title}** ({what.format(**pf_defaults())}), {len(change)} paired cells: "
-            f"validation MSE {mean:+.1%} ± {se:.1%}; lower on {len(lower)} of {len(per_task)} tasks"
-            + (f" ({', '.join(lower)})" if lower and full else ""))
+    what, worse, better, side_by_side = POOLED_ABLATIONS[config]
     faulty = pairs.dropna(subset=["fault_mse", "fault_mse_pf"])
-    if len(faulty) > 1:
-        fault_change = faulty.fault_mse / faulty.fault_mse_pf - 1
-        text += (f"; under faults {fault_change.mean():+.1%} ± {fault_change.std(ddof=1) / np.sqrt(len(faulty)):.1%}"
-                 f" ({len(faulty)} cells)")
-    if side_by_side:
-        text += f"; fit time {(pairs.fit_seconds / pairs.fit_seconds_pf).median():.2f}x (median)"
-    return [f"{text}: {verdict}.", ""]
+    fault_change = faulty.fault_mse / faulty.fault_mse_pf - 1
+    return [f"`{config}`: {what.format(**pf_defaults())}", str(len(change)), f"{mean:+.1%} ± {se:.1%}",
+            f"{len(lower)} of {len(per_task)}" + (f" ({', '.join(lower)})" if lower and full else ""),
+            f"{fault_change.mean():+.1%} ± {fault_change.std(ddof=1) / np.sqrt(len(faulty)):.1%} ({len(faulty)})"
+            if len(faulty) > 1 else "—",
+            f"{(pairs.fit_seconds / pairs.fit_seconds_pf).median():.2f}x" if side_by_side else "—",
+            worse if mean > 2 * se else better if mean < -2 * se else POOLED_TIE]
+
+
+def pooled_ablations(cells: pd.DataFrame, full: bool = True) -> list[str]:
+    """The table of :data:`POOLED_ABLATIONS` (rows from :func:`pooled_ablation`), empty where none has cells."""
+    rows = [row for name in POOLED_ABLATIONS if (row := pooled_ablation(cells, name, full)) is not None]
+    if not rows:
+        return []
+    return ["Pooled over the tasks, paired with the defaults (fit time: only where run beside them):", "",
+            *table(["configuration", "cells", "MSE change ± s.e.", "tasks lower",
+                    "under faults (cells)", "fit time", "verdict"], rows), ""]
 
 
 def compact_selection_rows(rows: list[list[str]]) -> tuple[list[str], list[list[str]]]:
