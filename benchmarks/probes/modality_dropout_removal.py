@@ -8,9 +8,15 @@ fold before it; early stopping on the fold before), and scores each on the fold 
 modality removed (entirely NaN over the fold: ``evaluate_robustness(corruption="missing")``, one forecast per
 horizon). Nothing reads the test segment. One seed: an indication of size, not a selection.
 
-Usage (what wrote ``modality_dropout_removal.txt``)::
+Usage (what wrote ``modality_dropout_removal.txt``; the two ran side by side)::
 
-    python benchmarks/probes/modality_dropout_removal.py --tasks epf-DE:future,epf-NP:future
+    python benchmarks/probes/modality_dropout_removal.py --tasks epf-DE:future
+    python benchmarks/probes/modality_dropout_removal.py --tasks epf-NP:future
+
+What it measured (one seed): without modality dropout the MSE changed by +2.6% (DE) and +6.8% (NP) clean, and with
+a stream removed by +4.3% (DE zonal load), +3.5% (DE wind), +15.0% (NP grid load) and -2.7% (NP wind). Over 48 paired cells of ``select_defaults.py`` the clean difference is +0.3% ± 0.5%: the removal
+differences here are of the size of one seed's noise, so modality dropout's value for a missing stream is not
+established by this probe either way.
 """
 
 from __future__ import annotations
