@@ -278,13 +278,24 @@ def check_cell(path: Path, model, ignore: tuple[str, ...] = (), has_future: bool
                          "defaults changed since. Move it away (e.g. rename its configuration) to recompute it.")
 
 
+def load_spec(dataset: str, track: str) -> ForecastingTask:
+    """The suite task ``dataset`` on ``track`` (ignored by the datasets that have one track)."""
+    return load_task(dataset, **({"track": track} if dataset.startswith("epf-") or dataset == "beijing" else {}))
+
+
+def quiet_one_thread() -> None:
+    """One torch thread (two on a busy two-core machine can be far slower), no Lightning logs or warnings."""
+    torch.set_num_threads(1)
+    logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore")
+
+
 def run(tasks: list[tuple[str, str]], names: list[str], folds: int, seeds: list[int], fold_rows: int | None,
         with_faults: bool = False) -> None:
     CELLS.mkdir(parents=True, exist_ok=True)
     settings = BenchSettings(work_dir=str(CELLS.parent / "logs"))
     for dataset, track in tasks:
-        kwargs = {"track": track} if dataset.startswith("epf-") or dataset == "beijing" else {}
-        task = load_task(dataset, **kwargs)
+        task = load_spec(dataset, track)
         rows = fold_rows or default_fold_rows(task)
         # how the network reads gaps cannot change a clean score on data without gaps
         gap_free = not with_faults and not has_gaps(task)
@@ -397,9 +408,7 @@ def main() -> None:
     unknown = [c for c in configs if c not in CONFIGS]
     if unknown:
         raise SystemExit(f"--configs: unknown {unknown}; choose among {list(CONFIGS)}")
-    torch.set_num_threads(1)
-    logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
-    warnings.filterwarnings("ignore")
+    quiet_one_thread()
     tasks = [tuple(spec.split(":")) for spec in args.tasks.split(",")]
     names = [*configs, *[p for p in args.peers.split(",") if p]]
     run(tasks, names, args.folds, [int(s) for s in args.seeds.split(",")], args.fold_rows, args.faults)

@@ -23,22 +23,17 @@ fitted in 1.05-1.50x TiDE's time on EPF DE past, EPF PJM future, ETTh1 and Beiji
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 import tempfile
 import time
-import warnings
 from pathlib import Path
-
-import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # select_defaults.py
 
-from select_defaults import CONFIGS, build  # noqa: E402
+from select_defaults import CONFIGS, build, load_spec, quiet_one_thread  # noqa: E402
 
 from pf_forecast.benchmark.models import BenchSettings, fit_model, model_inputs  # noqa: E402
 from pf_forecast.benchmark.runner import quiet_training  # noqa: E402
-from pf_forecast.data import load_task  # noqa: E402
 
 
 def main() -> None:
@@ -47,15 +42,13 @@ def main() -> None:
     parser.add_argument("--configs", default="ctx_last", help=f"pf configurations: {', '.join(CONFIGS)}")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    torch.set_num_threads(1)
-    logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
-    warnings.filterwarnings("ignore")
+    quiet_one_thread()
     settings = BenchSettings(work_dir=tempfile.mkdtemp(prefix="pf-fit-time-"))  # the bench's defaults
     names = ["tide", "base", *[c for c in args.configs.split(",") if c], "pf-late"]
     print("task | model | fit s | epochs | s per epoch | fit / tide")
     for spec in args.tasks.split(","):
         dataset, track = spec.split(":")
-        task = load_task(dataset, **({"track": track} if dataset.startswith("epf-") or dataset == "beijing" else {}))
+        task = load_spec(dataset, track)
         tide_seconds = None
         for name in names:
             model, bench_name = build(name, task, args.seed, settings)

@@ -22,21 +22,16 @@ established by this probe either way.
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 import tempfile
-import warnings
 from pathlib import Path
-
-import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # select_defaults.py
 
-from select_defaults import build, fold_task, origins  # noqa: E402
+from select_defaults import build, fold_task, load_spec, origins, quiet_one_thread  # noqa: E402
 
 from pf_forecast.benchmark.models import BenchSettings, fit_model, model_inputs  # noqa: E402
 from pf_forecast.benchmark.runner import quiet_training  # noqa: E402
-from pf_forecast.data import load_task  # noqa: E402
 from pf_forecast.robustness import evaluate_robustness  # noqa: E402
 
 
@@ -58,14 +53,12 @@ def main() -> None:
     parser.add_argument("--fold-rows", type=int, default=2016)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    torch.set_num_threads(1)
-    logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
-    warnings.filterwarnings("ignore")
+    quiet_one_thread()
     settings = BenchSettings(work_dir=tempfile.mkdtemp(prefix="pf-mdrop-"))  # the bench's defaults
     print("task | stream removed | MSE, defaults | MSE, modality_dropout=0 | change")
     for spec in args.tasks.split(","):
         dataset, track = spec.split(":")
-        full = load_task(dataset, **({"track": track} if dataset.startswith("epf-") or dataset == "beijing" else {}))
+        full = load_spec(dataset, track)
         task = fold_task(full, origins(full, 1, args.fold_rows)[0], args.fold_rows)
         scores = {}
         for name in ("base", "mdrop0"):

@@ -26,9 +26,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # select_defaults
-from select_defaults import origins  # noqa: E402
-
-from pf_forecast.data import load_task  # noqa: E402
+from select_defaults import load_spec, origins  # noqa: E402
 
 ALPHAS = (1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0)  # relative to the mean feature energy, as pf's RIDGE_GRID
 
@@ -81,7 +79,7 @@ def probe_folds(description: str):
     args = parser.parse_args()
     for spec in args.tasks.split(","):
         dataset, track = spec.split(":")
-        task = load_task(dataset, **({"track": track} if dataset.startswith("epf-") or dataset == "beijing" else {}))
+        task = load_spec(dataset, track)
         for origin in origins(task, args.folds, args.fold_rows):
             train = np.arange(task.input_chunk_length, origin - args.fold_rows - task.horizon + 1)
             scored = np.arange(origin, origin + args.fold_rows - task.horizon + 1)

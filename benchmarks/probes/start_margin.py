@@ -30,11 +30,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import math
 import os
 import sys
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -43,7 +41,7 @@ import pytorch_lightning as pl
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # select_defaults
-from select_defaults import build, fold_task, origins  # noqa: E402
+from select_defaults import build, fold_task, load_spec, origins, quiet_one_thread  # noqa: E402
 
 from pf_forecast.benchmark.models import BenchSettings, fit_model, model_inputs  # noqa: E402
 from pf_forecast.benchmark.runner import pooled_errors, quiet_training  # noqa: E402
@@ -161,15 +159,12 @@ def probe_main(doc: str, cells_dir: Path, run_cell, summary, is_done=Path.exists
     if args.summary:
         print(summary().to_string(index=False, float_format=lambda v: f"{v:.4f}"))
         return
-    torch.set_num_threads(1)
-    logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
-    warnings.filterwarnings("ignore")
+    quiet_one_thread()
     cells_dir.mkdir(parents=True, exist_ok=True)
     settings = BenchSettings(work_dir=str(cells_dir / "logs"))
     for spec in args.tasks.split(","):
         dataset, track = spec.split(":")
-        kwargs = {"track": track} if dataset.startswith("epf-") or dataset == "beijing" else {}
-        task = load_task(dataset, **kwargs)
+        task = load_spec(dataset, track)
         rows = args.fold_rows or max(10 * task.horizon, task.split_index()[1] // 10)
         for seed in (int(s) for s in args.seeds.split(",")):
             for origin in origins(task, args.folds, rows):
