@@ -45,7 +45,6 @@ from select_defaults import build, fold_task, load_spec, origins, quiet_one_thre
 
 from pf_forecast.benchmark.models import BenchSettings, fit_model, model_inputs  # noqa: E402
 from pf_forecast.benchmark.runner import pooled_errors, quiet_training  # noqa: E402
-from pf_forecast.data import load_task  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 CELLS = HERE / "start_margin"
@@ -84,8 +83,7 @@ class FoldFit:
 
     def __init__(self, dataset: str, track: str, origin: int, rows: int, seed: int, settings: BenchSettings,
                  name: str = "base") -> None:
-        kwargs = {"track": track} if dataset.startswith("epf-") or dataset == "beijing" else {}
-        self.task = fold_task(load_task(dataset, **kwargs), origin, rows)
+        self.task = fold_task(load_spec(dataset, track), origin, rows)
         self.model, bench_name = build(name, self.task, seed, settings)
         recorder = ValidationTrail()
         self.model.trainer_params["callbacks"].append(recorder)
