@@ -66,6 +66,9 @@ CONFIGS: dict[str, dict] = {
     "calendar": {"add_encoders": {"cyclic": {"future": ["hour", "dayofweek"]}}},
     # what modality dropout (training with whole streams hidden, for forecasts without them) costs on clean data
     "mdrop0": {"modality_dropout": 0.0},
+    # a failed future stream: the linear path becomes the least-squares model without it, not the full one with
+    # that stream's contribution at zero (scored with --removal)
+    "fallback": {"linear_fallback": True},
     # the least-squares start with the former fixed ridge (1e-3 of the mean feature energy) instead of the
     # cross-validated one: target skip only, or with the covariate skip (a linear path over every covariate value)
     "lsq_target_r1e-3": {"fit_linear_skips": True, "linear_skip_ridge": 1e-3, "use_covariate_skip": False,
@@ -139,7 +142,8 @@ PAIRED_WITH = {**{name: (reference,) for reference, fills in GAP_FILL_CONFIGS.it
                "lr_plateau": ("base", "cov_future"), "lr_exp": ("base", "cov_future"),
                "cv_blocked": ("base", "cov_future"), "cov_blocked": ("cov", "base"),
                "lr_low": ("base", "cov_future"), "dense": ("base", "cov_future"),
-               "calendar": ("base", "cov_future_clip"), "mdrop0": ("base", "cov_future_clip")}
+               "calendar": ("base", "cov_future_clip"), "mdrop0": ("base", "cov_future_clip"),
+               "fallback": ("base", "cov_future_clip")}
 
 
 def without_future_effect(config: dict[str, str]) -> dict[str, str]:
@@ -206,6 +210,16 @@ def fault_scores(model, task: ForecastingTask, seed: int) -> dict[str, float]:
     return out
 
 
+def removal_scores(model, task: ForecastingTask, seed: int) -> dict[str, float]:
+    """MSE on the fold with each covariate modality removed for the whole fold, alone (one forecast per horizon;
+    the NaN reach pf as they are)."""
+    report = evaluate_robustness(model, task.series, past_covariates=task.past_covariates,
+                                 future_covariates=task.future_covariates, corruption="missing", levels=[0.0, 1.0],
+                                 modalities=task.modalities, forecast_horizon=task.horizon, start=task.test_start,
+                                 stride=task.horizon, seed=seed, metrics="mse")
+    return {f"removed:{modality}": float(curve.loc[1.0]) for (_, modality), curve in report.mean_curves("mse").items()}
+
+
 def has_gaps(task: ForecastingTask) -> bool:
     """Whether the task's target or covariates hold a NaN."""
     return any(np.isnan(s.values()).any() for s in (task.series, task.past_covariates, task.future_covariates)
@@ -222,7 +236,7 @@ def training_key(name: str, task: ForecastingTask) -> str | None:
 
 
 def run_cell(name: str, task: ForecastingTask, origin: int, seed: int, settings: BenchSettings,
-             with_faults: bool = False, fits: dict | None = None) -> dict:
+             with_faults: bool = False, fits: dict | None = None, with_removal: bool = False) -> dict:
     """One (configuration, fold, seed) cell; ``fits`` (training key -> fitted model, fit facts and seconds) lends
     a fit to the configurations that train the same model, and keeps this one's."""
     model, bench_name = build(name, task, seed, settings)
@@ -250,6 +264,8 @@ def run_cell(name: str, task: ForecastingTask, origin: int, seed: int, settings:
     scores = pooled_errors(task.series, forecasts)
     if with_faults and name in CONFIGS:  # each stream failing alone at each fault's middle severity
         scores.update(fault_scores(model, task, seed))
+    if with_removal and name in CONFIGS:  # each stream removed alone for the whole fold
+        scores.update(removal_scores(model, task, seed))
     return {"config": name, "dataset": task.name, "track": task.track, "fold": origin, "seed": seed, **scores,
             "n_windows": len(forecasts), "fit_seconds": fit_seconds, "epochs": facts.get("epochs_trained"),
             # pf: the covariate modalities its least-squares start's linear model reads
@@ -291,20 +307,21 @@ def quiet_one_thread() -> None:
 
 
 def run(tasks: list[tuple[str, str]], names: list[str], folds: int, seeds: list[int], fold_rows: int | None,
-        with_faults: bool = False) -> None:
+        with_faults: bool = False, with_removal: bool = False) -> None:
     CELLS.mkdir(parents=True, exist_ok=True)
     settings = BenchSettings(work_dir=str(CELLS.parent / "logs"))
     for dataset, track in tasks:
         task = load_spec(dataset, track)
         rows = fold_rows or default_fold_rows(task)
         # how the network reads gaps cannot change a clean score on data without gaps
-        gap_free = not with_faults and not has_gaps(task)
+        gap_free = not (with_faults or with_removal) and not has_gaps(task)
+        suffix = "__faults" * with_faults + "__removal" * with_removal
         for seed in seeds:  # every fold and configuration of one seed before the next seed
             for origin in origins(task, folds, rows):
                 fits: dict = {}  # this fold's fits, shared by the configurations that train the same model
                 for name in names:
                     # named by the origin row and fold length, so runs with other fold layouts never collide
-                    path = CELLS / f"{name}__{dataset}__{track}__o{origin}x{rows}__{seed}{'__faults' if with_faults else ''}.csv"
+                    path = CELLS / f"{name}__{dataset}__{track}__o{origin}x{rows}__{seed}{suffix}.csv"
                     if name in DETERMINISTIC_MODELS and seed != seeds[0]:
                         continue  # a deterministic peer already fitted on this fold
                     if path.exists():
@@ -316,7 +333,7 @@ def run(tasks: list[tuple[str, str]], names: list[str], folds: int, seeds: list[
                         continue
                     with quiet_training():
                         row = run_cell(name, fold_task(task, origin, rows), origin, seed, settings, with_faults,
-                                       fits)
+                                       fits, with_removal)
                     tmp = path.with_suffix(".tmp")
                     pd.DataFrame([row]).to_csv(tmp, index=False)
                     os.replace(tmp, path)
@@ -325,13 +342,15 @@ def run(tasks: list[tuple[str, str]], names: list[str], folds: int, seeds: list[
 
 
 def per_fit(cells: pd.DataFrame) -> pd.DataFrame:
-    """One row per (dataset, track, config, fold, seed): ``mse``, ``fault_mse`` (the mean over every fault column,
-    NaN where none was scored) and ``fit_seconds``; a fit scored with and without ``--faults`` gets the mean of its
-    clean scores (the faults' too)."""
-    fault_columns = [c for c in cells.columns if c.startswith("fault:")]
-    cells = cells.assign(fault_mse=cells[fault_columns].mean(axis=1) if fault_columns else np.nan)
+    """One row per (dataset, track, config, fold, seed): ``mse``, ``fault_mse`` and ``removal_mse`` (the mean over
+    every fault column, every removed stream; NaN where none was scored) and ``fit_seconds``; a fit scored in several
+    runs (with and without ``--faults``, ``--removal``) gets the mean of its clean scores (the faults' too)."""
+    for prefix, metric in (("fault:", "fault_mse"), ("removed:", "removal_mse")):
+        columns = [c for c in cells.columns if c.startswith(prefix)]
+        cells = cells.assign(**{metric: cells[columns].mean(axis=1) if columns else np.nan})
     return cells.groupby(["dataset", "track", "config", "fold", "seed"], as_index=False).agg(
-        mse=("mse", "mean"), fault_mse=("fault_mse", "mean"), fit_seconds=("fit_seconds", "median"))
+        mse=("mse", "mean"), fault_mse=("fault_mse", "mean"), removal_mse=("removal_mse", "mean"),
+        fit_seconds=("fit_seconds", "median"))
 
 
 def summary() -> pd.DataFrame:
@@ -375,18 +394,21 @@ def summary() -> pd.DataFrame:
             sub = sub.set_index(["fold", "seed"])
             row = {"task": f"{dataset} / {track}", "config": config, "reference": reference, "cells": len(sub),
                    "fit_s": sub.fit_seconds.median()}
-            for metric in ("mse", "fault_mse"):
+            for metric in ("mse", "fault_mse", "removal_mse"):
                 values = sub[metric]
                 if config in DETERMINISTIC_MODELS:  # the same fit for every seed
                     values = values.droplevel("seed").reindex(base.index, level="fold")
                 paired = (values / base[metric].reindex(values.index) - 1).dropna()
-                prefix = "" if metric == "mse" else "fault_"
+                prefix = metric.removesuffix("mse")
                 on_shared = values[values.index.get_level_values("fold").isin(shared)]
                 row.update({metric: on_shared.mean(), f"{prefix}vs_base": paired.mean() if len(paired) else np.nan,
                             f"{prefix}se": paired.std(ddof=1) / np.sqrt(len(paired)) if len(paired) > 1 else np.nan})
             rows.append(row)
     frame = pd.DataFrame(rows).sort_values(["task", "mse"])
-    return frame if frame.fault_mse.notna().any() else frame.drop(columns=["fault_mse", "fault_vs_base", "fault_se"])
+    for prefix in ("fault_", "removal_"):  # only the scores some cell has
+        if frame[f"{prefix}mse"].isna().all():
+            frame = frame.drop(columns=[f"{prefix}mse", f"{prefix}vs_base", f"{prefix}se"])
+    return frame
 
 
 def main() -> None:
@@ -399,6 +421,8 @@ def main() -> None:
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--faults", action="store_true",
                         help="also score each stream failing alone under each fault (pf configurations)")
+    parser.add_argument("--removal", action="store_true",
+                        help="also score each stream removed alone for the whole fold (pf configurations)")
     parser.add_argument("--summary", action="store_true")
     args = parser.parse_args()
     if args.summary:
@@ -411,7 +435,7 @@ def main() -> None:
     quiet_one_thread()
     tasks = [tuple(spec.split(":")) for spec in args.tasks.split(",")]
     names = [*configs, *[p for p in args.peers.split(",") if p]]
-    run(tasks, names, args.folds, [int(s) for s in args.seeds.split(",")], args.fold_rows, args.faults)
+    run(tasks, names, args.folds, [int(s) for s in args.seeds.split(",")], args.fold_rows, args.faults, args.removal)
 
 
 if __name__ == "__main__":

@@ -87,7 +87,7 @@ LINEAR_SKIP_CV = ("shuffled", "blocked")
 _ADDED_LATER = {"use_covariate_skip": False, "zero_init_feedback": True, "deep_supervision": False,
                 "fit_linear_skips": False, "decoder_size": 0, "fault_dropout": 0.0, "linear_skip_ridge": 1e-3,
                 "gap_fill": "zero", "season": 1, "clip_covariate_skip": False, "linear_skip_cv": "shuffled",
-                "encoder": "tcn", "context_layer": 0}
+                "encoder": "tcn", "context_layer": 0, "linear_fallback": False}
 
 
 class _ProgressiveFusionModule(PLForecastingModule):
@@ -268,7 +268,43 @@ class _ProgressiveFusionModule(PLForecastingModule):
             weight, bias = self._linear_likelihood_start(weight, bias, loader)  # (O, N, F), (O, N)
         dtype = network.head[-1].weight.dtype
         network.set_linear_skips(weight.to(dtype), bias.to(dtype))
+        if network.linear_fallback:
+            loader = in_time_order() if self.linear_skip_cv == "blocked" else data.train_dataloader()
+            weights, biases = self._linear_fallbacks(sums, columns, weight, bias, loader)
+            network.set_linear_fallbacks(weights.to(dtype), biases.to(dtype))
         self.linear_skips_fitted.fill_(True)
+
+    def _linear_fallbacks(self, sums, columns, weight, bias, loader) -> tuple[torch.Tensor, torch.Tensor]:
+        """``linear_fallback``'s models, one per pattern of missing streams of the network: least squares over the
+        start's ``columns`` less the missing streams' (the ridge chosen as the start's is), from the start's normal
+        equations ``sums``; a pattern that leaves every column in keeps the start's ``weight`` and ``bias``.
+        Weights (P, O, [N,] F), biases (P, O, [N])."""
+        network = self.network
+        grams, crosses, squares = sums  # (K, F+1, F+1), (K, F+1, O), (K, O)
+        n_features = grams.shape[1] - 1
+        groups = [range(cols.start, cols.stop) for _, cols in network.linear_skip_groups()]
+        weights, biases = [], []
+        for missing in network.fallback_missing.tolist():  # (Ms,) per pattern
+            dropped = {i for group, gone in zip(groups, missing) if gone for i in group}
+            kept = [c for c in columns if c not in dropped]
+            if len(kept) == len(columns):
+                weights.append(weight)
+                biases.append(bias)
+                continue
+            index = torch.tensor([*kept, n_features], device=grams.device)
+            kept_grams, kept_crosses = normal_equations_of(grams, crosses, index)
+            if self.linear_skip_ridge is None:
+                alphas, _ = cross_validated_ridge(kept_grams, kept_crosses, squares)  # (O,)
+            else:
+                alphas = torch.full((kept_crosses.shape[2],), float(self.linear_skip_ridge), dtype=kept_crosses.dtype)
+            kept_weight, kept_bias = ridge_solution_per_output(kept_grams.sum(dim=0), kept_crosses.sum(dim=0), alphas)
+            fallback = kept_weight.new_zeros(kept_weight.shape[0], n_features)  # (O, F)
+            fallback[:, index[:-1]] = kept_weight
+            if network.nr_params > 1:
+                fallback, kept_bias = self._linear_likelihood_start(fallback, kept_bias, loader)
+            weights.append(fallback)
+            biases.append(kept_bias)
+        return torch.stack(weights), torch.stack(biases)
 
     def _normal_equations(self, loader, fold_of) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None:
         """Per cross-validation fold, the sums of the least-squares start's normal equations over the training
@@ -401,6 +437,13 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
         refinement step runs every encoder layer again; ``j`` in ``1 .. num_layers - 1``, the input of residual
         layer ``j``: the layers below it run once and are shared by the steps, so each step after the first costs
         only the top ``num_layers - j`` layers (with ``num_layers - 1``, R = 2 costs about R = 1 plus one layer).
+    linear_fallback
+        With the covariate skip and the least-squares start: also fit, per pattern of missing covariate streams
+        (each stream alone, and every combination of up to three), the least-squares model over the inputs left,
+        and use it as the linear path of a window that misses exactly those streams for the whole window (a failed
+        feed), instead of the full linear model with those streams' contributions at zero. The deep path, trained
+        with ``modality_dropout``, then learns what that fallback misses. Windows with every stream (the clean
+        case) are forecast as without the option.
     decoder_size
         ``E > 0``: decode every horizon step with a small residual MLP (a temporal decoder, as in TiDE) from its own
         ``E`` values of the fused state and the future covariates' values at that step (zero, with an
@@ -550,6 +593,7 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
         clip_covariate_skip: bool = True,
         encoder: str = "tcn",
         context_layer: int = 0,
+        linear_fallback: bool = False,
         use_static_covariates: bool = True,
         **kwargs,
     ):

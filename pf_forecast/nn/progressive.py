@@ -77,6 +77,7 @@ _HYPER_PARAMETER_CHECKS: dict[str, Callable[[str, object], object] | None] = {
     "clip_covariate_skip": None,
     "encoder": partial(check_choice, choices=ENCODERS),
     "context_layer": partial(check_int, low=0, about="the encoder layer whose input the fed-back context shifts"),
+    "linear_fallback": None,
 }
 NETWORK_HYPER_PARAMETERS: tuple[str, ...] = tuple(_HYPER_PARAMETER_CHECKS)
 
@@ -239,6 +240,18 @@ def ridge_solution_per_output(gram: torch.Tensor, cross: torch.Tensor, alphas: t
     return weight, bias
 
 
+def fallback_patterns(n_streams: int) -> torch.Tensor:
+    """The missing-stream patterns that get a linear fallback, (P, n) bool (True = missing): every non-empty subset
+    of up to three streams (at most 7 patterns); beyond three, each stream alone and all of them together, so the
+    patterns grow linearly with the streams (a sample missing another combination keeps zero contributions)."""
+    if n_streams <= 3:
+        subsets = [[bool(code >> i & 1) for i in range(n_streams)] for code in range(1, 2**n_streams)]
+        subsets.sort(key=sum)  # one stream missing first
+    else:
+        subsets = [[i == j for i in range(n_streams)] for j in range(n_streams)] + [[True] * n_streams]
+    return torch.tensor(subsets, dtype=torch.bool).reshape(-1, n_streams)
+
+
 class ProgressiveFusionNetwork(nn.Module):
     """Per-modality causal TCN encoders, fusion, and the fused context fed back for ``n_refinements`` steps.
 
@@ -304,6 +317,10 @@ class ProgressiveFusionNetwork(nn.Module):
         Where the context enters the TCN encoders: 0, the stem's output (every layer is run again per refinement
         step); j >= 1, the input of residual layer j (layers below it are run once and shared by the steps, so
         each extra step costs the top ``num_layers - j`` layers only).
+    linear_fallback
+        With the covariate skip: keep, per pattern of missing skipped streams (:func:`fallback_patterns`), a second
+        linear model over the inputs still there (installed by :meth:`set_linear_fallbacks`; zero until then), used
+        in place of the skips' zero contributions when a sample misses exactly those streams.
     dropout_cls
         Dropout class (darts' Monte-Carlo dropout in the adapter).
     """
@@ -338,6 +355,7 @@ class ProgressiveFusionNetwork(nn.Module):
         clip_covariate_skip: bool = False,
         encoder: str = "tcn",
         context_layer: int = 0,
+        linear_fallback: bool = False,
         season: int = 1,
         dropout_cls: DropoutFactory = nn.Dropout,
     ):
@@ -408,6 +426,15 @@ class ProgressiveFusionNetwork(nn.Module):
         if self.clip_covariate_skip:  # saved with the weights: the range is the training data's
             self.register_buffer("skip_low", torch.full((len(skipped), width, 1), float("inf")))  # (Ms, W, 1)
             self.register_buffer("skip_high", torch.full((len(skipped), width, 1), float("-inf")))  # (Ms, W, 1)
+        self.linear_fallback = bool(linear_fallback) and self.covariate_skip is not None and target_dim == 1
+        if self.linear_fallback:
+            # per pattern of missing skipped streams, the fallback's weights and bias as differences from the skips'
+            # (zero: the skips as they are); saved with the weights, as the skips are
+            patterns = fallback_patterns(len(skipped))  # (P, Ms)
+            n_features = (input_chunk_length if self.target_skip is not None else 0) + n_covariate_values
+            self.register_buffer("fallback_missing", patterns, persistent=False)  # (P, Ms)
+            self.register_buffer("fallback_weight", torch.zeros(len(patterns), out_values, n_features))  # (P, O*N, F)
+            self.register_buffer("fallback_bias", torch.zeros(len(patterns), out_values))  # (P, O*N)
         #: when a list, each forward appends the last step's gated-fusion weights (B, M); see ``fusion_weights``
         self.recorded_fusion_weights: list[torch.Tensor] | None = None
 
@@ -458,8 +485,13 @@ class ProgressiveFusionNetwork(nn.Module):
             self.recorded_fusion_weights.append(weights.detach())
         out = self._decode(fused, past_target, static_covariates, step_features)  # (B, O, C, N)
         if self.covariate_skip is not None:
-            out = out + self._covariate_skip(packed, available)
-            earlier_steps = [e + self._covariate_skip(packed, available) for e in earlier_steps]
+            values = self._covariate_values(packed, available)  # (B, Ms*W*T)
+            linear = self.covariate_skip(values)  # (B, O*C*N)
+            if self.linear_fallback:
+                linear = linear + self._fallback_correction(past_target, values, available)
+            linear = linear.view(batch, self.output_chunk_length, self.target_dim, self.nr_params)  # (B, O, C, N)
+            out = out + linear
+            earlier_steps = [e + linear for e in earlier_steps]
         return (out, earlier_steps) if return_all_steps else out
 
     def _pack(self, past_target, past_covariates, historic_future_covariates, future_covariates, failed=None
@@ -499,11 +531,20 @@ class ProgressiveFusionNetwork(nn.Module):
         kept = available[:, self.future_slots, None, None].to(horizon.dtype)  # (B, Mf, 1, 1)
         return (horizon * kept).permute(0, 3, 1, 2).flatten(2)  # (B, O, Mf, 2W) -> (B, O, Mf*2W)
 
-    def _covariate_skip(self, packed: PackedModalities, available: torch.Tensor) -> torch.Tensor:
-        """The linear path from every covariate value to the forecast; absent modalities contribute zeros."""
-        batch = available.shape[0]
-        out = self.covariate_skip(self._covariate_values(packed, available))  # (B, Ms*W*T) -> (B, O*C*N)
-        return out.view(batch, self.output_chunk_length, self.target_dim, self.nr_params)
+    def _fallback_correction(self, past_target: torch.Tensor, values: torch.Tensor, available: torch.Tensor
+                             ) -> torch.Tensor:
+        """What turns the skips' output into the linear fallback of each sample's pattern of missing skipped streams
+        (zero for a sample with all of them, or with a pattern that has no fallback), (B, O*N)."""
+        missing = ~available[:, self.skip_slots]  # (B, Ms)
+        match = (missing[:, None, :] == self.fallback_missing[None]).all(dim=2)  # (B, P)
+        if not bool(match.any()):
+            return values.new_zeros(values.shape[0], self.fallback_bias.shape[1])
+        parts = [values]  # (B, Ms*W*T), zero where missing
+        if self.target_skip is not None:
+            parts.insert(0, torch.nan_to_num(past_target[:, :, 0], nan=0.0, posinf=0.0, neginf=0.0))  # (B, L)
+        features = torch.cat(parts, dim=1)  # (B, F), as linear_skip_features
+        per_pattern = torch.einsum("bf,pof->bpo", features, self.fallback_weight) + self.fallback_bias  # (B, P, O*N)
+        return (per_pattern * match[..., None].to(per_pattern.dtype)).sum(dim=1)  # (B, O*N)
 
     def _covariate_values(self, packed: PackedModalities, available: torch.Tensor) -> torch.Tensor:
         batch, _, steps = packed.inputs.shape
@@ -607,6 +648,22 @@ class ProgressiveFusionNetwork(nn.Module):
         else:
             nn.init.zeros_(self.head[-1].weight)
             nn.init.zeros_(self.head[-1].bias)
+
+    @torch.no_grad()
+    def set_linear_fallbacks(self, weights: torch.Tensor, biases: torch.Tensor) -> None:
+        """Install the linear fallbacks after :meth:`set_linear_skips`: one linear model over
+        :meth:`linear_skip_features` per row of ``fallback_missing``, weights (P, O, F) and biases (P, O), or with N
+        likelihood parameters (P, O, N, F) and (P, O, N); a missing stream's columns should be zero."""
+        n_patterns, n_out = self.fallback_weight.shape[:2]
+        weights = weights.reshape(n_patterns, n_out, -1)  # (P, O*N, F): the skips' row order
+        biases = biases.reshape(n_patterns, n_out)  # (P, O*N)
+        parts = [self.covariate_skip.weight]  # (O*N, Ms*W*T)
+        bias = self.covariate_skip.bias  # (O*N,)
+        if self.target_skip is not None:
+            parts.insert(0, self.target_skip.weight)  # (O*N, L)
+            bias = bias + self.target_skip.bias
+        self.fallback_weight.copy_(weights - torch.cat(parts, dim=1))  # (P, O*N, F)
+        self.fallback_bias.copy_(biases - bias)  # (P, O*N)
 
     def _decode(
         self, fused: torch.Tensor, past_target: torch.Tensor, static_covariates: torch.Tensor | None,
