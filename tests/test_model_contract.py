@@ -491,6 +491,40 @@ def test_covariate_skip_auto_without_a_start_keeps_the_future_streams(tiny_kwarg
         _ = model(tiny_kwargs).linear_skip_modalities_
 
 
+def test_linear_fallback_forecasts_a_failed_stream_from_the_inputs_left(tiny_kwargs, tmp_path):
+    """Two future streams, the first a noisy copy of the second: with the first failed for the whole window the
+    fallback's least-squares model reads its weight from the second (the full model with a zero there cannot), the
+    clean forecast is unchanged (lr 0: the linear start alone), and a saved model keeps its fallbacks."""
+    rng = np.random.default_rng(0)
+    n = 600
+    b = rng.standard_normal(n).astype(np.float32)
+    a = b + 0.3 * rng.standard_normal(n).astype(np.float32)
+    y = np.zeros(n, dtype=np.float32)
+    for t in range(1, n):
+        y[t] = 0.5 * y[t - 1] + 0.8 * a[t] + 0.3 * b[t]
+    target = TimeSeries.from_values(y[:, None], columns=["y"])
+    covs = TimeSeries.from_values(np.stack([a, b], axis=1), columns=["a", "b"])
+    failed = covs.values().copy()
+    failed[:, 0] = np.nan  # stream a fails for good
+    failed = TimeSeries.from_values(failed, columns=["a", "b"])
+    kwargs = dict(n_epochs=1, optimizer_kwargs={"lr": 0.0}, modalities={"a": ["a"], "b": ["b"]}, random_state=0)
+    fallback, plain = model(tiny_kwargs, linear_fallback=True, **kwargs), model(tiny_kwargs, **kwargs)
+    for m in (fallback, plain):
+        m.fit(target[:500], future_covariates=covs)
+    truth = y[500 + IN:500 + IN + OUT]
+
+    def forecast(m, future):
+        return m.predict(OUT, series=target[:500 + IN], future_covariates=future).values()[:, 0]
+
+    np.testing.assert_allclose(forecast(fallback, covs), forecast(plain, covs), rtol=1e-5, atol=1e-6)
+    with_fallback, zeroed = forecast(fallback, failed), forecast(plain, failed)
+    assert np.abs(with_fallback - truth).mean() < 0.3 * np.abs(zeroed - truth).mean()
+    path = str(tmp_path / "fallback.pt")
+    fallback.save(path)
+    loaded = ProgressiveFusionForecaster.load(path)
+    np.testing.assert_allclose(forecast(loaded, failed), with_fallback, rtol=1e-5, atol=1e-6)
+
+
 def test_linear_skip_cv_rejects_an_unknown_scheme(tiny_kwargs):
     with pytest.raises(ValueError, match=r"`linear_skip_cv` must be one of \('shuffled', 'blocked'\), got 'random'"):
         model(tiny_kwargs, linear_skip_cv="random")

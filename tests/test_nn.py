@@ -589,3 +589,49 @@ def test_clip_covariate_skip_bounds_the_linear_path_by_the_training_range():
     assert unclipped.linear_skip_features(past_target, past, historic, spiked).max() == 100.0
     torch.testing.assert_close(net(past_target, past, historic, future),
                                unclipped(past_target, past, historic, future))  # in range: the same network
+
+
+def test_fallback_patterns_cover_every_combination_of_few_streams_and_each_stream_of_many():
+    from pf_forecast.nn.progressive import fallback_patterns
+
+    assert fallback_patterns(1).tolist() == [[True]]
+    three = fallback_patterns(3)
+    assert three.shape == (7, 3) and len({tuple(p) for p in three.tolist()}) == 7 and three.any(dim=1).all()
+    assert three.sum(dim=1).tolist() == sorted(three.sum(dim=1).tolist())  # one stream missing first
+    five = fallback_patterns(5)  # each stream alone, then all of them
+    assert five.shape == (6, 5) and five[:5].sum(dim=1).eq(1).all() and five[5].all()
+
+
+def test_linear_fallback_replaces_the_linear_path_of_a_sample_missing_a_stream():
+    """A sample that misses exactly one skipped stream is forecast by that pattern's linear model; a sample with
+    every stream by the skips as they are, as without the option."""
+    slots = [ModalitySlot("target", (0,)), ModalitySlot("future", (0,)), ModalitySlot("future", (1,))]
+    kwargs = dict(slots=slots, past_dim=0, future_dim=2, use_covariate_skip="future")
+    net, plain = network(linear_fallback=True, **kwargs), network(**kwargs)
+    assert net.fallback_missing.tolist() == [[True, False], [False, True], [True, True]]
+    g = torch.Generator().manual_seed(0)
+    past_target = torch.randn(4, IN, 1, generator=g)
+    historic, future = torch.randn(4, IN, 2, generator=g), torch.randn(4, OUT, 2, generator=g)
+    features = net.linear_skip_features(past_target, None, historic, future)  # (B, L + 2*W*T)
+    weight, bias = torch.randn(OUT, features.shape[1]) * 0.01, torch.randn(OUT)
+    for n in (net, plain):
+        n.set_linear_skips(weight, bias)
+    (_, first), (_, second) = net.linear_skip_groups()
+    fallbacks = torch.randn(3, OUT, features.shape[1]) * 0.01  # (P, O, F)
+    fallbacks[0, :, first] = 0.0  # pattern 0 misses the first stream, 1 the second, 2 both
+    fallbacks[1, :, second] = 0.0
+    fallbacks[2, :, first.start:] = 0.0
+    fallback_bias = torch.randn(3, OUT)
+    net.set_linear_fallbacks(fallbacks, fallback_bias)
+
+    torch.testing.assert_close(net(past_target, None, historic, future), plain(past_target, None, historic, future))
+    for pattern, columns in enumerate([[0], [1], [0, 1]]):
+        hist_gone, future_gone = historic.clone(), future.clone()
+        hist_gone[..., columns] = float("nan")  # the stream missing for the whole window
+        future_gone[..., columns] = float("nan")
+        expected = features @ fallbacks[pattern].T + fallback_bias[pattern]  # (B, O): its columns are zero
+        torch.testing.assert_close(net(past_target, None, hist_gone, future_gone)[:, :, 0, 0], expected,
+                                   rtol=1e-4, atol=1e-5)
+    partly = future.clone()
+    partly[:, 2:, 0] = float("nan")  # part of a window missing: the stream is still there, no fallback
+    torch.testing.assert_close(net(past_target, None, historic, partly), plain(past_target, None, historic, partly))
