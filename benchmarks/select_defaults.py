@@ -67,7 +67,7 @@ CONFIGS: dict[str, dict] = {
     # what modality dropout (training with whole streams hidden, for forecasts without them) costs on clean data
     "mdrop0": {"modality_dropout": 0.0},
     # a failed future stream: the linear path becomes the least-squares model without it, not the full one with
-    # that stream's contribution at zero (scored with --removal)
+    # that stream's contribution at zero (scored with --removal; the defaults since, as "base")
     "fallback": {"linear_fallback": True},
     # the least-squares start with the former fixed ridge (1e-3 of the mean feature energy) instead of the
     # cross-validated one: target skip only, or with the covariate skip (a linear path over every covariate value)
@@ -88,7 +88,7 @@ CONFIGS: dict[str, dict] = {
     # the covariate skip over the future covariates only (the streams known over the horizon)
     "cov_future": {"use_covariate_skip": "future", "clip_covariate_skip": False},
     # ... with the values it reads clipped to their training range (a spike then moves it by at most the range)
-    "cov_future_clip": {"use_covariate_skip": "future", "clip_covariate_skip": True},
+    "cov_future_clip": {"use_covariate_skip": "future", "clip_covariate_skip": True, "linear_fallback": False},
     # training with streams failing part-way (late data, outages), beside modality dropout
     "v1_faults": {"fit_linear_skips": False, "use_target_skip": True, "use_covariate_skip": False,
                   "gap_fill": "zero", "fault_dropout": 0.2},
@@ -125,7 +125,8 @@ GAP_FILL_CONFIGS = {reference: {f"{prefix}gap_{policy}": policy for policy in ("
                     for reference, prefix in (("base", ""), ("v2", "v2_"))}
 #: Options whose values build the same network on a task without future covariates (a covariate skip over the
 #: future covariates only is then no skip): a cell built with either counts as built with the other there.
-SAME_WITHOUT_FUTURE = {"use_covariate_skip": ("False", "'future'"), "clip_covariate_skip": ("False", "True")}
+SAME_WITHOUT_FUTURE = {"use_covariate_skip": ("False", "'future'"), "clip_covariate_skip": ("False", "True"),
+                       "linear_fallback": ("False", "True")}
 #: Options that only change how the network reads gaps in its inputs: on a fold whose data have no gaps, training
 #: is the same whatever their value, so configurations that differ only in them share one fit (exactly paired).
 FORECAST_TIME_OPTIONS = ("gap_fill",)
@@ -155,15 +156,17 @@ def without_future_effect(config: dict[str, str]) -> dict[str, str]:
 
 def as_built(config: dict[str, str]) -> dict[str, str]:
     """``config`` (recorded values) with the values that build the same model spelled one way: the target skip's
-    ``None`` is on for point forecasts, the ridge of the least-squares start is unused without that start, and the
-    clipping of the covariate skip without that skip."""
+    ``None`` is on for point forecasts, the ridge of the least-squares start and the linear fallbacks are unused
+    without that start, and the clipping of the covariate skip and the fallbacks without that skip."""
     config = dict(config)
     if config.get("use_target_skip") == "None" and config.get("likelihood", "None") == "None":
         config["use_target_skip"] = "True"
     if config.get("fit_linear_skips") == "False":
         config.pop("linear_skip_ridge", None)
+        config.pop("linear_fallback", None)  # fitted by the start only
     if config.get("use_covariate_skip") == "False":
         config.pop("clip_covariate_skip", None)
+        config.pop("linear_fallback", None)
     return config
 
 

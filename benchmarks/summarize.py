@@ -44,10 +44,12 @@ FEV_COMMAND = "pf-forecast bench --suite fev-epf --seeds 3 --out benchmarks/fev_
 #: Reruns of pf with the current defaults -> the pf-v1 folder whose peers they stand beside, oldest first. A later
 #: rerun of the same folder replaces an earlier one's pf rows task by task: ``faults_v5`` reran the future track
 #: after ``use_covariate_skip='future'`` became the default, ``faults_v6`` and ``fev_epf_v4`` after
-#: ``clip_covariate_skip=True``; on the past track, which has no future covariates, these options add nothing, so
-#: ``faults_v4``'s past-track pf is the current model. :func:`stale_pf_cells` names any pf cell left behind.
-CURRENT_PF = {FEV + "_v3": FEV, FEV + "_v4": FEV, FAULTS_FOLDER + "_v4": FAULTS_FOLDER,
-              FAULTS_FOLDER + "_v5": FAULTS_FOLDER, FAULTS_FOLDER + "_v6": FAULTS_FOLDER, ALL_WINDOWS + "_v2": ALL_WINDOWS}
+#: ``clip_covariate_skip=True``, ``faults_v7`` and ``fev_epf_v5`` after ``linear_fallback=True``; on the past track,
+#: which has no future covariates, these options add nothing, so ``faults_v4``'s past-track pf is the current model.
+#: :func:`stale_pf_cells` names any pf cell left behind.
+CURRENT_PF = {FEV + "_v3": FEV, FEV + "_v4": FEV, FEV + "_v5": FEV, FAULTS_FOLDER + "_v4": FAULTS_FOLDER,
+              FAULTS_FOLDER + "_v5": FAULTS_FOLDER, FAULTS_FOLDER + "_v6": FAULTS_FOLDER,
+              FAULTS_FOLDER + "_v7": FAULTS_FOLDER, ALL_WINDOWS + "_v2": ALL_WINDOWS}
 #: Earlier reruns of pf kept as a record: folder -> (the pf-v1 folder whose peers they stand beside, the option they
 #: had where the current defaults differ, the track they are compared on or ``None`` for all).
 EARLIER_PF = {FAULTS_FOLDER + "_v2": (FAULTS_FOLDER, "`gap_fill='zero'`", None),
@@ -55,14 +57,18 @@ EARLIER_PF = {FAULTS_FOLDER + "_v2": (FAULTS_FOLDER, "`gap_fill='zero'`", None),
               FAULTS_FOLDER + "_v4": (FAULTS_FOLDER, "`use_covariate_skip=False`", "future"),
               FAULTS_FOLDER + "_v5": (FAULTS_FOLDER, "`clip_covariate_skip=False`", "future"),
               FEV + "_v2": (FEV, "`use_covariate_skip=False`", None),
-              FEV + "_v3": (FEV, "`clip_covariate_skip=False`", None)}
+              FEV + "_v3": (FEV, "`clip_covariate_skip=False`", None),
+              FAULTS_FOLDER + "_v6": (FAULTS_FOLDER, "`linear_fallback=False`", "future"),
+              FEV + "_v4": (FEV, "`linear_fallback=False`", None)}
 #: Reruns of every neural model with another rule for the weights kept after early stopping -> (the folder whose
 #: rows they replace, the bench option, what the rule does). A (dataset, track, model) in the rerun replaces the
 #: folder's, pf's current-defaults reruns included; the models trained without epochs (linear, lightgbm,
 #: naive-seasonal) stay from the folder. Used by the clean-accuracy target only (:func:`clean_tasks`).
 AVERAGE_TOP_3 = ("--average-top-k 3", "the 3 best epochs' weights averaged where that validates lower than the best "
                  "epoch")
-RULE_RERUNS = {ALL_WINDOWS + "_avg3": (ALL_WINDOWS, *AVERAGE_TOP_3), "epf_future_avg3": (FAULTS_FOLDER, *AVERAGE_TOP_3)}
+RULE_RERUNS = {ALL_WINDOWS + "_avg3": (ALL_WINDOWS, *AVERAGE_TOP_3), "epf_future_avg3": (FAULTS_FOLDER, *AVERAGE_TOP_3),
+               # pf again after linear_fallback=True became the default (its rows replace epf_future_avg3's)
+               "epf_future_avg3_v2": (FAULTS_FOLDER, *AVERAGE_TOP_3)}
 #: Every folder pf's current defaults were run in -> the folder it stands beside, oldest first.
 PF_SOURCES = {**CURRENT_PF, **{rerun: base for rerun, (base, _, _) in RULE_RERUNS.items()}}
 HEADLINE_MODELS = ("pf", "pf-late", "tide", "tsmixer", "dlinear", "linear", "naive-seasonal")
@@ -241,7 +247,7 @@ def with_current_pf(folder: str) -> pd.DataFrame | None:
 #: The defaults a committed pf cell is checked against (:func:`stale_pf_cells`).
 CHECKED_DEFAULTS = ("fit_linear_skips", "linear_skip_ridge", "use_covariate_skip", "use_target_skip", "gap_fill",
                     "hidden_size", "patch_size", "n_refinements", "decoder_size", "fault_dropout", "modality_dropout",
-                    "clip_covariate_skip")
+                    "clip_covariate_skip", "linear_fallback")
 
 
 def pf_defaults() -> dict:
@@ -257,7 +263,7 @@ def stale_pf_cells() -> list[str]:
     """The cells of ``pf`` in the current-pf reruns (:data:`CURRENT_PF`) whose recorded configuration differs from
     the model's defaults (an option the cell predates counts as its value before it existed), other than the
     covariate skip's options on a track without future covariates (where the default ``'future'`` builds the same
-    network) and its clipping without the skip: ``"cell: option recorded / default"``."""
+    network) and its clipping and fallbacks without the skip: ``"cell: option recorded / default"``."""
     from pf_forecast.model import _ADDED_LATER
 
     defaults = {name: repr(value) for name, value in pf_defaults().items()}
@@ -275,8 +281,8 @@ def stale_pf_cells() -> list[str]:
                     continue
                 if name == "use_covariate_skip" and seen == "False" and meta["track"] == "past":
                     continue
-                if name == "clip_covariate_skip" and (meta["track"] == "past"
-                                                      or config.get("use_covariate_skip") == "False"):
+                if name in ("clip_covariate_skip", "linear_fallback") and (
+                        meta["track"] == "past" or config.get("use_covariate_skip") == "False"):
                     continue
                 stale.append(f"{folder}/{meta['cell']}: {name} {seen} / {defaults[name]}")
         replaced |= tasks
@@ -1048,6 +1054,8 @@ POOLED_ABLATIONS = {
                  "the default stays", "calendar features should be on by default", False),
     "mdrop0": ("`modality_dropout=0` (defaults: {modality_dropout})", "modality dropout costs nothing clean",
                "modality dropout costs clean accuracy", False),
+    "fallback": ("`linear_fallback=True` (defaults: {linear_fallback})", "the default stays",
+                 "`fallback` is better clean: it should be the default", True),
 }
 POOLED_TIE = "within 2 s.e."
 
@@ -1074,12 +1082,16 @@ def pooled_ablation(cells: pd.DataFrame, config: str, full: bool = True) -> list
     lower = [f"{d} / {t}" for (d, t), v in per_task.items() if v < 0]
     mean, se = change.mean(), change.std(ddof=1) / np.sqrt(len(change))
     what, worse, better, side_by_side = POOLED_ABLATIONS[config]
-    faulty = pairs.dropna(subset=["fault_mse", "fault_mse_pf"])
-    fault_change = faulty.fault_mse / faulty.fault_mse_pf - 1
+
+    def paired_change(metric: str) -> str:  # "mean ± s.e. (cells)" of a score under faults, or "—"
+        scored = pairs.dropna(subset=[metric, f"{metric}_pf"])
+        ratio = scored[metric] / scored[f"{metric}_pf"] - 1
+        return f"{ratio.mean():+.1%} ± {ratio.std(ddof=1) / np.sqrt(len(ratio)):.1%} ({len(ratio)})" \
+            if len(ratio) > 1 else "—"
+
     return [f"`{config}`: {what.format(**pf_defaults())}", str(len(change)), f"{mean:+.1%} ± {se:.1%}",
             f"{len(lower)} of {len(per_task)}" + (f" ({', '.join(lower)})" if lower and full else ""),
-            f"{fault_change.mean():+.1%} ± {fault_change.std(ddof=1) / np.sqrt(len(faulty)):.1%} ({len(faulty)})"
-            if len(faulty) > 1 else "—",
+            paired_change("fault_mse"), paired_change("removal_mse"),
             f"{(pairs.fit_seconds / pairs.fit_seconds_pf).median():.2f}x" if side_by_side else "—",
             worse if mean > 2 * se else better if mean < -2 * se else POOLED_TIE]
 
@@ -1091,7 +1103,7 @@ def pooled_ablations(cells: pd.DataFrame, full: bool = True) -> list[str]:
         return []
     return ["Pooled over the tasks, paired with the defaults (fit time: only where run beside them):", "",
             *table(["configuration", "cells", "MSE change ± s.e.", "tasks lower",
-                    "under faults (cells)", "fit time", "verdict"], rows), ""]
+                    "under faults (cells)", "a stream removed (cells)", "fit time", "verdict"], rows), ""]
 
 
 def compact_selection_rows(rows: list[list[str]]) -> tuple[list[str], list[list[str]]]:

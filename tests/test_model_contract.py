@@ -493,7 +493,7 @@ def test_covariate_skip_auto_without_a_start_keeps_the_future_streams(tiny_kwarg
 
 def test_linear_fallback_forecasts_a_failed_stream_from_the_inputs_left(tiny_kwargs, tmp_path):
     """Two future streams, the first a noisy copy of the second: with the first failed for the whole window the
-    fallback's least-squares model reads its weight from the second (the full model with a zero there cannot), the
+    fallback (a default) reads its weight from the second (the full model with a zero there cannot), the
     clean forecast is unchanged (lr 0: the linear start alone), and a saved model keeps its fallbacks."""
     rng = np.random.default_rng(0)
     n = 600
@@ -508,7 +508,7 @@ def test_linear_fallback_forecasts_a_failed_stream_from_the_inputs_left(tiny_kwa
     failed[:, 0] = np.nan  # stream a fails for good
     failed = TimeSeries.from_values(failed, columns=["a", "b"])
     kwargs = dict(n_epochs=1, optimizer_kwargs={"lr": 0.0}, modalities={"a": ["a"], "b": ["b"]}, random_state=0)
-    fallback, plain = model(tiny_kwargs, linear_fallback=True, **kwargs), model(tiny_kwargs, **kwargs)
+    fallback, plain = model(tiny_kwargs, **kwargs), model(tiny_kwargs, linear_fallback=False, **kwargs)
     for m in (fallback, plain):
         m.fit(target[:500], future_covariates=covs)
     truth = y[500 + IN:500 + IN + OUT]
@@ -543,7 +543,8 @@ def test_clip_covariate_skip_keeps_a_spike_in_a_future_covariate_within_the_trai
     at_edge[len(y) + 1, 0] = float(network.skip_high[0, 0, 0])
     spiked, at_edge = x.with_values(spiked), x.with_values(at_edge)
     everything = torch.ones(1, network.n_modalities, dtype=torch.bool)
-    skipped = [network._covariate_skip(network._pack(*_window(y, s)), everything) for s in (spiked, at_edge)]
+    skipped = [network.covariate_skip(network._covariate_values(network._pack(*_window(y, s)), everything))
+               for s in (spiked, at_edge)]
     torch.testing.assert_close(skipped[0], skipped[1])  # the linear path reads the spike as the range's edge
     assert np.isfinite(m.predict(OUT, series=y, future_covariates=spiked).values()).all()
     path = tmp_path / "pf.pt"
