@@ -1108,16 +1108,20 @@ def pooled_ablations(cells: pd.DataFrame, full: bool = True) -> list[str]:
 
 def compact_selection_rows(rows: list[list[str]]) -> tuple[list[str], list[list[str]]]:
     """:func:`selection_section`'s rows ``[task, config, MSE, paired change, under faults, folds x seeds, fit s]``
-    folded into one row per task: each configuration with its validation MSE, its paired change and, where
-    measured, its MSE under faults; only the tasks with more than one configuration."""
+    folded into one row per task: each configuration run to the protocol (>= 2 folds, >= 3 seeds) with its
+    validation MSE, its paired change and, where measured, its MSE under faults; only the tasks with more than one
+    such configuration."""
     by_task: dict[str, list[str]] = {}
     for task, config, mse, paired, faults, layout, _ in rows:
+        folds, seeds = (int(n) for n in layout.split(" x "))
+        if folds < 2 or seeds < 3:
+            continue  # a probe short of the protocol: in the selection report only
         text = f"`{config}` {mse}" + ("" if paired == "—" else f" ({paired})") + (
             "" if faults == "—" else f", faults {faults}") + f" [{layout}]"
         by_task.setdefault(task, []).append(text)
     # a task where only the defaults are left (the pooled ablations are below the table) is left out
-    return (["task", "configuration: validation MSE on the folds all ran (paired change ± s.e.), under faults "
-             "[folds x seeds]"],
+    return (["task", "configuration (>= 2 folds x 3 seeds): validation MSE on the folds all ran (paired change "
+             "± s.e.), under faults [folds x seeds]"],
             [[task, "; ".join(entries)] for task, entries in by_task.items() if len(entries) > 1])
 
 
@@ -1276,13 +1280,16 @@ def targets_section() -> list[str]:
              f"peers): {short} of {total}.", ""]
     stale = stale_pf_cells()
     if stale:
-        grouped: dict[tuple[str, str], list[str]] = {}  # (folder, "option recorded / default") -> its cells
+        # (folder, "option recorded / default", model, track) -> dataset -> its stale seeds
+        grouped: dict[tuple[str, str, str, str], dict[str, list[str]]] = {}
         for entry in stale:
             cell, difference = entry.split(": ", 1)
             folder, name = cell.split("/", 1)
-            grouped.setdefault((folder, difference), []).append(name)
-        listed = [f"{folder} {', '.join(cells)} ({what})" for (folder, what), cells in grouped.items()]
-        lines += [f"Not at the current defaults (rerun them): {'; '.join(listed)}.", ""]
+            dataset, track, model, seed = name.split("__")  # the cell's name: dataset__track__model__seed
+            grouped.setdefault((folder, difference, model, track), {}).setdefault(dataset, []).append(seed)
+        listed = [f"`{folder}` {model} on {', '.join(f'{d} ({len(seeds)})' for d, seeds in datasets.items())} / "
+                  f"{track} ({what})" for (folder, what, model, track), datasets in grouped.items()]
+        lines += [f"Not at the current defaults (rerun them; seeds in brackets): {'; '.join(listed)}.", ""]
     lines += rule_lines()
     lines += linear_start_kept()
     lines += robustness_target()
