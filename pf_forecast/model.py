@@ -439,13 +439,13 @@ class ProgressiveFusionForecaster(MixedCovariatesTorchModel):
         only the top ``num_layers - j`` layers (with ``num_layers - 1``, R = 2 costs about R = 1 plus one layer).
     linear_fallback
         ``True`` (default; chosen on rolling-origin validation folds, see BENCHMARKS.md): with the covariate skip
-        and the least-squares start, also fit, per pattern of missing covariate streams
-        (each stream alone, and every combination of up to three), the least-squares model over the inputs left,
-        and use it as the linear path of a window that misses exactly those streams for the whole window (a failed
-        feed), instead of the full linear model with those streams' contributions at zero. The deep path, trained
-        with ``modality_dropout``, then learns what that fallback misses. Windows with every stream (the clean
-        case) are forecast by the same linear path as without the option. Without a covariate skip (no future
-        covariates, by default) it changes nothing.
+        and the least-squares start, also fit, per pattern of missing covariate streams (every combination where
+        the skip reads at most three streams, else each stream alone and all of them), the least-squares model over
+        the inputs left, and use it as the linear path of a window that misses exactly those streams for the
+        whole window (a failed feed), instead of the full linear model with those streams' contributions at zero.
+        The deep path, trained with ``modality_dropout``, then learns what that fallback misses. Windows with every
+        stream (the clean case) take the same linear path as without the option. Without a covariate skip (no
+        future covariates, by default) it changes nothing.
     decoder_size
         ``E > 0``: decode every horizon step with a small residual MLP (a temporal decoder, as in TiDE) from its own
         ``E`` values of the fused state and the future covariates' values at that step (zero, with an

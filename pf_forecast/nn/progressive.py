@@ -318,7 +318,7 @@ class ProgressiveFusionNetwork(nn.Module):
         step); j >= 1, the input of residual layer j (layers below it are run once and shared by the steps, so
         each extra step costs the top ``num_layers - j`` layers only).
     linear_fallback
-        With the covariate skip: keep, per pattern of missing skipped streams (:func:`fallback_patterns`), a second
+        With the covariate skip: keep, per pattern of missing skipped streams (:func:`fallback_patterns`), a
         linear model over the inputs still there (installed by :meth:`set_linear_fallbacks`; zero until then), used
         in place of the skips' zero contributions when a sample misses exactly those streams.
     dropout_cls
