@@ -1054,8 +1054,8 @@ POOLED_ABLATIONS = {
                  "the default stays", "calendar features should be on by default", False),
     "mdrop0": ("`modality_dropout=0` (defaults: {modality_dropout})", "modality dropout costs nothing clean",
                "modality dropout costs clean accuracy", False),
-    "fallback": ("`linear_fallback=True` (defaults: {linear_fallback})", "the default stays",
-                 "`fallback` is better clean: it should be the default", True),
+    "fallback": ("`linear_fallback=True` (the defaults since; before: False)", "the former default is better",
+                 "better clean too", True),
 }
 POOLED_TIE = "within 2 s.e."
 
@@ -1083,17 +1083,24 @@ def pooled_ablation(cells: pd.DataFrame, config: str, full: bool = True) -> list
     mean, se = change.mean(), change.std(ddof=1) / np.sqrt(len(change))
     what, worse, better, side_by_side = POOLED_ABLATIONS[config]
 
-    def paired_change(metric: str) -> str:  # "mean ± s.e. (cells)" of a score under faults, or "—"
+    def paired(metric: str) -> pd.Series:  # the paired changes of a score under faults
         scored = pairs.dropna(subset=[metric, f"{metric}_pf"])
-        ratio = scored[metric] / scored[f"{metric}_pf"] - 1
+        return scored[metric] / scored[f"{metric}_pf"] - 1
+
+    def paired_change(metric: str) -> str:  # "mean ± s.e. (cells)", or "—"
+        ratio = paired(metric)
         return f"{ratio.mean():+.1%} ± {ratio.std(ddof=1) / np.sqrt(len(ratio)):.1%} ({len(ratio)})" \
             if len(ratio) > 1 else "—"
+
+    verdict = worse if mean > 2 * se else better if mean < -2 * se else POOLED_TIE
+    removal = paired("removal_mse")
+    if len(removal) > 1 and removal.mean() < -2 * removal.std(ddof=1) / np.sqrt(len(removal)):
+        verdict += "; lower with a stream removed"
 
     return [f"`{config}`: {what.format(**pf_defaults())}", str(len(change)), f"{mean:+.1%} ± {se:.1%}",
             f"{len(lower)} of {len(per_task)}" + (f" ({', '.join(lower)})" if lower and full else ""),
             paired_change("fault_mse"), paired_change("removal_mse"),
-            f"{(pairs.fit_seconds / pairs.fit_seconds_pf).median():.2f}x" if side_by_side else "—",
-            worse if mean > 2 * se else better if mean < -2 * se else POOLED_TIE]
+            f"{(pairs.fit_seconds / pairs.fit_seconds_pf).median():.2f}x" if side_by_side else "—", verdict]
 
 
 def pooled_ablations(cells: pd.DataFrame, full: bool = True) -> list[str]:
