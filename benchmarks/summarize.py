@@ -1083,7 +1083,7 @@ def pooled_ablation(cells: pd.DataFrame, config: str, full: bool = True) -> list
     mean, se = change.mean(), change.std(ddof=1) / np.sqrt(len(change))
     what, worse, better, side_by_side = POOLED_ABLATIONS[config]
 
-    def paired(metric: str) -> pd.Series:  # the paired changes of a score under faults
+    def paired(metric: str) -> pd.Series:  # the paired changes of a score (clean scores: `change`)
         scored = pairs.dropna(subset=[metric, f"{metric}_pf"])
         return scored[metric] / scored[f"{metric}_pf"] - 1
 
