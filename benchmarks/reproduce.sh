@@ -91,6 +91,7 @@ pf-forecast bench $FAULTS --suite epf --models pf-late --seeds 0, --tracks futur
 pf-forecast bench $FAULTS --suite epf --models pf --seeds 1,2 --tracks future --out benchmarks/faults_v6
 pf-forecast bench $FAULTS --suite epf --models pf-late --seeds 1,2 --tracks future --out benchmarks/faults_v6
 pf-forecast bench $FAULTS --suite epf --models pf-late --seeds 0, --tracks past --out benchmarks/faults_v6
+pf-forecast bench $FAULTS --suite epf --models pf --seeds 0,1,2 --tracks future --out benchmarks/faults_v7
 EPF_ALLDATA_AVG3='--suite epf --tracks past --out benchmarks/epf_alldata_avg3 --max-train-samples all --average-top-k 3'
 pf-forecast bench $EPF_ALLDATA_AVG3 --models tide --seeds 0,1,2 --datasets epf-DE $COMMON
 pf-forecast bench $EPF_ALLDATA_AVG3 --models tide --seeds 0,1,2 --datasets epf-FR $COMMON
