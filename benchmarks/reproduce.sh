@@ -127,6 +127,7 @@ pf-forecast bench $EPF_FUTURE_AVG3 --models pf-late --seeds 0,1,2 --datasets epf
 pf-forecast bench $EPF_FUTURE_AVG3 --models pf-late --seeds 0,1,2 --datasets epf-BE
 pf-forecast bench $EPF_FUTURE_AVG3 --models pf-late --seeds 0,1,2 --datasets epf-NP
 pf-forecast bench $EPF_FUTURE_AVG3 --models tsmixer,nhits,tcn,dlinear --seeds 0,
+pf-forecast bench --suite epf --models pf --seeds 0,1,2 --tracks future --out benchmarks/epf_future_avg3_v2 --max-epochs 15 --patience 3 --max-train-samples all --train-stride auto --test-stride 1 --robustness-stride horizon --batch-size 64 --learning-rate 0.001 --levels 0 --repeats 1 --profile default --impute ffill --threads 1 --no-missing --average-top-k 3
 TIMING='--models pf,tide --seeds 0, --out benchmarks/timing --max-epochs 15 --patience 3 --max-train-samples all --train-stride auto --test-stride 1 --robustness-stride horizon --batch-size 64 --learning-rate 0.001 --levels 0 --repeats 1 --profile default --impute ffill --threads 1 --no-missing'
 pf-forecast bench $TIMING --suite stocks
 pf-forecast bench $TIMING --suite etth1
@@ -172,7 +173,7 @@ python benchmarks/select_defaults.py --tasks epf-NP:future --configs late,ctx_la
 python benchmarks/select_defaults.py --tasks epf-PJM:future --configs late,ctx_last,mdrop0,cov_future_clip --folds 2 --fold-rows 2016 --seeds 0,1,2 --faults
 python benchmarks/select_defaults.py --tasks epf-PJM:past --configs wide,patch1,deep6 --peers linear --folds 1 --fold-rows 2016 --seeds 0
 python benchmarks/select_defaults.py --tasks stocks:past --configs '' --peers dlinear,exp-smoothing,linear,tcn --folds 3 --fold-rows 267 --seeds 0
-python benchmarks/select_defaults.py --tasks epf-FR:future --configs fallback --folds 2 --fold-rows 2016 --seeds 0 --faults
+python benchmarks/select_defaults.py --tasks epf-FR:future --configs fallback --folds 2 --fold-rows 2016 --seeds 0,1 --faults
 python benchmarks/select_defaults.py --tasks epf-NP:past --configs faults,gap_zero --folds 1 --fold-rows 2016 --seeds 0 --faults
 python benchmarks/select_defaults.py --tasks etth1:past --configs lr_low --peers linear --folds 3 --fold-rows 1152 --seeds 0
 python benchmarks/select_defaults.py --tasks epf-NP:future --configs lsq_target_r1e-3,lsq_target_r1e-3_dec,wide --peers linear --folds 1 --fold-rows 2016 --seeds 0
