@@ -168,12 +168,11 @@ python benchmarks/select_defaults.py --tasks epf-DE:future --configs v2,dec,cov_
 python benchmarks/select_defaults.py --tasks epf-DE:future --configs cov_future --folds 1 --fold-rows 2016 --seeds 0 --faults
 python benchmarks/select_defaults.py --tasks epf-NP:future --configs v2,cov_future,v2_late,v2_gap_zero,v2_gap_ffill,v2_gap_seasonal --folds 1 --fold-rows 2016 --seeds 0 --faults
 python benchmarks/select_defaults.py --tasks epf-BE:future --configs late,ctx_last,mdrop0,fallback,cov_future_clip --folds 2 --fold-rows 2016 --seeds 0,1,2 --faults
-python benchmarks/select_defaults.py --tasks epf-FR:future --configs late,ctx_last,mdrop0,cov_future_clip --folds 2 --fold-rows 2016 --seeds 0,1,2 --faults
+python benchmarks/select_defaults.py --tasks epf-FR:future --configs late,ctx_last,mdrop0,fallback,cov_future_clip --folds 2 --fold-rows 2016 --seeds 0,1,2 --faults
 python benchmarks/select_defaults.py --tasks epf-NP:future --configs late,ctx_last,mdrop0,fallback,cov_future_clip --folds 2 --fold-rows 2016 --seeds 0,1,2 --faults
 python benchmarks/select_defaults.py --tasks epf-PJM:future --configs late,ctx_last,mdrop0,cov_future_clip --folds 2 --fold-rows 2016 --seeds 0,1,2 --faults
 python benchmarks/select_defaults.py --tasks epf-PJM:past --configs wide,patch1,deep6 --peers linear --folds 1 --fold-rows 2016 --seeds 0
 python benchmarks/select_defaults.py --tasks stocks:past --configs '' --peers dlinear,exp-smoothing,linear,tcn --folds 3 --fold-rows 267 --seeds 0
-python benchmarks/select_defaults.py --tasks epf-FR:future --configs fallback --folds 2 --fold-rows 2016 --seeds 0,1 --faults
 python benchmarks/select_defaults.py --tasks epf-NP:past --configs faults,gap_zero --folds 1 --fold-rows 2016 --seeds 0 --faults
 python benchmarks/select_defaults.py --tasks etth1:past --configs lr_low --peers linear --folds 3 --fold-rows 1152 --seeds 0
 python benchmarks/select_defaults.py --tasks epf-NP:future --configs lsq_target_r1e-3,lsq_target_r1e-3_dec,wide --peers linear --folds 1 --fold-rows 2016 --seeds 0
