@@ -198,29 +198,25 @@ def build(name: str, task: ForecastingTask, seed: int, settings: BenchSettings):
     return ProgressiveFusionForecaster(**{**base.model_params, **CONFIGS[name]}), "pf"
 
 
+def stream_scores(model, task: ForecastingTask, seed: int, corruption: str, level: float) -> dict[tuple[str, str], float]:
+    """(corruption, modality) -> MSE on the fold with that covariate modality alone corrupted at ``level`` (one
+    forecast per horizon; the NaN reach pf as they are)."""
+    report = evaluate_robustness(model, task.series, past_covariates=task.past_covariates,
+                                 future_covariates=task.future_covariates, corruption=corruption, levels=[0.0, level],
+                                 modalities=task.modalities, forecast_horizon=task.horizon, start=task.test_start,
+                                 stride=task.horizon, seed=seed, metrics="mse")
+    return {key: float(curve.loc[level]) for key, curve in report.mean_curves("mse").items()}
+
+
 def fault_scores(model, task: ForecastingTask, seed: int) -> dict[str, float]:
-    """MSE on the fold with each covariate modality failing alone under each stream fault at its middle severity
-    (one forecast per horizon; the NaN reach pf as they are)."""
-    out = {}
-    for fault in FAULTS:
-        level = fault_middle_level(fault)
-        report = evaluate_robustness(model, task.series, past_covariates=task.past_covariates,
-                                     future_covariates=task.future_covariates, corruption=fault, levels=[0.0, level],
-                                     modalities=task.modalities, forecast_horizon=task.horizon, start=task.test_start,
-                                     stride=task.horizon, seed=seed, metrics="mse")
-        for (corruption, modality), curve in report.mean_curves("mse").items():
-            out[f"fault:{corruption}:{modality}"] = float(curve.loc[level])
-    return out
+    """MSE on the fold with each covariate modality failing alone under each stream fault at its middle severity."""
+    return {f"fault:{corruption}:{modality}": mse for fault in FAULTS
+            for (corruption, modality), mse in stream_scores(model, task, seed, fault, fault_middle_level(fault)).items()}
 
 
 def removal_scores(model, task: ForecastingTask, seed: int) -> dict[str, float]:
-    """MSE on the fold with each covariate modality removed for the whole fold, alone (one forecast per horizon;
-    the NaN reach pf as they are)."""
-    report = evaluate_robustness(model, task.series, past_covariates=task.past_covariates,
-                                 future_covariates=task.future_covariates, corruption="missing", levels=[0.0, 1.0],
-                                 modalities=task.modalities, forecast_horizon=task.horizon, start=task.test_start,
-                                 stride=task.horizon, seed=seed, metrics="mse")
-    return {f"removed:{modality}": float(curve.loc[1.0]) for (_, modality), curve in report.mean_curves("mse").items()}
+    """MSE on the fold with each covariate modality removed alone for the whole fold."""
+    return {f"removed:{modality}": mse for (_, modality), mse in stream_scores(model, task, seed, "missing", 1.0).items()}
 
 
 def has_gaps(task: ForecastingTask) -> bool:

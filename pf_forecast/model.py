@@ -263,13 +263,13 @@ class _ProgressiveFusionModule(PLForecastingModule):
         chosen_weight, bias = ridge_solution_per_output(grams.sum(dim=0), crosses.sum(dim=0), alphas)
         weight = chosen_weight.new_zeros(chosen_weight.shape[0], n_features)  # (O, F)
         weight[:, index[:-1]] = chosen_weight
+        # the windows the likelihoods' spreads are read from, the fallbacks' too (a loader draws only when iterated)
+        loader = in_time_order() if self.linear_skip_cv == "blocked" else data.train_dataloader()
         if network.nr_params > 1:
-            loader = in_time_order() if self.linear_skip_cv == "blocked" else data.train_dataloader()
             weight, bias = self._linear_likelihood_start(weight, bias, loader)  # (O, N, F), (O, N)
         dtype = network.head[-1].weight.dtype
         network.set_linear_skips(weight.to(dtype), bias.to(dtype))
         if network.linear_fallback:
-            loader = in_time_order() if self.linear_skip_cv == "blocked" else data.train_dataloader()
             weights, biases = self._linear_fallbacks(sums, columns, weight, bias, loader)
             network.set_linear_fallbacks(weights.to(dtype), biases.to(dtype))
         self.linear_skips_fitted.fill_(True)

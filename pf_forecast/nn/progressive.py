@@ -537,12 +537,7 @@ class ProgressiveFusionNetwork(nn.Module):
         (zero for a sample with all of them, or with a pattern that has no fallback), (B, O*N)."""
         missing = ~available[:, self.skip_slots]  # (B, Ms)
         match = (missing[:, None, :] == self.fallback_missing[None]).all(dim=2)  # (B, P)
-        if not bool(match.any()):
-            return values.new_zeros(values.shape[0], self.fallback_bias.shape[1])
-        parts = [values]  # (B, Ms*W*T), zero where missing
-        if self.target_skip is not None:
-            parts.insert(0, torch.nan_to_num(past_target[:, :, 0], nan=0.0, posinf=0.0, neginf=0.0))  # (B, L)
-        features = torch.cat(parts, dim=1)  # (B, F), as linear_skip_features
+        features = self._linear_features(past_target, values)  # (B, F)
         per_pattern = torch.einsum("bf,pof->bpo", features, self.fallback_weight) + self.fallback_bias  # (B, P, O*N)
         return (per_pattern * match[..., None].to(per_pattern.dtype)).sum(dim=1)  # (B, O*N)
 
@@ -591,14 +586,19 @@ class ProgressiveFusionNetwork(nn.Module):
         Only defined for one target component (``target_dim == 1``), where the skips together are one linear model
         per likelihood parameter, which :meth:`set_linear_skips` can install.
         """
-        parts = []
-        if self.target_skip is not None:
-            parts.append(torch.nan_to_num(past_target[:, :, 0], nan=0.0, posinf=0.0, neginf=0.0))  # (B, L)
+        values = None
         if self.covariate_skip is not None:
             packed = self._pack(past_target, past_covariates, historic_future_covariates, future_covariates)
             available = packed.available.clone()
             available[:, 0] = True
-            parts.append(self._covariate_values(packed, available))  # (B, Ms*W*T)
+            values = self._covariate_values(packed, available)  # (B, Ms*W*T)
+        return self._linear_features(past_target, values)
+
+    def _linear_features(self, past_target: torch.Tensor, covariate_values: torch.Tensor | None) -> torch.Tensor:
+        """(B, L [+ Ms*W*T]): the target history the target skip reads, then the covariate skip's values."""
+        parts = [] if covariate_values is None else [covariate_values]
+        if self.target_skip is not None:
+            parts.insert(0, torch.nan_to_num(past_target[:, :, 0], nan=0.0, posinf=0.0, neginf=0.0))  # (B, L)
         return torch.cat(parts, dim=1)
 
     def linear_skip_groups(self) -> list[tuple[int, slice]]:
